@@ -1,0 +1,1 @@
+"""FastAPI routers (LovedCRM-compatible REST + WebSocket API) and the tenancy guard."""

@@ -1,0 +1,80 @@
+"""Request dependencies: the app context, a database session, the caller."""
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import User
+
+from ..context import AppContext
+from ..security import TokenClaims, TokenError
+from ..services.access import Caller, check_session
+from .guard import bearer_token
+
+
+def get_ctx(request: Request) -> AppContext:
+    """The app context the composition root stored on the FastAPI app."""
+    return request.app.state.ctx  # type: ignore[no-any-return]
+
+
+CtxDep = Annotated[AppContext, Depends(get_ctx)]
+
+
+async def get_session(ctx: CtxDep) -> AsyncIterator[AsyncSession]:
+    """One short session per request."""
+    async with ctx.db.session() as session:
+        yield session
+
+
+async def get_read_session(ctx: CtxDep) -> AsyncIterator[AsyncSession]:
+    """A session for requests that only read."""
+    async with ctx.db.session(read_only=True) as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session)]
+
+
+def get_caller(request: Request) -> Caller:
+    """The member the tenancy guard authorized for this request."""
+    caller = getattr(request.state, 'caller', None)
+    if caller is None:  # a route mounted outside the guard by mistake must fail closed
+        raise HTTPException(403, 'Missing or invalid authorization header')
+    return caller  # type: ignore[no-any-return]
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A user authenticated by an access token, without organization context."""
+
+    user: User
+    claims: TokenClaims
+
+    @property
+    def user_id(self) -> uuid.UUID:
+        """The user's id."""
+        return self.user.id
+
+
+async def get_signed_in(request: Request, ctx: CtxDep, session: ReadSessionDep) -> SignedIn:
+    """Bearer access token of a live session (no X-Org-Id needed)."""
+    token = bearer_token(request.headers.get('authorization'))
+    if token is None:
+        raise HTTPException(403, 'Not authenticated')
+    try:
+        claims = ctx.tokens.verify(token, expected_type='access')
+    except TokenError as exc:
+        raise HTTPException(401, exc.detail) from exc
+    user = await check_session(session, user_id=claims.user_id, session_id=claims.session_id)
+    return SignedIn(user=user, claims=claims)
+
+
+SignedInDep = Annotated[SignedIn, Depends(get_signed_in)]

@@ -1,0 +1,61 @@
+"""``/invites/{token}``: the public side of an invite link."""
+
+from fastapi import APIRouter, Request
+
+from models.invite import InviteAccepted, InviteAnswer, InviteDetails
+
+from ..security import TokenError
+from ..services import invites
+from ..services.errors import BadRequest, NotFound, Unauthorized
+from .deps import CtxDep, ReadSessionDep, SessionDep
+from .guard import bearer_token
+
+router = APIRouter(prefix='/invites', tags=['invites'])
+
+
+@router.get('/{token}')
+async def show(token: str, session: ReadSessionDep) -> InviteDetails:
+    """What the invite offers (404 for unknown or answered invites)."""
+    view = await invites.invite_by_token(session, token=token)
+    if view is None or not view.invite.status == 'pending':
+        raise NotFound('Invalid or expired invite')
+    return InviteDetails(
+        organization_name=view.organization.name,
+        organization_slug=view.organization.slug,
+        invited_by_name=view.invited_by_name,
+        role=view.invite.role,
+        created_at=view.invite.created_at,
+        expires_at=view.invite.expires_at,
+        is_expired=view.is_expired,
+        message=view.invite.message,
+        invited_email=view.invite.email,
+    )
+
+
+@router.post('/{token}/accept')
+async def accept(token: str, body: InviteAnswer, request: Request, ctx: CtxDep, session: SessionDep) -> InviteAccepted:
+    """Join the organization (with a Bearer token, the signed-in user's e-mail must match)."""
+    if body.token != token:
+        raise BadRequest('Token mismatch')
+    user_id = None
+    bearer = bearer_token(request.headers.get('authorization'))
+    if bearer:
+        try:
+            user_id = ctx.tokens.verify(bearer, expected_type='access').user_id
+        except TokenError as exc:
+            raise Unauthorized(exc.detail) from exc
+    view = await invites.accept_invite(session, token=token, user_id=user_id)
+    return InviteAccepted(
+        message=f'You have joined {view.organization.name}',
+        organization_id=view.organization.id,
+        role=view.invite.role,
+    )
+
+
+@router.post('/{token}/reject')
+async def reject(token: str, body: InviteAnswer, session: SessionDep) -> dict[str, str]:
+    """Decline the invite."""
+    if body.token != token:
+        raise BadRequest('Token mismatch')
+    view = await invites.reject_invite(session, token=token, reason=body.reason)
+    return {'message': f'Invite to {view.organization.name} has been rejected'}

@@ -1,0 +1,84 @@
+"""Settings read from the environment (documented in README.md)."""
+
+import json
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of the server; read once per process via ``get_settings()``."""
+
+    model_config = SettingsConfigDict(env_prefix='', extra='ignore', populate_by_name=True)
+
+    environment: Literal['development', 'production', 'test'] = Field('development', alias='LOVEDCRM_ENV')
+    data_dir: Path = Field(Path('./data'), alias='LOVEDCRM_DATA_DIR')
+    database_url: str = Field('', alias='DATABASE_URL')
+    host: str = Field('127.0.0.1', alias='HOST')
+    port: int = Field(8080, alias='PORT')
+    secret_key: str = Field('', alias='SECRET_KEY')
+    storage_secret: str = Field('', alias='STORAGE_SECRET')
+    jwt_issuer: str = Field('lovedcrm-pipeline', alias='JWT_ISSUER')
+    access_token_expire_minutes: int = Field(15, ge=1, alias='ACCESS_TOKEN_EXPIRE_MINUTES')
+    refresh_token_expire_days: int = Field(7, ge=1, alias='REFRESH_TOKEN_EXPIRE_DAYS')
+    event_bus: Literal['', 'memory', 'postgres'] = Field('', alias='EVENT_BUS')
+    db_pool_size: int = Field(10, ge=1, alias='DB_POOL_SIZE')
+    db_max_overflow: int = Field(20, ge=0, alias='DB_MAX_OVERFLOW')
+    db_pool_timeout: float = Field(10.0, gt=0, alias='DB_POOL_TIMEOUT')
+    sqlite_busy_timeout_ms: int = Field(10_000, ge=0, alias='SQLITE_BUSY_TIMEOUT_MS')
+    # argon2 cost: time cost (rounds) and memory in KiB; tests use rounds=1, memory=1024
+    password_hash_rounds: int = Field(3, ge=1, alias='PASSWORD_HASH_ROUNDS')
+    password_hash_memory_kib: int = Field(65536, ge=8, alias='PASSWORD_HASH_MEMORY_KIB')
+    login_max_failures: int = Field(10, ge=1, alias='LOGIN_MAX_FAILURES')
+    login_failure_window_seconds: int = Field(900, ge=1, alias='LOGIN_FAILURE_WINDOW_SECONDS')
+    register_max_per_hour: int = Field(300, ge=1, alias='REGISTER_MAX_PER_HOUR')
+    invite_expire_days: int = Field(7, ge=1, alias='INVITE_EXPIRE_DAYS')
+    public_url: str = Field('', alias='PUBLIC_URL')
+    cookie_secure: bool = Field(False, alias='COOKIE_SECURE')
+
+    @model_validator(mode='after')
+    def _fill_defaults(self) -> 'Settings':
+        if not self.database_url:
+            self.database_url = f'sqlite+aiosqlite:///{(self.data_dir / "lovedcrm.db").resolve()}'
+        if self.database_url.startswith(('postgresql://', 'postgres://')):
+            self.database_url = 'postgresql+asyncpg://' + self.database_url.split('://', 1)[1]
+        if not self.event_bus:
+            self.event_bus = 'postgres' if self.is_postgres else 'memory'
+        return self
+
+    @property
+    def is_postgres(self) -> bool:
+        """Whether the configured database is PostgreSQL."""
+        return self.database_url.startswith('postgresql')
+
+    def ensure_secrets(self) -> None:
+        """Generate SECRET_KEY / STORAGE_SECRET into the data directory when unset (never in production)."""
+        if self.secret_key and self.storage_secret:
+            return
+        if self.environment == 'production':
+            raise RuntimeError('SECRET_KEY and STORAGE_SECRET must be set when LOVEDCRM_ENV=production')
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        path = self.data_dir / 'secrets.json'
+        stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+        changed = False
+        for key in ('secret_key', 'storage_secret'):
+            if not stored.get(key):
+                stored[key] = secrets.token_urlsafe(48)
+                changed = True
+        if changed:
+            path.write_text(json.dumps(stored))
+            path.chmod(0o600)
+        self.secret_key = self.secret_key or stored['secret_key']
+        self.storage_secret = self.storage_secret or stored['storage_secret']
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (tests build their own ``Settings`` instead)."""
+    settings = Settings()
+    settings.ensure_secrets()
+    return settings

@@ -1,0 +1,119 @@
+"""The async engine, SQLite pragmas and the one way to open a unit of work: ``Database.session()``."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
+
+from .config import Settings
+from .events.bus import AccessChange, EventBus, LeadEvent
+
+
+class OutboxSession(Session):
+    """A session that publishes the events queued on it right after its transaction commits."""
+
+
+def queue_event(session: AsyncSession, message: LeadEvent | AccessChange) -> None:
+    """Publish ``message`` on the bus once (and only if) the session's transaction commits."""
+    session.info.setdefault('outbox', []).append(message)
+
+
+@event.listens_for(OutboxSession, 'after_commit')
+def _publish_outbox(session: Session) -> None:
+    outbox = session.info.pop('outbox', None)
+    bus: EventBus | None = session.info.get('bus')
+    if not outbox or bus is None:
+        return
+    for message in outbox:
+        if isinstance(message, LeadEvent):
+            bus.publish(message)
+        else:
+            bus.publish_access(message)
+
+
+@event.listens_for(OutboxSession, 'after_rollback')
+def _drop_outbox(session: Session) -> None:
+    session.info.pop('outbox', None)
+
+
+def create_engine(settings: Settings, **overrides: Any) -> AsyncEngine:
+    """Build the engine for the configured database with safe defaults for each backend."""
+    url = settings.database_url
+    if url.startswith('sqlite'):
+        engine = create_async_engine(url, connect_args={'timeout': settings.sqlite_busy_timeout_ms / 1000}, **overrides)
+        busy_ms = settings.sqlite_busy_timeout_ms
+
+        @event.listens_for(engine.sync_engine, 'connect')
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            # WAL lets readers proceed during a write; busy_timeout makes writers queue instead
+            # of failing; SQLite ignores foreign keys unless asked per connection.
+            cursor = dbapi_connection.cursor()
+            cursor.execute('PRAGMA journal_mode=WAL')
+            cursor.execute(f'PRAGMA busy_timeout={int(busy_ms)}')
+            cursor.execute('PRAGMA foreign_keys=ON')
+            cursor.execute('PRAGMA synchronous=NORMAL')
+            cursor.close()
+
+        @event.listens_for(engine.sync_engine, 'begin')
+        def _sqlite_begin(conn: Any) -> None:
+            # Writers take the write lock at BEGIN: a deferred transaction that reads and then writes
+            # fails at once with "database is locked" (busy_timeout does not apply to a lock upgrade).
+            # Read-only sessions stay deferred so readers never queue behind writers (WAL).
+            read_only = conn.get_execution_options().get('lovedcrm_read_only', False)
+            conn.exec_driver_sql('BEGIN' if read_only else 'BEGIN IMMEDIATE')
+
+        # pysqlite's own BEGIN handling must be off for the explicit BEGIN above
+        @event.listens_for(engine.sync_engine, 'connect')
+        def _sqlite_no_implicit_begin(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None
+
+        return engine
+    return create_async_engine(
+        url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout,
+        pool_pre_ping=True,
+        **overrides,
+    )
+
+
+class Database:
+    """Owns the engine and hands out short sessions (one per request or UI action)."""
+
+    def __init__(self, engine: AsyncEngine, bus: EventBus | None = None) -> None:
+        self.engine = engine
+        self.bus = bus
+        self.is_sqlite = engine.dialect.name == 'sqlite'
+        info = {'bus': bus}
+        self._sessions = async_sessionmaker(
+            engine, expire_on_commit=False, class_=AsyncSession, sync_session_class=OutboxSession, info=info
+        )
+        self._read_sessions = async_sessionmaker(
+            engine.execution_options(lovedcrm_read_only=True),
+            expire_on_commit=False,
+            class_=AsyncSession,
+            sync_session_class=OutboxSession,
+            info=info,
+        )
+
+    @asynccontextmanager
+    async def session(self, *, read_only: bool = False) -> AsyncIterator[AsyncSession]:
+        """A session whose transaction the caller commits; rolled back on error, always closed.
+
+        ``read_only=True`` is a promise not to write (on SQLite it skips the write lock).
+        """
+        factory = self._read_sessions if read_only else self._sessions
+        async with factory() as session:
+            try:
+                yield session
+            except BaseException:
+                await session.rollback()
+                raise
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()

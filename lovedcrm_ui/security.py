@@ -1,0 +1,138 @@
+"""Password hashing (passlib API from libpass, argon2) and JWTs (PyJWT, HS256 pinned)."""
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+import jwt
+from passlib.context import CryptContext
+
+from models.types import utcnow
+
+from .config import Settings
+
+TokenType = Literal['access', 'refresh']
+ALGORITHM = 'HS256'
+# org_id and role are present on every token we issue but may be null (a user with no organization);
+# PyJWT's 'require' rejects null values, so those two are checked by the tenancy guard instead.
+REQUIRED_CLAIMS = ['sub', 'email', 'type', 'iat', 'exp', 'iss', 'jti', 'sid']
+
+
+class TokenError(Exception):
+    """A token that cannot be used; ``detail`` is the API's message for it."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class PasswordHasher:
+    """argon2 hashing, run in a worker thread so a login never blocks the event loop."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._context = CryptContext(
+            schemes=['argon2'],
+            argon2__rounds=settings.password_hash_rounds,
+            argon2__memory_cost=settings.password_hash_memory_kib,
+            argon2__parallelism=1,
+        )
+        # verified against unknown e-mails so that "no such user" costs as much as "wrong password"
+        self._dummy_hash = self._context.hash(uuid.uuid4().hex)
+
+    async def hash(self, password: str) -> str:
+        """Hash a password."""
+        return await asyncio.to_thread(self._context.hash, password)
+
+    async def verify(self, password: str, password_hash: str | None) -> bool:
+        """Check a password; a missing hash still costs one verification."""
+        return await asyncio.to_thread(self._context.verify, password, password_hash or self._dummy_hash) and bool(
+            password_hash
+        )
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    """The verified claims of one of our tokens."""
+
+    user_id: uuid.UUID
+    email: str
+    organization_id: uuid.UUID | None
+    role: str | None
+    type: TokenType
+    session_id: uuid.UUID
+    token_id: str
+    issued_at: datetime
+    expires_at: datetime
+
+
+class TokenService:
+    """Issues and verifies access and refresh tokens."""
+
+    def __init__(self, settings: Settings) -> None:
+        if not settings.secret_key:
+            raise RuntimeError('SECRET_KEY is not set')
+        self._key = settings.secret_key
+        self._issuer = settings.jwt_issuer
+        self.access_lifetime = timedelta(minutes=settings.access_token_expire_minutes)
+        self.refresh_lifetime = timedelta(days=settings.refresh_token_expire_days)
+
+    def issue(
+        self,
+        *,
+        user_id: uuid.UUID,
+        email: str,
+        organization_id: uuid.UUID | None,
+        role: str | None,
+        session_id: uuid.UUID,
+        token_type: TokenType,
+    ) -> str:
+        """Sign a token of the given type for one session."""
+        now = utcnow()
+        lifetime = self.access_lifetime if token_type == 'access' else self.refresh_lifetime
+        claims: dict[str, Any] = {
+            'sub': str(user_id),
+            'email': email,
+            'org_id': str(organization_id) if organization_id else None,
+            'role': role,
+            'type': token_type,
+            'iat': int(now.timestamp()),
+            'exp': int((now + lifetime).timestamp()),
+            'iss': self._issuer,
+            'jti': uuid.uuid4().hex,
+            'sid': str(session_id),
+        }
+        return jwt.encode(claims, self._key, algorithm=ALGORITHM)
+
+    def verify(self, token: str, *, expected_type: TokenType) -> TokenClaims:
+        """Verify signature, algorithm, issuer, expiry, required claims and type."""
+        try:
+            claims = jwt.decode(
+                token,
+                self._key,
+                algorithms=[ALGORITHM],  # pinned: never trust the header's "alg"
+                issuer=self._issuer,
+                options={'require': REQUIRED_CLAIMS},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise TokenError('Unauthorized - token expired') from exc
+        except jwt.PyJWTError as exc:
+            raise TokenError('Unauthorized - invalid token') from exc
+        if claims.get('type') != expected_type:
+            raise TokenError('Invalid token type')
+        try:
+            org = claims.get('org_id')
+            return TokenClaims(
+                user_id=uuid.UUID(str(claims['sub'])),
+                email=str(claims['email']),
+                organization_id=uuid.UUID(str(org)) if org else None,
+                role=claims.get('role'),
+                type=expected_type,
+                session_id=uuid.UUID(str(claims['sid'])),
+                token_id=str(claims['jti']),
+                issued_at=datetime.fromtimestamp(claims['iat'], tz=utcnow().tzinfo),
+                expires_at=datetime.fromtimestamp(claims['exp'], tz=utcnow().tzinfo),
+            )
+        except (ValueError, TypeError, KeyError) as exc:
+            raise TokenError('Unauthorized - invalid token') from exc

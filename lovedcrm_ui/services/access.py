@@ -1,0 +1,112 @@
+"""Who is calling and what they may do: the database half of the tenancy guard."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import AuthSession, Membership, Organization, User, utcnow
+from models.types import MANAGER_ROLES, WRITER_ROLES, Role
+
+from .errors import Forbidden, Unauthorized
+
+
+@dataclass(frozen=True)
+class Caller:
+    """An authenticated user acting in one organization with their *current* role."""
+
+    user_id: uuid.UUID
+    email: str
+    organization_id: uuid.UUID
+    role: str
+    session_id: uuid.UUID
+    token_expires_at: datetime | None = None
+
+    @property
+    def can_write(self) -> bool:
+        """Owners, admins and members change leads; viewers only look."""
+        return self.role in WRITER_ROLES
+
+    @property
+    def can_manage(self) -> bool:
+        """Owners and admins manage the organization and its members."""
+        return self.role in MANAGER_ROLES
+
+    def require_writer(self) -> None:
+        """Raise Forbidden for viewers."""
+        if not self.can_write:
+            raise Forbidden('Viewers cannot change leads')
+
+    def require_manager(self) -> None:
+        """Raise Forbidden unless owner or admin."""
+        if not self.can_manage:
+            raise Forbidden('Only owners and admins can do this')
+
+    @property
+    def is_owner(self) -> bool:
+        """Whether the caller owns the organization."""
+        return self.role == Role.OWNER
+
+
+async def check_session(session: AsyncSession, *, user_id: uuid.UUID, session_id: uuid.UUID) -> User:
+    """The active user of a live (not revoked, not expired) session, else Unauthorized."""
+    row = (
+        await session.execute(
+            select(User, AuthSession.revoked_at, AuthSession.expires_at)
+            .join(AuthSession, AuthSession.user_id == User.id)  # type: ignore[arg-type]
+            .where(AuthSession.id == session_id, User.id == user_id)
+        )
+    ).first()
+    if row is None or row.revoked_at is not None or not row.User.is_active:
+        raise Unauthorized('Unauthorized - invalid token')
+    if row.expires_at <= utcnow():
+        raise Unauthorized('Unauthorized - token expired')
+    return row.User  # type: ignore[no-any-return]
+
+
+async def check_member(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    session_id: uuid.UUID,
+    organization_id: uuid.UUID,
+    token_expires_at: datetime | None = None,
+) -> Caller:
+    """Session live (401 otherwise), then an active membership of an active organization (403)."""
+    row = (
+        await session.execute(
+            select(User.email, User.is_active, AuthSession.revoked_at, AuthSession.expires_at, Membership.role)
+            .select_from(User)
+            .join(AuthSession, AuthSession.user_id == User.id)  # type: ignore[arg-type]
+            .outerjoin(
+                Membership,
+                and_(
+                    Membership.user_id == User.id,  # type: ignore[arg-type]
+                    Membership.organization_id == organization_id,  # type: ignore[arg-type]
+                    Membership.is_active.is_(True),  # type: ignore[attr-defined]
+                ),
+            )
+            .outerjoin(
+                Organization,
+                and_(Organization.id == Membership.organization_id, Organization.is_active.is_(True)),  # type: ignore[arg-type,attr-defined]
+            )
+            .add_columns(Organization.id.label('org_id'))  # type: ignore[attr-defined]
+            .where(AuthSession.id == session_id, User.id == user_id)
+        )
+    ).first()
+    if row is None or row.revoked_at is not None or not row.is_active:
+        raise Unauthorized('Unauthorized - invalid token')
+    if row.expires_at <= utcnow():
+        raise Unauthorized('Unauthorized - token expired')
+    if row.role is None or row.org_id is None:
+        raise Forbidden('Not a member of this organization')
+    return Caller(
+        user_id=user_id,
+        email=row.email,
+        organization_id=organization_id,
+        role=row.role,
+        session_id=session_id,
+        token_expires_at=token_expires_at,
+    )

@@ -1,0 +1,310 @@
+"""Registration, login, token refresh, logout, organization switch and password change."""
+
+import re
+import secrets
+import unicodedata
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import AuthSession, Membership, Organization, Role, User, utcnow
+
+from ..db import queue_event
+from ..events import AccessChange
+from ..security import PasswordHasher, TokenError, TokenService
+from .errors import BadRequest, Forbidden, Invalid, TooManyRequests, Unauthorized
+from .ratelimit import SlidingWindowLimiter
+
+
+@dataclass
+class AuthResult:
+    """A user signed in to an organization (or to none) with a fresh token pair."""
+
+    user: User
+    organization: Organization | None
+    membership: Membership | None
+    session_id: uuid.UUID
+    access_token: str
+    refresh_token: str
+
+
+def password_problem(password: str) -> str | None:
+    """Why a password breaks the policy, or None when it is acceptable."""
+    if len(password) < 8:
+        return 'Password must be at least 8 characters long'
+    if not re.search(r'\d', password):
+        return 'Password must contain at least one digit'
+    if not re.search(r'[A-Z]', password):
+        return 'Password must contain at least one uppercase letter'
+    if not re.search(r'[a-z]', password):
+        return 'Password must contain at least one lowercase letter'
+    return None
+
+
+def normalize_email(email: str) -> str:
+    """E-mail addresses are compared case-insensitively: we store them lower-cased."""
+    return email.strip().lower()
+
+
+def slugify(text: str) -> str:
+    """An ASCII, URL-safe slug of at most 60 characters."""
+    ascii_text = unicodedata.normalize('NFKD', text).encode('ascii', 'ignore').decode()
+    slug = re.sub(r'[^a-z0-9]+', '-', ascii_text.lower()).strip('-')
+    return slug[:60].strip('-') or 'org'
+
+
+async def unique_slug(session: AsyncSession, name: str) -> str:
+    """A slug for ``name`` that no organization uses yet."""
+    base = slugify(name)
+    slug = base
+    while (await session.execute(select(Organization.id).where(Organization.slug == slug))).first():
+        slug = f'{base}-{secrets.token_hex(3)}'
+    return slug
+
+
+async def register(
+    session: AsyncSession,
+    *,
+    hasher: PasswordHasher,
+    tokens: TokenService,
+    email: str,
+    password: str,
+    full_name: str | None,
+    terms_accepted: bool,
+) -> AuthResult:
+    """Create the user, their organization and their owner membership in one transaction, signed in."""
+    if not terms_accepted:
+        raise BadRequest('You must accept the terms and conditions to register')
+    problem = password_problem(password)
+    if problem:
+        raise Invalid(problem)
+    email = normalize_email(email)
+    if (await session.execute(select(User.id).where(User.email == email))).first():
+        raise BadRequest('Email already exists')
+    password_hash = await hasher.hash(password)
+    user = User(email=email, full_name=full_name, password_hash=password_hash, last_login=utcnow())
+    org_name = f"{full_name or email.split('@')[0]}'s Organization"[:255]
+    organization = Organization(name=org_name, slug=await unique_slug(session, org_name), owner_id=user.id)
+    membership = Membership(organization_id=organization.id, user_id=user.id, role=Role.OWNER, last_used_at=utcnow())
+    session.add(user)
+    await session.flush()
+    session.add(organization)
+    await session.flush()
+    session.add(membership)
+    try:
+        result = await _start_session(session, tokens, user, organization, membership)
+        await session.commit()
+    except IntegrityError as exc:
+        # a concurrent registration with the same e-mail won the race
+        await session.rollback()
+        raise BadRequest('Email already exists') from exc
+    return result
+
+
+async def login(
+    session: AsyncSession,
+    *,
+    hasher: PasswordHasher,
+    tokens: TokenService,
+    failures: SlidingWindowLimiter,
+    email: str,
+    password: str,
+) -> AuthResult:
+    """Check the credentials and sign in to the most recently used organization."""
+    email = normalize_email(email)
+    retry_after = failures.retry_after(email)
+    if retry_after is not None:
+        raise TooManyRequests(
+            'Too many failed login attempts. Try again later.', headers={'Retry-After': str(retry_after)}
+        )
+    user = (await session.execute(select(User).where(User.email == email))).scalar_one_or_none()
+    valid = await hasher.verify(password, user.password_hash if user else None)
+    if user is None or not valid or not user.is_active:
+        failures.hit(email)
+        raise Unauthorized('Invalid credentials')
+    failures.reset(email)
+    membership = await _preferred_membership(session, user.id)
+    organization = await session.get(Organization, membership.organization_id) if membership else None
+    now = utcnow()
+    user.last_login = now
+    if membership is not None:
+        membership.last_used_at = now
+    result = await _start_session(session, tokens, user, organization, membership)
+    await session.commit()
+    return result
+
+
+async def refresh(session: AsyncSession, *, tokens: TokenService, refresh_token: str | None) -> AuthResult:
+    """Exchange a valid refresh token for a new pair in the same session (role re-read)."""
+    if not refresh_token:
+        raise Unauthorized('Refresh token required')
+    claims = _verify(tokens, refresh_token, 'refresh')
+    user = await _live_session_user(session, claims.session_id, claims.user_id)
+    membership = None
+    if claims.organization_id is not None:
+        membership = await active_membership(session, user.id, claims.organization_id)
+    if membership is None:
+        membership = await _preferred_membership(session, user.id)
+    organization = await session.get(Organization, membership.organization_id) if membership else None
+    result = _issue(tokens, user, organization, membership, claims.session_id)
+    await session.commit()
+    return result
+
+
+async def logout(session: AsyncSession, *, tokens: TokenService, token: str, token_type: str) -> None:
+    """Revoke the session that the presented (access or refresh) token belongs to."""
+    claims = _verify(tokens, token, 'refresh' if token_type == 'refresh' else 'access')
+    auth_session = await session.get(AuthSession, claims.session_id)
+    if auth_session is None or auth_session.user_id != claims.user_id:
+        raise Unauthorized('Unauthorized - invalid token')
+    if auth_session.revoked_at is None:
+        auth_session.revoked_at = utcnow()
+        queue_event(session, AccessChange('session_revoked', user_id=claims.user_id, session_id=claims.session_id))
+    await session.commit()
+
+
+async def switch_organization(
+    session: AsyncSession, *, tokens: TokenService, user_id: uuid.UUID, session_id: uuid.UUID, organization_id: uuid.UUID
+) -> AuthResult:
+    """A new token pair (same session) for another organization the user belongs to."""
+    user = await _live_session_user(session, session_id, user_id)
+    membership = await active_membership(session, user.id, organization_id)
+    if membership is None:
+        raise Forbidden('Not a member of this organization')
+    membership.last_used_at = utcnow()
+    organization = await session.get(Organization, organization_id)
+    result = _issue(tokens, user, organization, membership, session_id)
+    await session.commit()
+    return result
+
+
+async def change_password(
+    session: AsyncSession,
+    *,
+    hasher: PasswordHasher,
+    tokens: TokenService,
+    user_id: uuid.UUID,
+    organization_id: uuid.UUID | None,
+    current_password: str,
+    new_password: str,
+) -> AuthResult:
+    """Change the password, revoke every session of the user, and sign this caller in afresh."""
+    user = await session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise Unauthorized('Unauthorized - invalid token')
+    if not await hasher.verify(current_password, user.password_hash):
+        raise BadRequest('Current password is incorrect')
+    problem = password_problem(new_password)
+    if problem:
+        raise Invalid(problem)
+    user.password_hash = await hasher.hash(new_password)
+    user.updated_at = utcnow()
+    await revoke_user_sessions(session, user_id)
+    membership = await active_membership(session, user_id, organization_id) if organization_id else None
+    membership = membership or await _preferred_membership(session, user_id)
+    organization = await session.get(Organization, membership.organization_id) if membership else None
+    result = await _start_session(session, tokens, user, organization, membership)
+    await session.commit()
+    return result
+
+
+async def revoke_user_sessions(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """Revoke every live session of a user (queued notice closes their boards and sockets)."""
+    await session.execute(
+        update(AuthSession)
+        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))  # type: ignore[union-attr]
+        .values(revoked_at=utcnow())
+    )
+    queue_event(session, AccessChange('user_sessions_revoked', user_id=user_id))
+
+
+async def active_membership(
+    session: AsyncSession, user_id: uuid.UUID, organization_id: uuid.UUID
+) -> Membership | None:
+    """The user's active membership in an active organization, or None."""
+    row = await session.execute(
+        select(Membership)
+        .join(Organization, Organization.id == Membership.organization_id)  # type: ignore[arg-type]
+        .where(
+            Membership.user_id == user_id,
+            Membership.organization_id == organization_id,
+            Membership.is_active.is_(True),  # type: ignore[attr-defined]
+            Organization.is_active.is_(True),  # type: ignore[attr-defined]
+        )
+    )
+    return row.scalar_one_or_none()
+
+
+async def _preferred_membership(session: AsyncSession, user_id: uuid.UUID) -> Membership | None:
+    # most recently used first; never-used ones after, owned organizations first among those
+    rows = await session.execute(
+        select(Membership)
+        .join(Organization, Organization.id == Membership.organization_id)  # type: ignore[arg-type]
+        .where(
+            Membership.user_id == user_id,
+            Membership.is_active.is_(True),  # type: ignore[attr-defined]
+            Organization.is_active.is_(True),  # type: ignore[attr-defined]
+        )
+    )
+    memberships = list(rows.scalars())
+    if not memberships:
+        return None
+    return max(
+        memberships,
+        key=lambda m: (m.last_used_at is not None, m.last_used_at or m.created_at, m.role == Role.OWNER),
+    )
+
+
+async def _live_session_user(session: AsyncSession, session_id: uuid.UUID, user_id: uuid.UUID) -> User:
+    auth_session = await session.get(AuthSession, session_id)
+    if auth_session is None or auth_session.user_id != user_id or auth_session.revoked_at is not None:
+        raise Unauthorized('Unauthorized - invalid token')
+    if auth_session.expires_at <= utcnow():
+        raise Unauthorized('Unauthorized - token expired')
+    user = await session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise Unauthorized('Unauthorized - invalid token')
+    return user
+
+
+async def _start_session(
+    session: AsyncSession,
+    tokens: TokenService,
+    user: User,
+    organization: Organization | None,
+    membership: Membership | None,
+) -> AuthResult:
+    auth_session = AuthSession(user_id=user.id, expires_at=utcnow() + tokens.refresh_lifetime)
+    session.add(auth_session)
+    await session.flush()
+    return _issue(tokens, user, organization, membership, auth_session.id)
+
+
+def _issue(
+    tokens: TokenService,
+    user: User,
+    organization: Organization | None,
+    membership: Membership | None,
+    session_id: uuid.UUID,
+) -> AuthResult:
+    org_id = organization.id if organization else None
+    role = membership.role if membership else None
+    common = {'user_id': user.id, 'email': user.email, 'organization_id': org_id, 'role': role, 'session_id': session_id}
+    return AuthResult(
+        user=user,
+        organization=organization,
+        membership=membership,
+        session_id=session_id,
+        access_token=tokens.issue(**common, token_type='access'),  # type: ignore[arg-type]
+        refresh_token=tokens.issue(**common, token_type='refresh'),  # type: ignore[arg-type]
+    )
+
+
+def _verify(tokens: TokenService, token: str, token_type: str):  # type: ignore[no-untyped-def]
+    try:
+        return tokens.verify(token, expected_type=token_type)  # type: ignore[arg-type]
+    except TokenError as exc:
+        raise Unauthorized(exc.detail) from exc

@@ -1,0 +1,233 @@
+"""Inviting people into an organization; the token travels only in the invite link."""
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Invite, InviteStatus, Membership, Organization, Role, User, utcnow
+
+from .access import Caller
+from .auth import normalize_email
+from .errors import BadRequest, Conflict, Forbidden, NotFound
+
+
+@dataclass
+class InviteView:
+    """An invite with what its public shape needs (organization and inviter names)."""
+
+    invite: Invite
+    organization: Organization
+    invited_by_name: str | None
+
+    @property
+    def is_expired(self) -> bool:
+        """A pending invite past its expiry date."""
+        return self.invite.status == InviteStatus.PENDING and self.invite.expires_at <= utcnow()
+
+    @property
+    def status(self) -> str:
+        """The stored status, or ``expired`` for a pending invite past its date."""
+        return InviteStatus.EXPIRED if self.is_expired else self.invite.status
+
+    @property
+    def can_be_accepted(self) -> bool:
+        """Pending and not expired."""
+        return self.status == InviteStatus.PENDING
+
+    def as_public(self) -> dict[str, object]:
+        """The fields of ``InvitePublic``."""
+        invite = self.invite
+        return {
+            'id': invite.id,
+            'organization_id': invite.organization_id,
+            'email': invite.email,
+            'role': invite.role,
+            'status': self.status,
+            'message': invite.message,
+            'invited_name': invite.invited_name,
+            'created_at': invite.created_at,
+            'expires_at': invite.expires_at,
+            'responded_at': invite.responded_at,
+            'is_active': self.can_be_accepted,
+            'is_expired': self.is_expired,
+            'is_pending': invite.status == InviteStatus.PENDING,
+            'can_be_accepted': self.can_be_accepted,
+            'can_be_cancelled': invite.status == InviteStatus.PENDING,
+            'organization_name': self.organization.name,
+            'invited_by_name': self.invited_by_name,
+        }
+
+
+def _display_name(user: User | None) -> str | None:
+    return (user.full_name or user.email) if user else None
+
+
+async def _view(session: AsyncSession, invite: Invite) -> InviteView:
+    organization = await session.get(Organization, invite.organization_id)
+    assert organization is not None
+    inviter = await session.get(User, invite.invited_by_id) if invite.invited_by_id else None
+    return InviteView(invite=invite, organization=organization, invited_by_name=_display_name(inviter))
+
+
+async def create_invite(
+    session: AsyncSession,
+    *,
+    caller: Caller,
+    email: str,
+    role: Role,
+    message: str | None,
+    invited_name: str | None,
+    expire_days: int,
+) -> InviteView:
+    """Invite an e-mail address with a role (owner/admin; admins cannot invite admins)."""
+    caller.require_manager()
+    if role == Role.OWNER:
+        raise Forbidden('Invites cannot grant the owner role')
+    if role == Role.ADMIN and not caller.is_owner:
+        raise Forbidden('Only owners can invite admins')
+    email = normalize_email(email)
+    member = await session.execute(
+        select(Membership.id)
+        .join(User, User.id == Membership.user_id)  # type: ignore[arg-type]
+        .where(
+            Membership.organization_id == caller.organization_id,
+            Membership.is_active.is_(True),  # type: ignore[attr-defined]
+            User.email == email,
+        )
+    )
+    if member.first():
+        raise Conflict('User is already a member of this organization')
+    pending = await session.execute(
+        select(Invite.id).where(
+            Invite.organization_id == caller.organization_id,
+            Invite.email == email,
+            Invite.status == InviteStatus.PENDING,
+            Invite.expires_at > utcnow(),
+        )
+    )
+    if pending.first():
+        raise Conflict('A pending invite already exists for this e-mail')
+    invite = Invite(
+        organization_id=caller.organization_id,
+        email=email,
+        role=role,
+        token=secrets.token_urlsafe(32),
+        message=message,
+        invited_name=invited_name.strip() if invited_name else None,
+        invited_by_id=caller.user_id,
+        expires_at=utcnow() + timedelta(days=expire_days),
+    )
+    session.add(invite)
+    await session.commit()
+    return await _view(session, invite)
+
+
+async def list_invites(
+    session: AsyncSession, *, organization_id: uuid.UUID, status: str | None, limit: int, offset: int
+) -> list[InviteView]:
+    """Invites of an organization, newest first, optionally by (effective) status."""
+    query = select(Invite).where(Invite.organization_id == organization_id)
+    now = utcnow()
+    if status == InviteStatus.EXPIRED:
+        query = query.where(Invite.status == InviteStatus.PENDING, Invite.expires_at <= now)
+    elif status == InviteStatus.PENDING:
+        query = query.where(Invite.status == InviteStatus.PENDING, Invite.expires_at > now)
+    elif status:
+        query = query.where(Invite.status == status)
+    rows = await session.execute(
+        query.order_by(Invite.created_at.desc()).limit(limit).offset(offset)  # type: ignore[attr-defined]
+    )
+    return [await _view(session, invite) for invite in rows.scalars()]
+
+
+async def invite_stats(session: AsyncSession, *, organization_id: uuid.UUID) -> dict[str, int]:
+    """Counts of the organization's invites by effective status."""
+    rows = await session.execute(select(Invite).where(Invite.organization_id == organization_id))
+    counts = dict.fromkeys(InviteStatus, 0)
+    now = utcnow()
+    total = 0
+    for invite in rows.scalars():
+        total += 1
+        status = InviteStatus(invite.status)
+        if status == InviteStatus.PENDING and invite.expires_at <= now:
+            status = InviteStatus.EXPIRED
+        counts[status] += 1
+    return {'total_invites': total, **{f'{status.value}_invites': n for status, n in counts.items()}}
+
+
+async def cancel_invite(session: AsyncSession, *, caller: Caller, invite_id: uuid.UUID) -> Invite:
+    """Cancel a pending invite of the caller's organization (owner/admin)."""
+    caller.require_manager()
+    invite = await session.get(Invite, invite_id)
+    if invite is None or invite.organization_id != caller.organization_id:
+        raise NotFound('Invite not found')
+    if invite.status != InviteStatus.PENDING:
+        raise BadRequest(f'Invite is already {invite.status}')
+    invite.status = InviteStatus.CANCELLED
+    invite.responded_at = invite.updated_at = utcnow()
+    await session.commit()
+    return invite
+
+
+async def invite_by_token(session: AsyncSession, *, token: str) -> InviteView | None:
+    """The invite behind a link, whatever its status (None if the token is unknown)."""
+    invite = (await session.execute(select(Invite).where(Invite.token == token))).scalar_one_or_none()
+    return await _view(session, invite) if invite else None
+
+
+async def _answerable(session: AsyncSession, token: str) -> InviteView:
+    view = await invite_by_token(session, token=token)
+    if view is None or view.invite.status != InviteStatus.PENDING:
+        raise NotFound('Invalid or expired invite')
+    if view.is_expired:
+        raise BadRequest('Invite has expired')
+    return view
+
+
+async def accept_invite(session: AsyncSession, *, token: str, user_id: uuid.UUID | None) -> InviteView:
+    """Join the organization: the signed-in user (whose e-mail must match) or the invited e-mail's account."""
+    view = await _answerable(session, token)
+    invite = view.invite
+    if user_id is not None:
+        user = await session.get(User, user_id)
+        if user is None or user.email != invite.email:
+            raise Forbidden('This invite was sent to a different e-mail address')
+    else:
+        user = (await session.execute(select(User).where(User.email == invite.email))).scalar_one_or_none()
+        if user is None:
+            raise BadRequest('No account exists for the invited e-mail; register first')
+    if not user.is_active:
+        raise Forbidden('This account is disabled')
+    membership = (
+        await session.execute(
+            select(Membership).where(
+                Membership.organization_id == invite.organization_id, Membership.user_id == user.id
+            )
+        )
+    ).scalar_one_or_none()
+    now = utcnow()
+    if membership is not None and membership.is_active:
+        raise Conflict('User is already a member of this organization')
+    if membership is None:
+        membership = Membership(organization_id=invite.organization_id, user_id=user.id, role=invite.role)
+        session.add(membership)
+    else:
+        membership.is_active, membership.role, membership.updated_at = True, invite.role, now
+    invite.status = InviteStatus.ACCEPTED
+    invite.responded_at = invite.updated_at = now
+    await session.commit()
+    return view
+
+
+async def reject_invite(session: AsyncSession, *, token: str, reason: str | None) -> InviteView:
+    """Decline an invite."""
+    view = await _answerable(session, token)
+    view.invite.status = InviteStatus.REJECTED
+    view.invite.reject_reason = reason
+    view.invite.responded_at = view.invite.updated_at = utcnow()
+    await session.commit()
+    return view

@@ -1,0 +1,175 @@
+"""The current organization, its members and their roles, and a user's organizations."""
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Membership, Organization, Role, User, utcnow
+from models.organization import OrganizationUpdate
+
+from ..db import queue_event
+from ..events import AccessChange
+from .access import Caller
+from .errors import BadRequest, Forbidden, NotFound
+
+
+@dataclass
+class Member:
+    """A membership with its user."""
+
+    membership: Membership
+    user: User
+
+
+async def get_organization(session: AsyncSession, *, organization_id: uuid.UUID) -> Organization:
+    """One organization, or NotFound."""
+    organization = await session.get(Organization, organization_id)
+    if organization is None:
+        raise NotFound('Organization not found')
+    return organization
+
+
+async def update_organization(session: AsyncSession, *, caller: Caller, changes: OrganizationUpdate) -> Organization:
+    """Change name, description, website or idle thresholds (owner/admin)."""
+    caller.require_manager()
+    organization = await get_organization(session, organization_id=caller.organization_id)
+    values = changes.model_dump(exclude_unset=True)
+    if 'name' in values and values['name'] is None:
+        raise BadRequest('name cannot be empty')
+    for key, value in values.items():
+        if key == 'name':
+            value = value.strip()
+            if len(value) < 2:
+                raise BadRequest('name must have at least 2 characters')
+        setattr(organization, key, value)
+    if organization.idle_alert_days < organization.idle_warning_days:
+        raise BadRequest('idle_alert_days must not be lower than idle_warning_days')
+    organization.updated_at = utcnow()
+    await session.commit()
+    return organization
+
+
+async def user_organizations(session: AsyncSession, *, user_id: uuid.UUID) -> list[tuple[Organization, str]]:
+    """The active organizations a user belongs to, with the role in each, by name."""
+    rows = await session.execute(
+        select(Organization, Membership.role)
+        .join(Membership, Membership.organization_id == Organization.id)  # type: ignore[arg-type]
+        .where(
+            Membership.user_id == user_id,
+            Membership.is_active.is_(True),  # type: ignore[attr-defined]
+            Organization.is_active.is_(True),  # type: ignore[attr-defined]
+        )
+        .order_by(Organization.name)
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
+async def list_members(session: AsyncSession, *, organization_id: uuid.UUID) -> list[Member]:
+    """Active members, owners first, then by name."""
+    rank = {Role.OWNER: 0, Role.ADMIN: 1, Role.MEMBER: 2, Role.VIEWER: 3}
+    rows = await session.execute(
+        select(Membership, User)
+        .join(User, User.id == Membership.user_id)  # type: ignore[arg-type]
+        .where(Membership.organization_id == organization_id, Membership.is_active.is_(True))  # type: ignore[attr-defined]
+    )
+    members = [Member(membership=m, user=u) for m, u in rows.tuples()]
+    members.sort(key=lambda x: (rank.get(Role(x.membership.role), 9), (x.user.full_name or x.user.email).lower()))
+    return members
+
+
+async def _member_for_change(session: AsyncSession, caller: Caller, user_id: uuid.UUID) -> Membership:
+    caller.require_manager()
+    membership = (
+        await session.execute(
+            select(Membership)
+            .where(
+                Membership.organization_id == caller.organization_id,
+                Membership.user_id == user_id,
+                Membership.is_active.is_(True),  # type: ignore[attr-defined]
+            )
+            .with_for_update()
+        )
+    ).scalar_one_or_none()
+    if membership is None:
+        raise NotFound('Member not found')
+    if membership.role == Role.OWNER and not caller.is_owner:
+        raise Forbidden('Only an owner can change or remove an owner')
+    return membership
+
+
+async def _owner_count(session: AsyncSession, organization_id: uuid.UUID) -> int:
+    # lock the owners so two concurrent demotions cannot both see "another owner is left"
+    owners = await session.execute(
+        select(Membership.id)
+        .where(
+            Membership.organization_id == organization_id,
+            Membership.role == Role.OWNER,
+            Membership.is_active.is_(True),  # type: ignore[attr-defined]
+        )
+        .with_for_update()
+    )
+    return len(owners.all())
+
+
+async def change_role(session: AsyncSession, *, caller: Caller, user_id: uuid.UUID, role: Role) -> Member:
+    """Give a member another role; never demote the last owner; admins cannot create owners."""
+    membership = await _member_for_change(session, caller, user_id)
+    if role == Role.OWNER and not caller.is_owner:
+        raise Forbidden('Only an owner can make someone an owner')
+    if membership.role == Role.OWNER and role != Role.OWNER and await _owner_count(session, caller.organization_id) <= 1:
+        raise BadRequest('The last owner cannot be demoted')
+    if membership.role != role:
+        membership.role = role
+        membership.updated_at = utcnow()
+        queue_event(
+            session,
+            AccessChange('role_changed', user_id=user_id, organization_id=caller.organization_id, role=role),
+        )
+    user = await session.get(User, user_id)
+    await session.commit()
+    assert user is not None
+    return Member(membership=membership, user=user)
+
+
+async def remove_member(session: AsyncSession, *, caller: Caller, user_id: uuid.UUID) -> None:
+    """Deactivate a membership (owner/admin; never the last owner); their boards and sockets close."""
+    membership = await _member_for_change(session, caller, user_id)
+    if membership.role == Role.OWNER and await _owner_count(session, caller.organization_id) <= 1:
+        raise BadRequest('The last owner cannot be removed')
+    membership.is_active = False
+    membership.updated_at = utcnow()
+    organization = await session.get(Organization, caller.organization_id)
+    if organization is not None and organization.owner_id == user_id:
+        organization.owner_id = await _another_owner(session, caller.organization_id, user_id)
+    queue_event(session, AccessChange('member_removed', user_id=user_id, organization_id=caller.organization_id))
+    await session.commit()
+
+
+async def _another_owner(session: AsyncSession, organization_id: uuid.UUID, not_user: uuid.UUID) -> uuid.UUID | None:
+    return (
+        await session.execute(
+            select(Membership.user_id)
+            .where(
+                Membership.organization_id == organization_id,
+                Membership.role == Role.OWNER,
+                Membership.is_active.is_(True),  # type: ignore[attr-defined]
+                Membership.user_id != not_user,
+            )
+            .order_by(Membership.created_at)
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+
+
+async def member_count(session: AsyncSession, *, organization_id: uuid.UUID) -> int:
+    """Active members of an organization."""
+    return int(
+        await session.scalar(
+            select(func.count())
+            .select_from(Membership)
+            .where(Membership.organization_id == organization_id, Membership.is_active.is_(True))  # type: ignore[attr-defined]
+        )
+        or 0
+    )

@@ -1,0 +1,29 @@
+"""SQLModel tables and API schemas, one module per entity; importing this registers every table."""
+
+from sqlmodel import SQLModel
+
+from .event import EventType, PipelineEvent
+from .invite import Invite
+from .lead import Lead
+from .organization import Membership, Organization
+from .types import STAGE_ORDER, InviteStatus, PipelineStage, Role, utcnow
+from .user import AuthSession, User
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    'STAGE_ORDER',
+    'AuthSession',
+    'EventType',
+    'Invite',
+    'InviteStatus',
+    'Lead',
+    'Membership',
+    'Organization',
+    'PipelineEvent',
+    'PipelineStage',
+    'Role',
+    'User',
+    'metadata',
+    'utcnow',
+]

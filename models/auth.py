@@ -1,0 +1,87 @@
+"""Request and response schemas of the auth endpoints (no tables)."""
+
+import re
+import uuid
+
+from pydantic import EmailStr, field_validator
+from sqlmodel import Field, SQLModel
+
+from .organization import OrganizationPublic
+from .user import UserPublic
+
+MARKUP = re.compile(r'<\s*/?\s*[a-z!]|javascript:|on\w+\s*=', re.IGNORECASE)
+
+
+def reject_markup(value: str | None) -> str | None:
+    """Trim a display name and refuse anything that looks like markup or script."""
+    if value is None:
+        return None
+    value = value.strip()
+    if MARKUP.search(value):
+        raise ValueError('must not contain HTML or script')
+    return value
+
+
+class RegisterRequest(SQLModel):
+    """``POST /auth/register``; unknown fields (e.g. ``confirm_password``) are ignored."""
+
+    email: EmailStr
+    password: str = Field(min_length=1, max_length=128)
+    full_name: str | None = Field(default=None, min_length=1, max_length=255)
+    terms_accepted: bool
+
+    @field_validator('full_name')
+    @classmethod
+    def _clean_name(cls, value: str | None) -> str | None:
+        value = reject_markup(value)
+        if value is not None and not value:
+            raise ValueError('full_name must not be blank')
+        return value
+
+
+class LoginRequest(SQLModel):
+    """``POST /auth/login``."""
+
+    email: EmailStr
+    password: str = Field(min_length=1, max_length=128)
+
+
+class RefreshRequest(SQLModel):
+    """``POST /auth/refresh`` (the cookie is the fallback)."""
+
+    refresh_token: str | None = None
+
+
+class LogoutRequest(SQLModel):
+    """``POST /auth/logout`` (optional body)."""
+
+    refresh_token: str | None = None
+
+
+class SwitchOrganizationRequest(SQLModel):
+    """``POST /auth/switch-organization``."""
+
+    organization_id: uuid.UUID
+
+
+class ChangePasswordRequest(SQLModel):
+    """``POST /auth/change-password``."""
+
+    current_password: str = Field(min_length=1, max_length=128)
+    new_password: str = Field(min_length=1, max_length=128)
+
+
+class AuthResponse(SQLModel):
+    """What register, login, refresh and switch-organization return."""
+
+    user: UserPublic
+    organization: OrganizationPublic | None
+    access_token: str
+    refresh_token: str
+    token_type: str = 'bearer'
+
+
+class Message(SQLModel):
+    """A plain confirmation."""
+
+    message: str

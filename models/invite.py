@@ -1,0 +1,108 @@
+"""Invitations to join an organization."""
+
+import uuid
+from datetime import datetime
+
+from pydantic import ConfigDict, EmailStr
+from sqlalchemy import Column, ForeignKey, String, Text
+from sqlmodel import Field, SQLModel
+
+from .types import Role, UTCDateTime, new_id, utcnow
+
+
+class Invite(SQLModel, table=True):
+    """A pending (or answered) invitation; the token only ever travels in the invite link."""
+
+    __tablename__ = 'invites'
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    organization_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey('organizations.id', ondelete='CASCADE'), nullable=False, index=True)
+    )
+    email: str = Field(sa_type=String(320), index=True)
+    role: str = Field(default=Role.MEMBER, sa_type=String(20))
+    token: str = Field(sa_type=String(64), unique=True)
+    status: str = Field(default='pending', sa_type=String(20))
+    message: str | None = Field(default=None, sa_type=Text)
+    invited_name: str | None = Field(default=None, max_length=100)
+    invited_by_id: uuid.UUID | None = Field(
+        default=None, sa_column=Column(ForeignKey('users.id', ondelete='SET NULL'), nullable=True)
+    )
+    reject_reason: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    responded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class InviteCreate(SQLModel):
+    """``POST /organizations/invites``."""
+
+    email: EmailStr
+    role: Role = Role.MEMBER
+    message: str | None = Field(default=None, min_length=10, max_length=500)
+    invited_name: str | None = Field(default=None, max_length=100)
+
+
+class InvitePublic(SQLModel):
+    """An invite as the organization's managers see it (no token)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    email: str
+    role: str
+    status: str
+    message: str | None
+    invited_name: str | None
+    created_at: datetime
+    expires_at: datetime
+    responded_at: datetime | None
+    is_active: bool
+    is_expired: bool
+    is_pending: bool
+    can_be_accepted: bool
+    can_be_cancelled: bool
+    organization_name: str
+    invited_by_name: str | None
+
+
+class InviteStats(SQLModel):
+    """``GET /organizations/invites/stats``."""
+
+    total_invites: int
+    pending_invites: int
+    accepted_invites: int
+    rejected_invites: int
+    expired_invites: int
+    cancelled_invites: int
+
+
+class InviteDetails(SQLModel):
+    """What the public invite link shows before accepting."""
+
+    organization_name: str
+    organization_slug: str
+    invited_by_name: str | None
+    role: str
+    created_at: datetime
+    expires_at: datetime
+    is_expired: bool
+    message: str | None
+    invited_email: str
+
+
+class InviteAnswer(SQLModel):
+    """Body of accept / reject: the token again (must match the path)."""
+
+    token: str = Field(min_length=1, max_length=128)
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class InviteAccepted(SQLModel):
+    """Result of accepting an invite."""
+
+    message: str
+    organization_id: uuid.UUID
+    role: str
