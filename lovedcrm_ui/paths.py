@@ -1,7 +1,9 @@
 """Which paths are API, public, auth-only or UI: the tenancy guard and the UI both read this."""
 
 # UI pages (NiceGUI) and their assets: the tenancy guard never touches them
-UI_PAGES = frozenset({'/', '/login', '/register', '/logout', '/pipeline', '/team', '/settings', '/profile', '/no-access'})
+UI_PAGES = frozenset(
+    {'/', '/login', '/register', '/logout', '/pipeline', '/team', '/settings', '/profile', '/no-access'}
+)
 UI_PREFIXES = ('/_nicegui', '/invite/', '/static/', '/favicon')
 
 # API paths that need no organization context (each authenticates itself, or is public)

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from pydantic import ConfigDict, EmailStr
+from pydantic import EmailStr
 from sqlalchemy import Column, ForeignKey, String, Text
 from sqlmodel import Field, SQLModel
 
@@ -46,8 +46,6 @@ class InviteCreate(SQLModel):
 
 class InvitePublic(SQLModel):
     """An invite as the organization's managers see it (no token)."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
     organization_id: uuid.UUID

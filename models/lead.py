@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, ConfigDict, EmailStr, PlainSerializer, field_validator
+from pydantic import BeforeValidator, EmailStr, PlainSerializer, field_validator
 from sqlalchemy import JSON, Column, Float, ForeignKey, Index, Numeric, String, Text
 from sqlmodel import Field, SQLModel
 
@@ -131,8 +131,6 @@ class FavoriteUpdate(SQLModel):
 
 class LeadPublic(SQLModel):
     """A lead as the API returns it (and as every event snapshot stores it)."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
     organization_id: uuid.UUID

@@ -3,7 +3,6 @@
 import uuid
 from datetime import datetime
 
-from pydantic import ConfigDict
 from sqlalchemy import BigInteger, Column, ForeignKey, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -37,8 +36,6 @@ class Organization(OrganizationBase, table=True):
 
 class OrganizationPublic(SQLModel):
     """The organization object of auth responses."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
     name: str

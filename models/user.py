@@ -3,7 +3,6 @@
 import uuid
 from datetime import datetime
 
-from pydantic import ConfigDict
 from sqlalchemy import Column, ForeignKey, String, Text
 from sqlmodel import Field, SQLModel
 
@@ -34,8 +33,6 @@ class User(SQLModel, table=True):
 
 class UserPublic(SQLModel):
     """The user object of API responses (never the password hash)."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
     email: str

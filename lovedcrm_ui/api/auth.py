@@ -34,13 +34,18 @@ def _response(result: auth.AuthResult) -> AuthResponse:
 
 
 def _set_cookies(response: Response, ctx: AppContext, result: auth.AuthResult) -> None:
-    common = {'httponly': True, 'samesite': 'lax', 'secure': ctx.settings.cookie_secure}
-    response.set_cookie(
-        'access_token', result.access_token, max_age=int(ctx.tokens.access_lifetime.total_seconds()), **common
-    )  # type: ignore[arg-type]
-    response.set_cookie(
-        'refresh_token', result.refresh_token, max_age=int(ctx.tokens.refresh_lifetime.total_seconds()), **common
-    )  # type: ignore[arg-type]
+    for name, value, lifetime in (
+        ('access_token', result.access_token, ctx.tokens.access_lifetime),
+        ('refresh_token', result.refresh_token, ctx.tokens.refresh_lifetime),
+    ):
+        response.set_cookie(
+            name,
+            value,
+            max_age=int(lifetime.total_seconds()),
+            httponly=True,
+            samesite='lax',
+            secure=ctx.settings.cookie_secure,
+        )
 
 
 def _client_address(request: Request) -> str:
@@ -48,7 +53,9 @@ def _client_address(request: Request) -> str:
 
 
 @router.post('/register', status_code=status.HTTP_201_CREATED)
-async def register(body: RegisterRequest, request: Request, response: Response, ctx: CtxDep, session: SessionDep) -> AuthResponse:
+async def register(
+    body: RegisterRequest, request: Request, response: Response, ctx: CtxDep, session: SessionDep
+) -> AuthResponse:
     """Create a user, their organization and owner membership; returns a signed-in token pair."""
     address = _client_address(request)
     retry_after = ctx.registrations.retry_after(address)

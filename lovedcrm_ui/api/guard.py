@@ -33,7 +33,7 @@ def bearer_token(authorization: str | None) -> str | None:
 
 
 async def authorize(ctx: AppContext, authorization: str | None, org_header: str | None) -> Caller:
-    """Steps 1–7 of the guard, in the contract's order; raises GuardError."""
+    """Steps 1 to 7 of the guard, in the contract's order; raises GuardError."""
     token = bearer_token(authorization)
     if token is None:
         raise GuardError(403, 'Missing or invalid authorization header')

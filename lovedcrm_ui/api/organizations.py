@@ -5,7 +5,6 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-from pydantic import ConfigDict
 from sqlmodel import SQLModel
 
 from models import InviteStatus
@@ -21,8 +20,6 @@ router = APIRouter(prefix='/organizations', tags=['organizations'])
 
 class MemberPublic(SQLModel):
     """A membership with its user."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
     user_id: uuid.UUID

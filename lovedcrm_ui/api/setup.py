@@ -1,5 +1,7 @@
 """Installs the whole API (guard, routers, error handlers) on a FastAPI app."""
 
+import inspect
+
 from fastapi import FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
 
@@ -31,6 +33,7 @@ def _json_404_for_api(app: FastAPI) -> None:
         wants_html = 'text/html' in request.headers.get('accept', '')
         if page_handler is None or is_api_prefix(request.url.path) or not wants_html:
             return await http_exception_handler(request, exc)  # type: ignore[arg-type]
-        return await page_handler(request, exc)  # type: ignore[no-any-return]
+        response = page_handler(request, exc)
+        return await response if inspect.isawaitable(response) else response
 
     app.exception_handlers[404] = not_found

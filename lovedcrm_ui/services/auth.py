@@ -167,7 +167,12 @@ async def logout(session: AsyncSession, *, tokens: TokenService, token: str, tok
 
 
 async def switch_organization(
-    session: AsyncSession, *, tokens: TokenService, user_id: uuid.UUID, session_id: uuid.UUID, organization_id: uuid.UUID
+    session: AsyncSession,
+    *,
+    tokens: TokenService,
+    user_id: uuid.UUID,
+    session_id: uuid.UUID,
+    organization_id: uuid.UUID,
 ) -> AuthResult:
     """A new token pair (same session) for another organization the user belongs to."""
     user = await _live_session_user(session, session_id, user_id)
@@ -221,9 +226,7 @@ async def revoke_user_sessions(session: AsyncSession, user_id: uuid.UUID) -> Non
     queue_event(session, AccessChange('user_sessions_revoked', user_id=user_id))
 
 
-async def active_membership(
-    session: AsyncSession, user_id: uuid.UUID, organization_id: uuid.UUID
-) -> Membership | None:
+async def active_membership(session: AsyncSession, user_id: uuid.UUID, organization_id: uuid.UUID) -> Membership | None:
     """The user's active membership in an active organization, or None."""
     row = await session.execute(
         select(Membership)
@@ -292,7 +295,13 @@ def _issue(
 ) -> AuthResult:
     org_id = organization.id if organization else None
     role = membership.role if membership else None
-    common = {'user_id': user.id, 'email': user.email, 'organization_id': org_id, 'role': role, 'session_id': session_id}
+    common = {
+        'user_id': user.id,
+        'email': user.email,
+        'organization_id': org_id,
+        'role': role,
+        'session_id': session_id,
+    }
     return AuthResult(
         user=user,
         organization=organization,

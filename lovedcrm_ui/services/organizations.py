@@ -74,7 +74,7 @@ async def list_members(session: AsyncSession, *, organization_id: uuid.UUID) -> 
         .join(User, User.id == Membership.user_id)  # type: ignore[arg-type]
         .where(Membership.organization_id == organization_id, Membership.is_active.is_(True))  # type: ignore[attr-defined]
     )
-    members = [Member(membership=m, user=u) for m, u in rows.tuples()]
+    members = [Member(membership=m, user=u) for m, u in rows.all()]
     members.sort(key=lambda x: (rank.get(Role(x.membership.role), 9), (x.user.full_name or x.user.email).lower()))
     return members
 
@@ -118,7 +118,11 @@ async def change_role(session: AsyncSession, *, caller: Caller, user_id: uuid.UU
     membership = await _member_for_change(session, caller, user_id)
     if role == Role.OWNER and not caller.is_owner:
         raise Forbidden('Only an owner can make someone an owner')
-    if membership.role == Role.OWNER and role != Role.OWNER and await _owner_count(session, caller.organization_id) <= 1:
+    if (
+        membership.role == Role.OWNER
+        and role != Role.OWNER
+        and await _owner_count(session, caller.organization_id) <= 1
+    ):
         raise BadRequest('The last owner cannot be demoted')
     if membership.role != role:
         membership.role = role

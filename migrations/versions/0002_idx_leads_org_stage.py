@@ -23,9 +23,7 @@ COLUMNS = ['organization_id', 'stage', 'position']
 def upgrade() -> None:
     if op.get_bind().dialect.name == 'postgresql':
         with op.get_context().autocommit_block():
-            op.create_index(
-                'idx_leads_org_stage', 'leads', COLUMNS, postgresql_concurrently=True, if_not_exists=True
-            )
+            op.create_index('idx_leads_org_stage', 'leads', COLUMNS, postgresql_concurrently=True, if_not_exists=True)
     else:
         op.create_index('idx_leads_org_stage', 'leads', COLUMNS)
 

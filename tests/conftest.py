@@ -1,0 +1,238 @@
+"""Test fixtures: one migrated template per database per run, a fresh copy per test.
+
+Every test that asks for ``db_url`` (directly or through ``ctx`` / ``api``) runs once on SQLite
+and once on PostgreSQL (``--db sqlite|postgres|both``, default both).
+"""
+
+import asyncio
+import os
+import shutil
+import threading
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from lovedcrm_ui import migrate
+from lovedcrm_ui.api.setup import install_api
+from lovedcrm_ui.config import Settings
+from lovedcrm_ui.context import AppContext
+
+PG_ADMIN_URL = os.environ.get('TEST_POSTGRES_URL', 'postgresql://postgres@127.0.0.1:5432/postgres')
+PG_TEMPLATE = f'lovedcrm_tpl_{os.getpid()}'
+PASSWORD = 'Secret123'
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption('--db', choices=['sqlite', 'postgres', 'both'], default='both', help='databases to test on')
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if 'db_backend' in metafunc.fixturenames:
+        choice = metafunc.config.getoption('--db')
+        backends = ['sqlite', 'postgres'] if choice == 'both' else [choice]
+        metafunc.parametrize('db_backend', backends, scope='session')
+
+
+def pg_url(database: str, driver: str = 'postgresql+asyncpg') -> str:
+    """The URL of a database on the test PostgreSQL server."""
+    base = PG_ADMIN_URL.rsplit('/', 1)[0].split('://', 1)[1]
+    return f'{driver}://{base}/{database}'
+
+
+async def pg_admin(sql: str) -> None:
+    """Run one statement on the PostgreSQL maintenance database (outside a transaction)."""
+    conn = await asyncpg.connect(PG_ADMIN_URL)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def pg_admin_sync(sql: str) -> None:
+    """``pg_admin`` from synchronous code, even while an event loop runs in this thread."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(pg_admin(sql))
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+
+
+@pytest.fixture(scope='session')
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once per run."""
+    path = tmp_path_factory.mktemp('template') / 'template.db'
+    migrate.upgrade(f'sqlite+aiosqlite:///{path}')
+    return path
+
+
+@pytest.fixture(scope='session')
+def postgres_template() -> Iterator[str]:
+    """A PostgreSQL database migrated once per run, copied by CREATE DATABASE … TEMPLATE."""
+    pg_admin_sync(f'DROP DATABASE IF EXISTS {PG_TEMPLATE} WITH (FORCE)')
+    pg_admin_sync(f'CREATE DATABASE {PG_TEMPLATE}')
+    migrate.upgrade(pg_url(PG_TEMPLATE))
+    yield PG_TEMPLATE
+    pg_admin_sync(f'DROP DATABASE IF EXISTS {PG_TEMPLATE} WITH (FORCE)')
+
+
+@pytest.fixture
+async def db_url(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh, migrated database for this test."""
+    if db_backend == 'sqlite':
+        template: Path = request.getfixturevalue('sqlite_template')
+        path = tmp_path / 'test.db'
+        shutil.copyfile(template, path)
+        yield f'sqlite+aiosqlite:///{path}'
+        return
+    template_name: str = request.getfixturevalue('postgres_template')
+    name = f'lovedcrm_t_{uuid.uuid4().hex[:12]}'
+    await pg_admin(f'CREATE DATABASE {name} TEMPLATE {template_name} STRATEGY FILE_COPY')
+    yield pg_url(name)
+    await pg_admin(f'DROP DATABASE IF EXISTS {name} WITH (FORCE)')
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    """Settings for one test: its own database and data directory, cheap password hashing."""
+    return Settings(
+        LOVEDCRM_ENV='test',
+        DATABASE_URL=db_url,
+        LOVEDCRM_DATA_DIR=tmp_path / 'data',
+        SECRET_KEY='test-secret-key-with-enough-length-for-hs256',
+        STORAGE_SECRET='test-storage-secret',
+        PASSWORD_HASH_ROUNDS=1,
+        PASSWORD_HASH_MEMORY_KIB=64,
+    )
+
+
+@pytest.fixture
+async def ctx(settings: Settings) -> AsyncIterator[AppContext]:
+    """The app context (database, bus, presence, security) of one test."""
+    context = AppContext.build(settings)
+    yield context
+    await context.close()
+
+
+@pytest.fixture
+async def api(ctx: AppContext) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client for the whole API, wired exactly as main.py wires it (without the UI)."""
+    app = FastAPI()
+    install_api(app, ctx)
+    transport = httpx.ASGITransport(app=app, client=('127.0.0.1', 50000))
+    async with httpx.AsyncClient(transport=transport, base_url='http://testserver') as client:
+        yield client
+
+
+@dataclass
+class Account:
+    """A registered user signed in to their own organization."""
+
+    user: dict[str, Any]
+    organization: dict[str, Any]
+    access_token: str
+    refresh_token: str
+    password: str = PASSWORD
+
+    @property
+    def user_id(self) -> str:
+        return str(self.user['id'])
+
+    @property
+    def org_id(self) -> str:
+        return str(self.organization['id'])
+
+    @property
+    def email(self) -> str:
+        return str(self.user['email'])
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Bearer + X-Org-Id headers for organization-scoped requests."""
+        return {'Authorization': f'Bearer {self.access_token}', 'X-Org-Id': self.org_id}
+
+    @property
+    def bearer(self) -> dict[str, str]:
+        """Bearer header only."""
+        return {'Authorization': f'Bearer {self.access_token}'}
+
+
+def account_from(body: dict[str, Any], password: str = PASSWORD) -> Account:
+    """An Account from an auth response body."""
+    return Account(body['user'], body['organization'], body['access_token'], body['refresh_token'], password)
+
+
+@pytest.fixture
+def register(api: httpx.AsyncClient):  # type: ignore[no-untyped-def]
+    """Factory: register a new user (and their organization) through the API."""
+
+    async def _register(name: str = 'Ana Souza', email: str | None = None, password: str = PASSWORD) -> Account:
+        email = email or f'{name.split()[0].lower()}-{uuid.uuid4().hex[:6]}@example.com'
+        response = await api.post(
+            '/auth/register', json={'email': email, 'password': password, 'full_name': name, 'terms_accepted': True}
+        )
+        assert response.status_code == 201, response.text
+        return account_from(response.json(), password)
+
+    return _register
+
+
+@pytest.fixture
+def login(api: httpx.AsyncClient):  # type: ignore[no-untyped-def]
+    """Factory: log an existing user in again (a new session)."""
+
+    async def _login(email: str, password: str = PASSWORD) -> Account:
+        response = await api.post('/auth/login', json={'email': email, 'password': password})
+        assert response.status_code == 200, response.text
+        return account_from(response.json(), password)
+
+    return _login
+
+
+@pytest.fixture
+def join(api: httpx.AsyncClient, register, login):  # type: ignore[no-untyped-def]
+    """Factory: bring a new user into ``owner``'s organization with a role, signed in there."""
+
+    async def _join(owner: Account, role: str = 'member', name: str = 'Bruno Lima') -> Account:
+        newcomer: Account = await register(name)
+        invite = await api.post(
+            '/organizations/invites', headers=owner.headers, json={'email': newcomer.email, 'role': role}
+        )
+        assert invite.status_code == 201, invite.text
+        token = await invite_token(api, invite.json()['id'])
+        accepted = await api.post(f'/invites/{token}/accept', headers=newcomer.bearer, json={'token': token})
+        assert accepted.status_code == 200, accepted.text
+        switched = await api.post(
+            '/auth/switch-organization', headers=newcomer.bearer, json={'organization_id': owner.org_id}
+        )
+        assert switched.status_code == 200, switched.text
+        return account_from(switched.json(), newcomer.password)
+
+    return _join
+
+
+async def invite_token(api: httpx.AsyncClient, invite_id: str) -> str:
+    """Read an invite's token from the database, as the invitee would from the e-mailed link."""
+    from sqlalchemy import select
+
+    from models import Invite
+
+    ctx: AppContext = api._transport.app.state.ctx  # type: ignore[attr-defined]
+    async with ctx.db.session(read_only=True) as session:
+        token = await session.scalar(select(Invite.token).where(Invite.id == uuid.UUID(invite_id)))
+    assert token
+    return token
