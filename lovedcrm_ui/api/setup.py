@@ -7,11 +7,11 @@ from fastapi.exception_handlers import http_exception_handler
 
 from ..context import AppContext
 from ..paths import is_api_prefix
-from . import auth, health, invites, organizations, users
+from . import auth, health, invites, leads, organizations, users
 from .errors import install_error_handlers
 from .guard import TenancyGuard
 
-ROUTERS = (auth.router, users.router, organizations.router, invites.router, health.router)
+ROUTERS = (auth.router, users.router, organizations.router, invites.router, leads.router, health.router)
 
 
 def install_api(app: FastAPI, ctx: AppContext) -> None:

@@ -1,0 +1,166 @@
+"""``/crm/leads``: the LovedCRM-compatible leads API (API-CONTRACT §4)."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+from sqlmodel import SQLModel
+
+from models import PipelineStage
+from models.lead import (
+    FavoriteUpdate,
+    FilterOptions,
+    LeadCreate,
+    LeadList,
+    LeadPublic,
+    LeadSearch,
+    LeadStats,
+    LeadUpdate,
+    StageMove,
+)
+
+from ..services import lead_queries, leads, moves, pipeline_events
+from .deps import CallerDep, ReadSessionDep, SessionDep
+
+router = APIRouter(prefix='/crm/leads', tags=['leads'])
+
+
+def both(path: str) -> list[str]:
+    """A path with and without its trailing slash: both must answer directly, without a redirect."""
+    return [path, path + '/'] if path else ['', '/']
+
+
+class StageHistoryEntry(SQLModel):
+    """One step of a lead's stage history."""
+
+    seq: int
+    type: str
+    from_stage: str | None
+    to_stage: str | None
+    actor_user_id: uuid.UUID | None
+    actor_name: str | None
+    at: datetime
+
+
+def _list(page: lead_queries.LeadPage) -> LeadList:
+    return LeadList(
+        leads=page.leads, total_count=page.total_count, page=page.page, page_size=page.page_size, has_more=page.has_more
+    )
+
+
+async def create_lead(body: LeadCreate, caller: CallerDep, session: SessionDep) -> LeadPublic:
+    """Create a lead (top of its stage column); event ``lead_created``."""
+    return leads.lead_public(await leads.create_lead(session, caller=caller, data=body))
+
+
+async def list_leads(
+    caller: CallerDep,
+    session: ReadSessionDep,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+    stage: PipelineStage | None = None,
+) -> LeadList:
+    """Leads, newest first."""
+    return _list(
+        await lead_queries.list_leads(
+            session, organization_id=caller.organization_id, page=page, page_size=page_size, stage=stage
+        )
+    )
+
+
+for _path in both(''):
+    router.add_api_route(
+        _path, create_lead, methods=['POST'], status_code=status.HTTP_201_CREATED, include_in_schema=_path == ''
+    )
+    router.add_api_route(_path, list_leads, methods=['GET'], include_in_schema=_path == '')
+
+
+@router.get('/statistics')
+async def statistics(caller: CallerDep, session: ReadSessionDep) -> LeadStats:
+    """Leads per stage, total and conversion rate."""
+    return LeadStats.model_validate(await lead_queries.statistics(session, organization_id=caller.organization_id))
+
+
+@router.post('/search')
+async def search(body: LeadSearch, caller: CallerDep, session: ReadSessionDep) -> LeadList:
+    """Leads whose name, e-mail, phone or source contain the query; the total is the real one."""
+    return _list(
+        await lead_queries.search_leads(
+            session, organization_id=caller.organization_id, query=body.query, page=body.page, page_size=body.page_size
+        )
+    )
+
+
+@router.get('/pipeline/filters')
+async def filters(caller: CallerDep, session: ReadSessionDep) -> FilterOptions:
+    """Values the board's filters can take."""
+    return FilterOptions.model_validate(
+        await lead_queries.filter_options(session, organization_id=caller.organization_id)
+    )
+
+
+async def get_lead(lead_id: uuid.UUID, caller: CallerDep, session: ReadSessionDep) -> LeadPublic:
+    """One lead (404 "Lead not found", also for another organization's lead)."""
+    return leads.lead_public(await leads.get_lead(session, organization_id=caller.organization_id, lead_id=lead_id))
+
+
+async def update_lead(lead_id: uuid.UUID, body: LeadUpdate, caller: CallerDep, session: SessionDep) -> LeadPublic:
+    """Change the fields sent; event ``lead_updated``."""
+    return leads.lead_public(await leads.update_lead(session, caller=caller, lead_id=lead_id, changes=body))
+
+
+async def delete_lead(
+    lead_id: uuid.UUID,
+    caller: CallerDep,
+    session: SessionDep,
+    expected_version: Annotated[int | None, Query(ge=1)] = None,
+) -> Response:
+    """Delete a lead; event ``lead_deleted``."""
+    await leads.delete_lead(session, caller=caller, lead_id=lead_id, expected_version=expected_version)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+for _path in both('/{lead_id}'):
+    router.add_api_route(_path, get_lead, methods=['GET'], include_in_schema=not _path.endswith('/'))
+    router.add_api_route(_path, update_lead, methods=['PUT'], include_in_schema=not _path.endswith('/'))
+    router.add_api_route(
+        _path,
+        delete_lead,
+        methods=['DELETE'],
+        status_code=204,
+        response_class=Response,
+        include_in_schema=not _path.endswith('/'),
+    )
+
+
+@router.put('/{lead_id}/stage')
+async def move(lead_id: uuid.UUID, body: StageMove, caller: CallerDep, session: SessionDep) -> LeadPublic:
+    """Move a lead to a stage (``position`` = 0-based index in the target column); event ``lead_stage_changed``."""
+    index = None if body.position is None else int(body.position)
+    lead = await moves.move_lead(
+        session,
+        caller=caller,
+        lead_id=lead_id,
+        stage=body.stage,
+        index=index,
+        notes=body.notes,
+        expected_version=body.expected_version,
+    )
+    return leads.lead_public(lead)
+
+
+@router.put('/{lead_id}/favorite')
+async def favorite(lead_id: uuid.UUID, body: FavoriteUpdate, caller: CallerDep, session: SessionDep) -> LeadPublic:
+    """Star or unstar a lead; event ``lead_updated``."""
+    return leads.lead_public(
+        await leads.set_favorite(session, caller=caller, lead_id=lead_id, is_favorite=body.is_favorite)
+    )
+
+
+@router.get('/{lead_id}/history')
+async def history(lead_id: uuid.UUID, caller: CallerDep, session: ReadSessionDep) -> list[StageHistoryEntry]:
+    """The lead's creation and stage moves, oldest first (who, from where, to where, when)."""
+    await leads.get_lead(session, organization_id=caller.organization_id, lead_id=lead_id)
+    entries = await pipeline_events.stage_history(session, organization_id=caller.organization_id, lead_id=lead_id)
+    return [StageHistoryEntry.model_validate(entry) for entry in entries]

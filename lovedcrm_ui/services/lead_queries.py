@@ -1,0 +1,118 @@
+"""Reading leads: pages, search, statistics and filter options (all scoped by organization)."""
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Select
+
+from models import STAGE_ORDER, Lead, Membership, PipelineStage, User, utcnow
+from models.lead import LeadPublic
+
+from .leads import lead_public
+
+
+@dataclass
+class LeadPage:
+    """One page of leads with the real total."""
+
+    leads: list[LeadPublic]
+    total_count: int
+    page: int
+    page_size: int
+
+    @property
+    def has_more(self) -> bool:
+        """Whether a later page exists."""
+        return self.total_count > self.page * self.page_size
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, with LIKE's wildcards taken literally."""
+    escaped = text.replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_')
+    return f'%{escaped}%'
+
+
+def text_match(query: str):  # type: ignore[no-untyped-def]
+    """Case-insensitive match of name, e-mail, phone or source."""
+    pattern = like_pattern(query.strip())
+    return or_(
+        Lead.name.ilike(pattern, escape='\\'),
+        Lead.email.ilike(pattern, escape='\\'),
+        Lead.phone.ilike(pattern, escape='\\'),
+        Lead.source.ilike(pattern, escape='\\'),
+    )
+
+
+async def _page(session: AsyncSession, query: Select, page: int, page_size: int) -> LeadPage:  # type: ignore[type-arg]
+    total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = await session.execute(
+        query.order_by(Lead.created_at.desc(), Lead.id.desc()).offset((page - 1) * page_size).limit(page_size)
+    )
+    now = utcnow()
+    return LeadPage([lead_public(lead, now) for lead in rows.scalars()], int(total or 0), page, page_size)
+
+
+async def list_leads(
+    session: AsyncSession, *, organization_id: uuid.UUID, page: int, page_size: int, stage: PipelineStage | None
+) -> LeadPage:
+    """Newest first, optionally one stage."""
+    query = select(Lead).where(Lead.organization_id == organization_id)
+    if stage is not None:
+        query = query.where(Lead.stage == stage)
+    return await _page(session, query, page, page_size)
+
+
+async def search_leads(
+    session: AsyncSession, *, organization_id: uuid.UUID, query: str, page: int, page_size: int
+) -> LeadPage:
+    """Leads whose name, e-mail, phone or source contain ``query`` (any case), newest first."""
+    select_query = select(Lead).where(Lead.organization_id == organization_id, text_match(query))
+    return await _page(session, select_query, page, page_size)
+
+
+async def stage_counts(session: AsyncSession, *, organization_id: uuid.UUID) -> dict[str, int]:
+    """Leads per stage (every stage present)."""
+    rows = await session.execute(
+        select(Lead.stage, func.count()).where(Lead.organization_id == organization_id).group_by(Lead.stage)
+    )
+    counts = {stage.value: 0 for stage in STAGE_ORDER}
+    for stage, count in rows.all():
+        counts[stage] = int(count)
+    return counts
+
+
+async def statistics(session: AsyncSession, *, organization_id: uuid.UUID) -> dict[str, object]:
+    """Counts per stage, total, and the share of closed leads in percent (None without leads)."""
+    counts = await stage_counts(session, organization_id=organization_id)
+    total = sum(counts.values())
+    rate = round(counts[PipelineStage.FECHADO] / total * 100, 2) if total else None
+    return {'stage_counts': counts, 'total_leads': total, 'conversion_rate': rate}
+
+
+async def filter_options(session: AsyncSession, *, organization_id: uuid.UUID) -> dict[str, object]:
+    """Sources, assignable members, creation date range, tags in use, and the stages."""
+    scope = Lead.organization_id == organization_id
+    sources = (await session.execute(select(Lead.source).where(scope).distinct().order_by(Lead.source))).scalars()
+    members = await session.execute(
+        select(User.id, User.full_name, User.email)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.organization_id == organization_id, Membership.is_active.is_(True))
+    )
+    earliest, latest = (
+        await session.execute(select(func.min(Lead.created_at), func.max(Lead.created_at)).where(scope))
+    ).one()
+    tags: set[str] = set()
+    for tag_list in (await session.execute(select(Lead.tags).where(scope))).scalars():
+        tags.update(t for t in tag_list or [] if isinstance(t, str))
+    people = sorted(
+        ({'id': uid, 'name': name or email} for uid, name, email in members.all()), key=lambda p: p['name'].lower()
+    )
+    return {
+        'sources': [s for s in sources if s],
+        'assigned_users': people,
+        'date_ranges': {'earliest': earliest, 'latest': latest},
+        'available_tags': sorted(tags, key=str.lower),
+        'stages': [stage.value for stage in STAGE_ORDER],
+    }

@@ -1,0 +1,191 @@
+"""Leads: create, read, update, favourite, delete — every write records exactly one event."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import EventType, Lead, Membership, PipelineStage, utcnow
+from models.lead import LeadCreate, LeadPublic, LeadUpdate
+
+from .access import Caller
+from .errors import Conflict, Invalid, NotFound
+from .pipeline_events import allocate_seq, record_event
+from .positions import top_position
+
+CONFLICT_DETAIL = 'Lead was changed by someone else'
+
+
+def lead_public(lead: Lead, now: datetime | None = None) -> LeadPublic:
+    """The API / event shape of a lead, with ``days_in_current_stage`` from its last stage change."""
+    now = now or utcnow()
+    return LeadPublic(
+        id=lead.id,
+        organization_id=lead.organization_id,
+        name=lead.name,
+        email=lead.email,
+        phone=lead.phone,
+        source=lead.source,
+        estimated_value=lead.estimated_value,
+        tags=list(lead.tags or []),
+        notes=lead.notes,
+        stage=lead.stage,
+        assigned_user_id=lead.assigned_user_id,
+        last_contact_at=lead.last_contact_at,
+        last_contact_channel=lead.last_contact_channel,
+        created_at=lead.created_at,
+        updated_at=lead.updated_at,
+        is_favorite=lead.is_favorite,
+        is_closed=lead.stage == PipelineStage.FECHADO,
+        days_in_current_stage=max(0, (now - lead.stage_changed_at).days),
+        position=lead.position,
+        version=lead.version,
+        stage_changed_at=lead.stage_changed_at,
+    )
+
+
+def snapshot(lead: Lead) -> dict[str, Any]:
+    """The full lead as JSON, stored in every event (replay needs no extra query)."""
+    return lead_public(lead).model_dump(mode='json')
+
+
+async def get_lead(
+    session: AsyncSession, *, organization_id: uuid.UUID, lead_id: uuid.UUID, for_update: bool = False
+) -> Lead:
+    """One lead of the organization; another organization's lead is simply not found."""
+    query = select(Lead).where(Lead.id == lead_id, Lead.organization_id == organization_id)
+    if for_update:
+        query = query.with_for_update()
+    lead = (await session.execute(query)).scalar_one_or_none()
+    if lead is None:
+        raise NotFound('Lead not found')
+    return lead
+
+
+async def ensure_assignable(session: AsyncSession, organization_id: uuid.UUID, user_id: uuid.UUID | None) -> None:
+    """A lead can only be assigned to an active member of its organization (422 otherwise)."""
+    if user_id is None:
+        return
+    member = await session.scalar(
+        select(Membership.id).where(
+            Membership.organization_id == organization_id,
+            Membership.user_id == user_id,
+            Membership.is_active.is_(True),
+        )
+    )
+    if member is None:
+        raise Invalid('assigned_user_id must be a member of this organization')
+
+
+def check_version(lead: Lead, expected_version: int | None) -> None:
+    """Optimistic concurrency: a stale ``expected_version`` gets 409 with the current lead."""
+    if expected_version is not None and expected_version != lead.version:
+        raise Conflict(CONFLICT_DETAIL, extra={'current': snapshot(lead)})
+
+
+async def create_lead(session: AsyncSession, *, caller: Caller, data: LeadCreate) -> Lead:
+    """Add a lead at the top of its stage column; event ``lead_created``."""
+    caller.require_writer()
+    seq = await allocate_seq(session, caller.organization_id)
+    await ensure_assignable(session, caller.organization_id, data.assigned_user_id)
+    now = utcnow()
+    lead = Lead(
+        organization_id=caller.organization_id,
+        **data.model_dump(exclude={'stage'}),
+        stage=data.stage,
+        position=await top_position(session, caller.organization_id, data.stage),
+        stage_changed_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(lead)
+    await session.flush()
+    await record_event(
+        session,
+        organization_id=caller.organization_id,
+        seq=seq,
+        type=EventType.LEAD_CREATED,
+        lead_id=lead.id,
+        actor_id=caller.user_id,
+        payload={'lead': snapshot(lead)},
+    )
+    await session.commit()
+    return lead
+
+
+async def update_lead(session: AsyncSession, *, caller: Caller, lead_id: uuid.UUID, changes: LeadUpdate) -> Lead:
+    """Change the fields sent (not the stage); event ``lead_updated``."""
+    caller.require_writer()
+    seq = await allocate_seq(session, caller.organization_id)
+    lead = await get_lead(session, organization_id=caller.organization_id, lead_id=lead_id, for_update=True)
+    check_version(lead, changes.expected_version)
+    values = changes.model_dump(exclude_unset=True, exclude={'expected_version'})
+    if 'name' in values and values['name'] is None:
+        raise Invalid('name cannot be empty')
+    if values.get('source', '') is None:
+        values['source'] = 'web'
+    if 'assigned_user_id' in values:
+        await ensure_assignable(session, caller.organization_id, values['assigned_user_id'])
+    if 'is_favorite' in values and values['is_favorite'] is None:
+        values.pop('is_favorite')
+    if 'tags' in values and values['tags'] is None:
+        values['tags'] = []
+    for key, value in values.items():
+        setattr(lead, key, value)
+    return await _save_update(session, caller, lead, seq)
+
+
+async def set_favorite(session: AsyncSession, *, caller: Caller, lead_id: uuid.UUID, is_favorite: bool) -> Lead:
+    """Star or unstar a lead; event ``lead_updated``."""
+    caller.require_writer()
+    seq = await allocate_seq(session, caller.organization_id)
+    lead = await get_lead(session, organization_id=caller.organization_id, lead_id=lead_id, for_update=True)
+    lead.is_favorite = is_favorite
+    return await _save_update(session, caller, lead, seq)
+
+
+async def _save_update(session: AsyncSession, caller: Caller, lead: Lead, seq: int) -> Lead:
+    lead.version += 1
+    lead.updated_at = utcnow()
+    await session.flush()
+    await record_event(
+        session,
+        organization_id=caller.organization_id,
+        seq=seq,
+        type=EventType.LEAD_UPDATED,
+        lead_id=lead.id,
+        actor_id=caller.user_id,
+        payload={'lead': snapshot(lead)},
+    )
+    await session.commit()
+    return lead
+
+
+async def delete_lead(
+    session: AsyncSession, *, caller: Caller, lead_id: uuid.UUID, expected_version: int | None = None
+) -> None:
+    """Delete a lead; event ``lead_deleted`` keeps its last snapshot."""
+    caller.require_writer()
+    seq = await allocate_seq(session, caller.organization_id)
+    lead = await get_lead(session, organization_id=caller.organization_id, lead_id=lead_id, for_update=True)
+    check_version(lead, expected_version)
+    last = snapshot(lead)
+    await session.delete(lead)
+    await record_event(
+        session,
+        organization_id=caller.organization_id,
+        seq=seq,
+        type=EventType.LEAD_DELETED,
+        lead_id=lead_id,
+        actor_id=caller.user_id,
+        payload={'lead': last},
+    )
+    await session.commit()
+
+
+async def count_leads(session: AsyncSession, *, organization_id: uuid.UUID) -> int:
+    """How many leads an organization has."""
+    total = await session.scalar(select(func.count()).select_from(Lead).where(Lead.organization_id == organization_id))
+    return int(total or 0)

@@ -1,0 +1,77 @@
+"""The stage move: one transaction that validates, repositions, versions and records the event."""
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import EventType, Lead, PipelineStage, utcnow
+from models.lead import NOTES_MAX
+
+from .access import Caller
+from .errors import Invalid
+from .leads import check_version, get_lead, snapshot
+from .pipeline_events import allocate_seq, record_event
+from .positions import position_at
+
+
+def append_notes(current: str | None, text: str | None) -> str | None:
+    """The notes rule of a stage move: set when empty, else append on a new line."""
+    if text is None or not text.strip():
+        return current
+    notes = text if not current else f'{current}\n{text}'
+    if len(notes) > NOTES_MAX:
+        raise Invalid(f'notes cannot exceed {NOTES_MAX:,} characters')
+    return notes
+
+
+async def move_lead(
+    session: AsyncSession,
+    *,
+    caller: Caller,
+    lead_id: uuid.UUID,
+    stage: PipelineStage,
+    index: int | None = None,
+    notes: str | None = None,
+    expected_version: int | None = None,
+) -> Lead:
+    """Move a lead to ``stage`` at ``index`` (0 = top; None = top of a new column, same place otherwise).
+
+    Same stage + index is a reorder: its event has ``old_stage == new_stage``. ``stage_changed_at``
+    (and so days-in-stage) only changes when the stage does. A stale ``expected_version`` → 409.
+    """
+    caller.require_writer()
+    seq = await allocate_seq(session, caller.organization_id)  # organization lock first, always
+    lead = await get_lead(session, organization_id=caller.organization_id, lead_id=lead_id, for_update=True)
+    check_version(lead, expected_version)
+    old_stage = lead.stage
+    stage_changes = old_stage != stage
+    rebalanced = False
+    if stage_changes or index is not None:
+        lead.position, rebalanced = await position_at(
+            session, organization_id=caller.organization_id, stage=stage, lead_id=lead.id, index=index or 0
+        )
+    now = utcnow()
+    lead.notes = append_notes(lead.notes, notes)
+    lead.stage = stage
+    if stage_changes:
+        lead.stage_changed_at = now
+    lead.version += 1
+    lead.updated_at = now
+    await session.flush()
+    await record_event(
+        session,
+        organization_id=caller.organization_id,
+        seq=seq,
+        type=EventType.LEAD_STAGE_CHANGED,
+        lead_id=lead.id,
+        actor_id=caller.user_id,
+        payload={
+            'lead': snapshot(lead),
+            'old_stage': old_stage,
+            'new_stage': str(stage),
+            'position': lead.position,
+            'rebalanced': rebalanced,
+        },
+    )
+    await session.commit()
+    return lead

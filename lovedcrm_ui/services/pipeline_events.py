@@ -1,0 +1,134 @@
+"""Recording lead events: the per-organization sequence, the event row, publish after commit."""
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import EventType, Organization, PipelineEvent, User, utcnow
+
+from ..db import queue_event
+from ..events import LeadEvent
+from .errors import NotFound
+
+
+async def allocate_seq(session: AsyncSession, organization_id: uuid.UUID) -> int:
+    """Claim the organization's next event number.
+
+    Called first in every lead write: the UPDATE takes the organization's row lock, so writes of one
+    organization serialize (no deadlock: every writer locks the organization before any lead), the
+    sequence has no gaps (a rollback gives the number back) and ``seq`` order is commit order.
+    """
+    seq = await session.scalar(
+        update(Organization)
+        .where(Organization.id == organization_id)
+        .values(event_seq=Organization.event_seq + 1)
+        .returning(Organization.event_seq)
+    )
+    if seq is None:
+        raise NotFound('Organization not found')
+    return int(seq)
+
+
+async def record_event(
+    session: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    seq: int,
+    type: str,
+    lead_id: uuid.UUID,
+    actor_id: uuid.UUID | None,
+    payload: dict[str, Any],
+) -> LeadEvent:
+    """Insert the event row and queue its publication for after the commit."""
+    now = utcnow()
+    session.add(
+        PipelineEvent(
+            organization_id=organization_id,
+            seq=seq,
+            type=type,
+            lead_id=lead_id,
+            actor_user_id=actor_id,
+            payload=payload,
+            created_at=now,
+        )
+    )
+    event = LeadEvent(
+        organization_id=organization_id,
+        seq=seq,
+        type=type,
+        lead_id=lead_id,
+        actor_user_id=actor_id,
+        payload=payload,
+        created_at=now,
+    )
+    queue_event(session, event)
+    return event
+
+
+def event_from_row(row: PipelineEvent) -> LeadEvent:
+    """The bus form of a stored event."""
+    return LeadEvent(
+        organization_id=row.organization_id,
+        seq=row.seq,
+        type=row.type,
+        lead_id=row.lead_id,
+        actor_user_id=row.actor_user_id,
+        payload=row.payload,
+        created_at=row.created_at,
+    )
+
+
+async def events_since(session: AsyncSession, *, organization_id: uuid.UUID, since: int, limit: int) -> list[LeadEvent]:
+    """An organization's events with ``seq > since``, in order, at most ``limit``."""
+    rows = await session.execute(
+        select(PipelineEvent)
+        .where(PipelineEvent.organization_id == organization_id, PipelineEvent.seq > since)
+        .order_by(PipelineEvent.seq)
+        .limit(limit)
+    )
+    return [event_from_row(row) for row in rows.scalars()]
+
+
+async def current_seq(session: AsyncSession, *, organization_id: uuid.UUID) -> int:
+    """The organization's last committed event number."""
+    seq = await session.scalar(select(Organization.event_seq).where(Organization.id == organization_id))
+    if seq is None:
+        raise NotFound('Organization not found')
+    return int(seq)
+
+
+async def stage_history(
+    session: AsyncSession, *, organization_id: uuid.UUID, lead_id: uuid.UUID
+) -> list[dict[str, Any]]:
+    """A lead's creation and stage moves, oldest first: who moved it from where to where, when."""
+    rows = await session.execute(
+        select(PipelineEvent, User.full_name, User.email)
+        .outerjoin(User, User.id == PipelineEvent.actor_user_id)
+        .where(
+            PipelineEvent.organization_id == organization_id,
+            PipelineEvent.lead_id == lead_id,
+            PipelineEvent.type.in_([EventType.LEAD_CREATED, EventType.LEAD_STAGE_CHANGED]),
+        )
+        .order_by(PipelineEvent.seq)
+    )
+    history = []
+    for event, full_name, email in rows.all():
+        lead = event.payload.get('lead') or {}
+        old_stage = event.payload.get('old_stage')
+        new_stage = event.payload.get('new_stage', lead.get('stage'))
+        if event.type == EventType.LEAD_STAGE_CHANGED and old_stage == new_stage:
+            continue  # a reorder within the column is not a stage change
+        history.append(
+            {
+                'seq': event.seq,
+                'type': event.type,
+                'from_stage': old_stage,
+                'to_stage': new_stage,
+                'actor_user_id': event.actor_user_id,
+                'actor_name': full_name or email,
+                'at': event.created_at,
+            }
+        )
+    return history

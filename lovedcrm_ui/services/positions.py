@@ -1,0 +1,69 @@
+"""Order inside a stage column: fractional positions, rebalanced when gaps get too small."""
+
+import uuid
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Lead
+
+STEP = 1024.0
+# below this gap a midpoint loses meaning in float64 after a few dozen more halvings: respace the column
+MIN_GAP = 1e-6
+
+
+def _column(organization_id: uuid.UUID, stage: str, exclude: uuid.UUID | None = None):  # type: ignore[no-untyped-def]
+    query = select(Lead.id, Lead.position).where(Lead.organization_id == organization_id, Lead.stage == stage)
+    if exclude is not None:
+        query = query.where(Lead.id != exclude)
+    return query.order_by(Lead.position, Lead.id)
+
+
+async def top_position(session: AsyncSession, organization_id: uuid.UUID, stage: str) -> float:
+    """A position above every lead of the column."""
+    first = await session.scalar(
+        select(func.min(Lead.position)).where(Lead.organization_id == organization_id, Lead.stage == stage)
+    )
+    return 0.0 if first is None else float(first) - STEP
+
+
+async def position_at(
+    session: AsyncSession, *, organization_id: uuid.UUID, stage: str, lead_id: uuid.UUID, index: int
+) -> tuple[float, bool]:
+    """The position that puts ``lead_id`` at ``index`` (0 = top) of the column; True if it was respaced."""
+    index = max(0, index)
+    for attempt in range(2):
+        query = _column(organization_id, stage, exclude=lead_id).offset(max(index - 1, 0)).limit(2)
+        rows = [float(r.position) for r in (await session.execute(query)).all()]
+        if index == 0:
+            before, after = None, (rows[0] if rows else None)
+        else:
+            before = rows[0] if rows else None
+            after = rows[1] if len(rows) > 1 else None
+            if before is None:  # index past the end: go last
+                last = await session.scalar(
+                    select(func.max(Lead.position)).where(
+                        Lead.organization_id == organization_id, Lead.stage == stage, Lead.id != lead_id
+                    )
+                )
+                before = None if last is None else float(last)
+        if before is None and after is None:
+            return 0.0, attempt > 0
+        if before is None:
+            return after - STEP, attempt > 0  # type: ignore[operator]
+        if after is None:
+            return before + STEP, attempt > 0
+        if after - before > MIN_GAP:
+            return (before + after) / 2, attempt > 0
+        await respace_column(session, organization_id=organization_id, stage=stage, exclude=lead_id)
+    raise RuntimeError('respacing did not open a gap')  # unreachable: respacing leaves STEP between neighbours
+
+
+async def respace_column(
+    session: AsyncSession, *, organization_id: uuid.UUID, stage: str, exclude: uuid.UUID | None = None
+) -> None:
+    """Give every lead of the column positions STEP apart, keeping their order."""
+    rows = (await session.execute(_column(organization_id, stage, exclude=exclude))).all()
+    changes = [{'id': row.id, 'position': i * STEP} for i, row in enumerate(rows) if row.position != i * STEP]
+    if changes:
+        await session.execute(update(Lead), changes)  # one executemany by primary key
