@@ -121,6 +121,7 @@ async def update_lead(session: AsyncSession, *, caller: Caller, lead_id: uuid.UU
     seq = await allocate_seq(session, caller.organization_id)
     lead = await get_lead(session, organization_id=caller.organization_id, lead_id=lead_id, for_update=True)
     check_version(lead, changes.expected_version)
+    before = snapshot(lead)
     values = changes.model_dump(exclude_unset=True, exclude={'expected_version'})
     if 'name' in values and values['name'] is None:
         raise Invalid('name cannot be empty')
@@ -134,7 +135,7 @@ async def update_lead(session: AsyncSession, *, caller: Caller, lead_id: uuid.UU
         values['tags'] = []
     for key, value in values.items():
         setattr(lead, key, value)
-    return await _save_update(session, caller, lead, seq)
+    return await _save_update(session, caller, lead, seq, before)
 
 
 async def set_favorite(session: AsyncSession, *, caller: Caller, lead_id: uuid.UUID, is_favorite: bool) -> Lead:
@@ -142,11 +143,12 @@ async def set_favorite(session: AsyncSession, *, caller: Caller, lead_id: uuid.U
     caller.require_writer()
     seq = await allocate_seq(session, caller.organization_id)
     lead = await get_lead(session, organization_id=caller.organization_id, lead_id=lead_id, for_update=True)
+    before = snapshot(lead)
     lead.is_favorite = is_favorite
-    return await _save_update(session, caller, lead, seq)
+    return await _save_update(session, caller, lead, seq, before)
 
 
-async def _save_update(session: AsyncSession, caller: Caller, lead: Lead, seq: int) -> Lead:
+async def _save_update(session: AsyncSession, caller: Caller, lead: Lead, seq: int, before: dict[str, Any]) -> Lead:
     lead.version += 1
     lead.updated_at = utcnow()
     await session.flush()
@@ -157,10 +159,28 @@ async def _save_update(session: AsyncSession, caller: Caller, lead: Lead, seq: i
         type=EventType.LEAD_UPDATED,
         lead_id=lead.id,
         actor_id=caller.user_id,
-        payload={'lead': snapshot(lead)},
+        payload={'lead': snapshot(lead), 'before': _filter_fields(before)},
     )
     await session.commit()
     return lead
+
+
+# what boards need of the state before an update to keep filtered counts and totals exact
+FILTER_FIELDS = (
+    'name',
+    'email',
+    'phone',
+    'source',
+    'assigned_user_id',
+    'tags',
+    'is_favorite',
+    'estimated_value',
+    'stage',
+)
+
+
+def _filter_fields(lead: dict[str, Any]) -> dict[str, Any]:
+    return {key: lead.get(key) for key in FILTER_FIELDS}
 
 
 async def delete_lead(

@@ -1,0 +1,218 @@
+"""What the pipeline board reads: filtered columns (first N by position), counts and totals."""
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import bindparam, func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import STAGE_ORDER, Lead, Membership, User, utcnow
+from models.lead import LeadPublic
+
+from .lead_queries import like_pattern
+from .leads import lead_public
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class BoardFilter:
+    """The board's filter; the same rules run in SQL (reads) and in Python (live events)."""
+
+    text: str = ''
+    source: str | None = None
+    assignee_id: uuid.UUID | None = None
+    tags: tuple[str, ...] = ()
+    favorites_only: bool = False
+    value_min: Decimal | None = None
+    value_max: Decimal | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        """No condition set."""
+        return self == BoardFilter()
+
+    def matches(self, lead: Mapping[str, Any]) -> bool:
+        """Whether a lead snapshot (API shape) passes the filter — must agree with ``where()``."""
+        needle = self.text.strip().lower()
+        if needle and not any(needle in str(lead.get(key) or '').lower() for key in ('name', 'email', 'phone')):
+            return False
+        if self.source and lead.get('source') != self.source:
+            return False
+        if self.assignee_id and str(lead.get('assigned_user_id') or '') != str(self.assignee_id):
+            return False
+        if self.tags and not set(self.tags) & set(lead.get('tags') or []):
+            return False
+        if self.favorites_only and not lead.get('is_favorite'):
+            return False
+        if self.value_min is not None or self.value_max is not None:
+            raw = lead.get('estimated_value')
+            if raw is None:
+                return False
+            value = Decimal(str(raw))
+            if self.value_min is not None and value < self.value_min:
+                return False
+            if self.value_max is not None and value > self.value_max:
+                return False
+        return True
+
+    def where(self, dialect: str) -> list[Any]:
+        """SQL conditions on ``Lead`` for this filter."""
+        conditions: list[Any] = []
+        if self.text.strip():
+            pattern = like_pattern(self.text.strip())
+            conditions.append(
+                Lead.name.ilike(pattern, escape='\\')
+                | Lead.email.ilike(pattern, escape='\\')
+                | Lead.phone.ilike(pattern, escape='\\')
+            )
+        if self.source:
+            conditions.append(Lead.source == self.source)
+        if self.assignee_id:
+            conditions.append(Lead.assigned_user_id == self.assignee_id)
+        if self.tags:
+            if dialect == 'postgresql':
+                clause = 'EXISTS (SELECT 1 FROM json_array_elements_text(leads.tags) AS t(v) WHERE t.v IN :tags)'
+            else:
+                clause = 'EXISTS (SELECT 1 FROM json_each(leads.tags) WHERE json_each.value IN :tags)'
+            conditions.append(text(clause).bindparams(bindparam('tags', list(self.tags), expanding=True)))
+        if self.favorites_only:
+            conditions.append(Lead.is_favorite.is_(True))
+        if self.value_min is not None:
+            conditions.append(Lead.estimated_value >= self.value_min)
+        if self.value_max is not None:
+            conditions.append(Lead.estimated_value <= self.value_max)
+        return conditions
+
+
+@dataclass
+class ColumnData:
+    """One stage column: its first cards by position and the filtered count and value total."""
+
+    stage: str
+    cards: list[LeadPublic] = field(default_factory=list)
+    count: int = 0
+    total: Decimal = Decimal('0.00')
+
+
+def to_money(value: Any) -> Decimal:
+    """A database sum as exact money (SQLite sums come back as floats)."""
+    if value is None:
+        return Decimal('0.00')
+    return Decimal(str(value)).quantize(Decimal('0.01'))
+
+
+async def stage_totals(
+    session: AsyncSession, *, organization_id: uuid.UUID, board_filter: BoardFilter
+) -> dict[str, tuple[int, Decimal]]:
+    """(count, sum of estimated value) per stage for the filter."""
+    dialect = session.bind.dialect.name
+    rows = await session.execute(
+        select(Lead.stage, func.count(), func.sum(Lead.estimated_value))
+        .where(Lead.organization_id == organization_id, *board_filter.where(dialect))
+        .group_by(Lead.stage)
+    )
+    totals = {stage.value: (0, Decimal('0.00')) for stage in STAGE_ORDER}
+    for stage, count, total in rows.all():
+        totals[stage] = (int(count), to_money(total))
+    return totals
+
+
+async def column_cards(
+    session: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    stage: str,
+    board_filter: BoardFilter,
+    after: tuple[float, uuid.UUID] | None = None,
+    limit: int = PAGE_SIZE,
+) -> list[LeadPublic]:
+    """Cards of one column in board order, after ``(position, id)`` when loading more."""
+    dialect = session.bind.dialect.name
+    query = select(Lead).where(
+        Lead.organization_id == organization_id, Lead.stage == stage, *board_filter.where(dialect)
+    )
+    if after is not None:
+        position, lead_id = after
+        query = query.where((Lead.position > position) | ((Lead.position == position) & (Lead.id > lead_id)))
+    rows = await session.execute(query.order_by(Lead.position, Lead.id).limit(limit))
+    now = utcnow()
+    return [lead_public(lead, now) for lead in rows.scalars()]
+
+
+async def board_columns(
+    session: AsyncSession, *, organization_id: uuid.UUID, board_filter: BoardFilter, limit: int = PAGE_SIZE
+) -> dict[str, ColumnData]:
+    """Every column's first ``limit`` cards with its filtered count and total."""
+    totals = await stage_totals(session, organization_id=organization_id, board_filter=board_filter)
+    columns = {}
+    for stage in STAGE_ORDER:
+        count, total = totals[stage.value]
+        cards = (
+            await column_cards(
+                session, organization_id=organization_id, stage=stage.value, board_filter=board_filter, limit=limit
+            )
+            if count
+            else []
+        )
+        columns[stage.value] = ColumnData(stage=stage.value, cards=cards, count=count, total=total)
+    return columns
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    """A member as the board shows them (assignee initials, filter choices, presence)."""
+
+    user_id: uuid.UUID
+    name: str
+    email: str
+    role: str
+
+    @property
+    def initials(self) -> str:
+        """Up to two letters of the name."""
+        parts = [p for p in self.name.replace('@', ' ').split() if p[:1].isalnum()]
+        return ''.join(p[0] for p in parts[:2]).upper() or '?'
+
+
+async def team(session: AsyncSession, *, organization_id: uuid.UUID) -> dict[uuid.UUID, TeamMember]:
+    """Active members by user id."""
+    rows = await session.execute(
+        select(User.id, User.full_name, User.email, Membership.role)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.organization_id == organization_id, Membership.is_active.is_(True))
+    )
+    return {uid: TeamMember(uid, name or email, email, role) for uid, name, email, role in rows.all()}
+
+
+async def index_below(
+    session: AsyncSession, *, organization_id: uuid.UUID, stage: str, lead_id: uuid.UUID, above_id: uuid.UUID | None
+) -> int:
+    """The column index (0 = top) just below lead ``above_id``, ignoring ``lead_id`` itself.
+
+    A board shows a filtered, partly loaded column, so a drop position is a neighbour, not an index
+    of the whole column; this turns "below that card" into the index ``move_lead`` takes.
+    """
+    if above_id is None:
+        return 0
+    above = (
+        await session.execute(
+            select(Lead.position, Lead.stage).where(Lead.id == above_id, Lead.organization_id == organization_id)
+        )
+    ).first()
+    if above is None or above.stage != stage:
+        return 0
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Lead)
+        .where(
+            Lead.organization_id == organization_id,
+            Lead.stage == stage,
+            Lead.id != lead_id,
+            (Lead.position < above.position) | ((Lead.position == above.position) & (Lead.id <= above_id)),
+        )
+    )
+    return int(count or 0)

@@ -1,0 +1,1 @@
+"""The NiceGUI user interface: pages, the pipeline board and its components."""

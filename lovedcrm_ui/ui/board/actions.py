@@ -1,0 +1,239 @@
+"""What a person does on the board: drop, keyboard and menu moves, star, create, edit, delete.
+
+Every action calls the same services as the API. Totals and card placement are then corrected by
+the organization's event (``PipelineBoard.apply``), which the acting board receives like everyone else.
+"""
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from nicegui import ui
+from nicegui.events import SortableEventArguments
+from pydantic import ValidationError
+
+from models import STAGE_ORDER, PipelineStage
+from models.lead import LeadCreate, LeadUpdate
+
+from ...services import leads, moves, pipeline_events
+from ...services.board import index_below
+from ...services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from .card import LeadCard
+
+if TYPE_CHECKING:
+    from nicegui import Client
+
+    from ...context import AppContext
+    from ..i18n import Translate
+    from ..session import Viewer
+    from .column import StageColumn
+    from .dialogs import LeadDialog, MoveDialog
+
+STAGES = [stage.value for stage in STAGE_ORDER]
+BOTTOM = 10**9  # an index past any column: "at the bottom"
+
+
+class BoardActions:
+    """User actions of ``PipelineBoard`` (a mixin: it only uses the board's own attributes)."""
+
+    if TYPE_CHECKING:  # provided by PipelineBoard
+        ctx: AppContext
+        viewer: Viewer
+        t: Translate
+        client: Client
+        columns: dict[str, StageColumn]
+        cards: dict[uuid.UUID, LeadCard]
+        lead_dialog: LeadDialog
+        move_dialog: MoveDialog
+
+        def place(
+            self, lead: dict[str, Any] | None, card: LeadCard | None, *, lead_id: uuid.UUID, flash: bool = False
+        ) -> None: ...
+
+        def announce(self, text: str) -> None: ...
+
+    async def on_drop(self, e: SortableEventArguments) -> None:
+        """A card was dropped (NiceGUI already moved the element): persist, or put it back."""
+        card = e.item
+        if not isinstance(card, LeadCard):
+            return
+        stage = getattr(e.target, 'stage', None)
+        if stage is None:
+            return
+        drawn = [c for c in self.columns[stage].card_list if c is not card]
+        above = drawn[e.new_index - 1] if 0 < e.new_index <= len(drawn) else None
+        await self.request_move(card, stage, above=above)
+
+    async def key_move(self, card: LeadCard, key: str) -> None:
+        """Alt+←/→: previous/next stage (top); Alt+↑/↓: one place up/down in the column."""
+        if not self._writer_or_explain():
+            return
+        stage = card.lead['stage']
+        position = STAGES.index(stage)
+        if key in ('left', 'right'):
+            target = position + (1 if key == 'right' else -1)
+            if 0 <= target < len(STAGES):
+                await self.request_move(card, STAGES[target], above=None, refocus=True)
+            return
+        drawn = self.columns[stage].card_list
+        index = drawn.index(card) if card in drawn else 0
+        new_index = index - 1 if key == 'up' else index + 1
+        if not 0 <= new_index < len(drawn):
+            return
+        others = [c for c in drawn if c is not card]
+        above = others[new_index - 1] if new_index > 0 else None
+        card.move(self.columns[stage].cards, target_index=new_index)
+        await self.request_move(card, stage, above=above, refocus=True)
+
+    def open_move_menu(self, card: LeadCard) -> None:
+        """The "Mover para…" dialog for one card."""
+        if self._writer_or_explain():
+            self.move_dialog.show_for(card.lead)
+
+    async def menu_move(self, lead_id: uuid.UUID, stage: str, place: str) -> None:
+        """Move chosen in the dialog: top or bottom of a stage."""
+        card = self.cards.get(lead_id)
+        if card is not None:
+            await self.request_move(card, stage, above=None, index=0 if place == 'top' else BOTTOM, refocus=True)
+
+    async def request_move(
+        self,
+        card: LeadCard,
+        stage: str,
+        *,
+        above: LeadCard | None,
+        index: int | None = None,
+        refocus: bool = False,
+    ) -> None:
+        """Ask the server to move ``card`` below ``above`` (or to ``index``) with the version it was drawn with."""
+        lead = card.lead
+        try:
+            async with self.ctx.db.session() as session:
+                if index is None:
+                    index = await index_below(
+                        session,
+                        organization_id=self.viewer.organization_id,
+                        stage=stage,
+                        lead_id=card.lead_id,
+                        above_id=above.lead_id if above else None,
+                    )
+                moved = await moves.move_lead(
+                    session,
+                    caller=self.viewer.caller,
+                    lead_id=card.lead_id,
+                    stage=PipelineStage(stage),
+                    index=index,
+                    expected_version=card.version,
+                )
+        except Conflict as exc:
+            current = exc.extra.get('current')
+            self.place(current, card, lead_id=card.lead_id)
+            self._tell(self.t('board.conflict', name=lead['name']), 'warning')
+            return
+        except NotFound:
+            self.place(None, card, lead_id=card.lead_id)
+            self._tell(self.t('board.lead_gone', name=lead['name']), 'warning')
+            return
+        except DomainError as exc:
+            self.place(lead, card, lead_id=card.lead_id)  # back where it was
+            self._tell(self.t('board.move_failed', name=lead['name'], reason=self._reason(exc)), 'negative')
+            return
+        snapshot = leads.lead_public(moved).model_dump(mode='json')
+        self.place(snapshot, card, lead_id=card.lead_id)  # exact spot; the event then finds it in place
+        drawn = self.columns[stage].card_list
+        position = drawn.index(card) + 1 if card in drawn else index + 1
+        self.announce(self.t('board.moved_self', name=lead['name'], stage=self.t(f'stage.{stage}'), position=position))
+        if refocus and card in self.cards.values():
+            # the one line of JavaScript: moving a DOM node drops its focus; keyboard users keep their place
+            ui.run_javascript(f'getHtmlElement({card.id})?.focus()')
+
+    async def toggle_star(self, card: LeadCard) -> None:
+        """Star or unstar from the card."""
+        if not self._writer_or_explain():
+            return
+        try:
+            async with self.ctx.db.session() as session:
+                await leads.set_favorite(
+                    session,
+                    caller=self.viewer.caller,
+                    lead_id=card.lead_id,
+                    is_favorite=not card.lead.get('is_favorite'),
+                )
+        except DomainError as exc:
+            self._tell(self._reason(exc), 'negative')
+
+    async def open_new(self, stage: str) -> None:
+        """Quick-add in a column."""
+        if self._writer_or_explain():
+            await self.lead_dialog.open_new(stage)
+
+    async def open_card(self, card: LeadCard) -> None:
+        """Open the lead (read-only for viewers)."""
+        await self.lead_dialog.open_edit(card.lead, editable=self.viewer.can_write)
+
+    async def load_history(self, lead_id: uuid.UUID) -> list[dict[str, Any]]:
+        """Stage history for the dialog."""
+        async with self.ctx.db.session(read_only=True) as session:
+            return await pipeline_events.stage_history(
+                session, organization_id=self.viewer.organization_id, lead_id=lead_id
+            )
+
+    async def save_lead(self, lead_id: uuid.UUID | None, values: dict[str, Any]) -> str | None:
+        """Create or update from the dialog; returns a message to show, or None on success."""
+        stage = values.pop('stage')
+        favorite = values.pop('is_favorite')
+        try:
+            async with self.ctx.db.session() as session:
+                if lead_id is None:
+                    created = await leads.create_lead(
+                        session, caller=self.viewer.caller, data=LeadCreate(**values, stage=stage)
+                    )
+                    self._tell(self.t('lead.created', name=created.name), 'positive')
+                    return None
+                card = self.cards.get(lead_id)
+                changes = LeadUpdate(**values, is_favorite=favorite, expected_version=card.version if card else None)
+                updated = await leads.update_lead(session, caller=self.viewer.caller, lead_id=lead_id, changes=changes)
+            if stage != updated.stage:
+                async with self.ctx.db.session() as session:
+                    await moves.move_lead(
+                        session, caller=self.viewer.caller, lead_id=lead_id, stage=PipelineStage(stage), index=0
+                    )
+        except ValidationError as exc:
+            return '; '.join(str(error['msg']) for error in exc.errors())
+        except DomainError as exc:
+            return self._reason(exc)
+        self._tell(self.t('lead.saved', name=values['name']), 'positive')
+        return None
+
+    async def delete_lead(self, lead: dict[str, Any]) -> None:
+        """Delete after confirmation (the dialog asked)."""
+        try:
+            async with self.ctx.db.session() as session:
+                await leads.delete_lead(session, caller=self.viewer.caller, lead_id=uuid.UUID(str(lead['id'])))
+        except NotFound:
+            pass  # someone else deleted it first: the event removes the card
+        except DomainError as exc:
+            self._tell(self._reason(exc), 'negative')
+            return
+        self._tell(self.t('lead.deleted', name=lead['name']), 'positive')
+
+    def _writer_or_explain(self) -> bool:
+        if self.viewer.can_write:
+            return True
+        self._tell(self.t('board.viewer_notice'), 'info')
+        return False
+
+    def _reason(self, exc: DomainError) -> str:
+        if isinstance(exc, Forbidden):
+            return self.t('error.forbidden')
+        if isinstance(exc, Conflict):
+            return self.t('board.conflict', name='')
+        if isinstance(exc, Invalid) and 'member' in exc.detail:
+            return self.t('lead.not_member')
+        if isinstance(exc, NotFound):
+            return self.t('error.not_found')
+        return exc.detail
+
+    def _tell(self, message: str, kind: str) -> None:
+        self.announce(message)
+        with self.client:
+            ui.notify(message, type=kind)  # type: ignore[arg-type]

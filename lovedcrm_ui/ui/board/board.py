@@ -1,0 +1,305 @@
+"""The pipeline board: builds the columns from the database and applies live deltas.
+
+Live updates: every lead event of the organization is queued by a bus listener and applied in
+``seq`` order by one task per board — the card element is moved, created, redrawn or deleted and
+the two affected column totals are adjusted. The whole board is only re-read on a filter change
+or when the sequence shows a gap.
+"""
+
+import asyncio
+import logging
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from nicegui import background_tasks, ui
+
+from models import STAGE_ORDER
+from models.event import EventType
+
+from ...context import AppContext
+from ...events import AccessChange, LeadEvent
+from ...services import lead_queries
+from ...services.board import PAGE_SIZE, BoardFilter, TeamMember, board_columns, column_cards, team
+from ...services.pipeline_events import current_seq
+from ..session import Viewer
+from .actions import BoardActions
+from .card import LeadCard
+from .column import StageColumn
+from .dialogs import LeadDialog, MoveDialog
+from .filters import FilterBar
+
+log = logging.getLogger(__name__)
+QUEUE_LIMIT = 1000  # a board that falls this far behind re-reads the database instead
+
+
+def money(lead: dict[str, Any] | None) -> Decimal:
+    """A snapshot's estimated value as Decimal (0 when empty)."""
+    raw = (lead or {}).get('estimated_value')
+    return Decimal(str(raw)) if raw is not None else Decimal('0')
+
+
+class PipelineBoard(BoardActions, ui.column):
+    """Five stage columns of one organization, live for every teammate."""
+
+    def __init__(self, ctx: AppContext, viewer: Viewer, announcer: ui.label) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.viewer = viewer
+        self.t = viewer.t
+        self.announcer = announcer
+        self.filter = BoardFilter()
+        self.members: dict[uuid.UUID, TeamMember] = {}
+        self.cards: dict[uuid.UUID, LeadCard] = {}
+        self.last_seq = 0
+        self._queue: asyncio.Queue[LeadEvent | None] = asyncio.Queue()
+        self._loaded = asyncio.Event()  # clear while the board re-reads the database
+        self.classes('w-full gap-2 pipeline-board').props(f'aria-label="{self.t("a11y.board")}"')
+        with self:
+            self.filter_bar = FilterBar(t=self.t, on_change=self.set_filter)
+            self.viewer_notice = ui.label(self.t('board.viewer_notice')).classes('text-caption text-grey-8')
+            with ui.row().classes('board-columns w-full no-wrap items-start gap-3'):
+                self.columns = {
+                    stage.value: StageColumn(
+                        stage.value,
+                        t=self.t,
+                        can_write=viewer.can_write,
+                        on_add=self.open_new,
+                        on_load_more=self.load_more,
+                        on_drop=self.on_drop,
+                    )
+                    for stage in STAGE_ORDER
+                }
+            self.lead_dialog = LeadDialog(
+                t=self.t, on_save=self.save_lead, on_delete=self.delete_lead, load_history=self.load_history
+            )
+            self.move_dialog = MoveDialog(t=self.t, on_move=self.menu_move)
+        self.viewer_notice.set_visibility(not viewer.can_write)
+
+    # ----- building -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Subscribe, then draw from the database; events that raced the read are applied after it."""
+        client = self.client
+        org = self.viewer.organization_id
+        unsubscribe_events = self.ctx.bus.subscribe(org, self._enqueue)
+        unsubscribe_access = self.ctx.bus.subscribe_access(self._on_access)
+        worker = background_tasks.create(self._apply_events(), name=f'board-{client.id}')
+
+        def stop() -> None:
+            unsubscribe_events()
+            unsubscribe_access()
+            worker.cancel()
+
+        client.on_delete(stop)
+        await self.reload()
+
+    async def reload(self) -> None:
+        """Re-read every column for the current filter (filter change, resync)."""
+        self._loaded.clear()
+        org = self.viewer.organization_id
+        async with self.ctx.db.session(read_only=True) as session:
+            if self.ctx.db.engine.dialect.name == 'postgresql':
+                # one snapshot for the sequence number and the cards: no event counted twice or missed
+                await session.connection(execution_options={'isolation_level': 'REPEATABLE READ'})
+            seq = await current_seq(session, organization_id=org)
+            columns = await board_columns(session, organization_id=org, board_filter=self.filter)
+            self.members = await team(session, organization_id=org)
+            options = await lead_queries.filter_options(session, organization_id=org)
+        self.last_seq = seq
+        self.filter_bar.set_choices(sources=options['sources'], members=self.members, tags=options['available_tags'])  # type: ignore[arg-type]
+        self.lead_dialog.set_team(self.members)
+        self.lead_dialog.set_known_tags(options['available_tags'])  # type: ignore[arg-type]
+        self.cards.clear()
+        for stage, data in columns.items():
+            column = self.columns[stage]
+            column.cards.clear()
+            with column.cards:
+                for lead in data.cards:
+                    self._new_card(lead.model_dump(mode='json'))
+            column.set_totals(data.count, data.total)
+        self._loaded.set()
+
+    def _new_card(self, lead: dict[str, Any]) -> LeadCard:
+        card = LeadCard(
+            lead,
+            t=self.t,
+            initials_of=self._initials,
+            idle_days=(self.viewer.idle_warning_days, self.viewer.idle_alert_days),
+            on_open=self.open_card,
+            on_star=self.toggle_star,
+            on_key_move=self.key_move,
+            on_menu=self.open_move_menu,
+        )
+        self.cards[card.lead_id] = card
+        return card
+
+    def _initials(self, user_id: str | None) -> str | None:
+        if not user_id:
+            return None
+        member = self.members.get(uuid.UUID(str(user_id)))
+        return member.initials if member else None
+
+    async def set_filter(self, board_filter: BoardFilter) -> None:
+        """Apply a new filter (server query)."""
+        self.filter = board_filter
+        await self.reload()
+
+    async def load_more(self, column: StageColumn) -> None:
+        """Draw the next page of a column."""
+        drawn = column.card_list
+        after = (float(drawn[-1].lead['position']), drawn[-1].lead_id) if drawn else None
+        async with self.ctx.db.session(read_only=True) as session:
+            leads = await column_cards(
+                session,
+                organization_id=self.viewer.organization_id,
+                stage=column.stage,
+                board_filter=self.filter,
+                after=after,
+                limit=PAGE_SIZE,
+            )
+        with column.cards:
+            for lead in leads:
+                if lead.id not in self.cards:
+                    self._new_card(lead.model_dump(mode='json'))
+        column.refresh_load_more()
+
+    # ----- live events ------------------------------------------------------------------------
+
+    def _enqueue(self, event: LeadEvent) -> None:
+        # runs inside the writer's commit: only queue, never touch elements or storage here
+        if self._queue.qsize() >= QUEUE_LIMIT:
+            self._queue = asyncio.Queue()
+            self._queue.put_nowait(None)  # None = "re-read everything"
+            return
+        self._queue.put_nowait(event)
+
+    async def _apply_events(self) -> None:
+        while True:
+            event = await self._queue.get()
+            try:
+                await self._loaded.wait()
+                if event is None or event.seq > self.last_seq + 1:
+                    await self.reload()  # a gap: something was missed
+                    if event is None or event.seq <= self.last_seq:
+                        continue
+                if event.seq <= self.last_seq:
+                    continue  # already part of what the board read
+                self.last_seq = event.seq
+                self.apply(event)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception('board could not apply event %s; re-reading', event.seq if event else None)
+                await self.reload()
+
+    def apply(self, event: LeadEvent) -> None:
+        """Apply one event: totals of the affected columns, then the card element."""
+        lead = event.lead or {}
+        card = self.cards.get(event.lead_id)
+        before: dict[str, Any] | None
+        after: dict[str, Any] | None = lead
+        if event.type == EventType.LEAD_CREATED:
+            before = None
+        elif event.type == EventType.LEAD_DELETED:
+            before, after = lead, None
+        elif event.type == EventType.LEAD_STAGE_CHANGED:
+            before = {**lead, 'stage': event.payload.get('old_stage')}
+        else:
+            before = event.payload.get('before') or (card.lead if card else None)
+        if before is not None and self.filter.matches(before):
+            self.columns[before['stage']].adjust(-1, -money(before))
+        matches = after is not None and self.filter.matches(after)
+        if matches:
+            self.columns[after['stage']].adjust(1, money(after))  # type: ignore[index]
+        remote = event.actor_user_id != self.viewer.user_id
+        self.place(after if matches else None, card, lead_id=event.lead_id, flash=remote)
+        if (
+            remote
+            and event.type == EventType.LEAD_STAGE_CHANGED
+            and event.payload.get('old_stage') != lead.get('stage')
+        ):
+            actor = self.members.get(event.actor_user_id) if event.actor_user_id else None
+            self.announce(
+                self.t(
+                    'board.moved_live',
+                    actor=actor.name if actor else '—',
+                    name=lead.get('name', ''),
+                    stage=self.t(f'stage.{lead.get("stage")}'),
+                )
+            )
+
+    def place(
+        self, lead: dict[str, Any] | None, card: LeadCard | None, *, lead_id: uuid.UUID, flash: bool = False
+    ) -> None:
+        """Put a lead's card where its snapshot says (or remove it when it is gone or filtered out)."""
+        old_column = self._column_of(card)
+        if lead is None:
+            if card is not None:
+                self._remove(card)
+            if old_column:
+                old_column.refresh_load_more()
+            return
+        column = self.columns[lead['stage']]
+        index = column.index_for(lead, exclude=card)
+        if index is None and card is not None and card.parent_slot is column.cards.default_slot:
+            index = len(column.card_list) - 1  # already drawn here (e.g. just dropped last): keep it in sight
+        if index is None:  # belongs below the drawn part of the column
+            if card is not None:
+                self._remove(card)
+        elif card is None:
+            with column.cards:
+                card = self._new_card(lead)
+            card.move(column.cards, target_index=index)
+            if flash:
+                card.flash()
+        else:
+            card.update_lead(lead)
+            if card.parent_slot is not column.cards.default_slot or column.card_list.index(card) != index:
+                card.move(column.cards, target_index=index)
+                if flash:
+                    card.flash()
+        column.refresh_load_more()
+        if old_column and old_column is not column:
+            old_column.refresh_load_more()
+
+    def _column_of(self, card: LeadCard | None) -> StageColumn | None:
+        if card is None or card.parent_slot is None:
+            return None
+        return next((c for c in self.columns.values() if c.cards.default_slot is card.parent_slot), None)
+
+    def _remove(self, card: LeadCard) -> None:
+        self.cards.pop(card.lead_id, None)
+        card.delete()
+
+    def announce(self, text: str) -> None:
+        """Say something in the aria-live region."""
+        self.announcer.text = text
+
+    # ----- access changes ----------------------------------------------------------------------
+
+    def _on_access(self, change: AccessChange) -> None:
+        # runs inside someone else's request: act on this board's client explicitly
+        viewer = self.viewer
+        if change.user_id != viewer.user_id or self.is_deleted:
+            return
+        if change.kind == 'session_revoked' and change.session_id == viewer.session_id:
+            self.client.open('/login')
+        elif change.kind == 'user_sessions_revoked' and change.except_session_id != viewer.session_id:
+            self.client.open('/login')
+        elif change.organization_id != viewer.organization_id:
+            return
+        elif change.kind == 'member_removed':
+            self.client.open('/no-access')
+        elif change.kind == 'role_changed' and change.role:
+            was_writer = viewer.can_write
+            viewer.role = change.role
+            for column in self.columns.values():
+                column.set_writable(viewer.can_write)
+            self.viewer_notice.set_visibility(not viewer.can_write)
+            if was_writer and not viewer.can_write:
+                self.move_dialog.close()
+                self.lead_dialog.close()
+                self.announce(self.t('board.role_viewer'))
+            elif viewer.can_write and not was_writer:
+                self.announce(self.t('board.role_writer'))

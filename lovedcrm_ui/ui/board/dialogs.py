@@ -1,0 +1,285 @@
+"""The board's shared dialogs: one lead dialog, one "Mover para…" dialog, one confirmation."""
+
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from nicegui import ui
+
+from models import STAGE_ORDER
+from models.lead import NOTES_MAX
+
+from ...services.board import TeamMember
+from ..i18n import Translate, format_brl, parse_brl
+
+LeadValues = dict[str, Any]
+
+
+class LeadDialog(ui.dialog):
+    """Create or edit a lead; shows favourite, delete and the stage history. One per board."""
+
+    def __init__(
+        self,
+        *,
+        t: Translate,
+        on_save: Callable[[uuid.UUID | None, LeadValues], Awaitable[str | None]],
+        on_delete: Callable[[dict[str, Any]], Awaitable[None]],
+        load_history: Callable[[uuid.UUID], Awaitable[list[dict[str, Any]]]],
+    ) -> None:
+        super().__init__()
+        self._t = t
+        self._on_save = on_save
+        self._on_delete = on_delete
+        self._load_history = load_history
+        self.lead: dict[str, Any] | None = None
+        with self, ui.card().classes('w-full max-w-xl gap-2'):
+            self.title = ui.label().classes('text-h6')
+            self.name = ui.input(t('lead.name'), validation=self._name_rule()).props('outlined dense autofocus')
+            with ui.row().classes('w-full no-wrap gap-2'):
+                self.email = ui.input(t('lead.email'), validation=self._email_rule()).props('outlined dense type=email')
+                self.phone = ui.input(t('lead.phone'), validation=self._length_rule(50)).props(
+                    'outlined dense type=tel'
+                )
+            with ui.row().classes('w-full no-wrap gap-2'):
+                self.amount = ui.input(t('lead.value'), validation=self._value_rule()).props(
+                    'outlined dense inputmode=decimal'
+                )
+                self.source = ui.input(t('lead.source'), validation=self._length_rule(100)).props('outlined dense')
+            self.tags = ui.select([], label=t('lead.tags'), multiple=True, new_value_mode='add-unique', with_input=True)
+            self.tags.props('outlined dense use-chips').classes('w-full')
+            with ui.row().classes('w-full no-wrap gap-2'):
+                self.assignee = (
+                    ui.select({}, label=t('lead.assignee'), clearable=True).props('outlined dense').classes('grow')
+                )
+                self.stage = ui.select({s.value: t(f'stage.{s.value}') for s in STAGE_ORDER}, label=t('lead.stage'))
+                self.stage.props('outlined dense').classes('grow')
+            self.favorite = ui.checkbox(t('board.favorite'))
+            self.notes = ui.textarea(t('lead.notes'), validation=self._length_rule(NOTES_MAX)).props(
+                'outlined dense autogrow'
+            )
+            self.notes.classes('w-full')
+            self.error = ui.label().classes('text-negative').props('role=alert')
+            self.history_box = ui.column().classes('w-full gap-0')
+            with ui.row().classes('w-full justify-between'):
+                self.delete_button = ui.button(
+                    t('lead.delete'), icon='delete', color='negative', on_click=self._confirm_delete
+                )
+                self.delete_button.props('flat')
+                with ui.row().classes('gap-2'):
+                    ui.button(t('lead.cancel'), on_click=self.close).props('flat')
+                    self.save_button = ui.button(t('lead.save'), on_click=self._save)
+        for field in (self.name, self.email, self.phone, self.amount, self.source):
+            field.classes('w-full')
+            field.on('keydown.enter', self._save)
+        self.confirm = ConfirmDialog(t=t)
+
+    def _name_rule(self) -> dict[str, Callable[[Any], bool]]:
+        t = self._t
+        return {
+            t('form.required'): lambda v: bool((v or '').strip()),
+            t('form.too_long', n=255): lambda v: len(v or '') <= 255,
+        }
+
+    def _length_rule(self, n: int) -> dict[str, Callable[[Any], bool]]:
+        return {self._t('form.too_long', n=n): lambda v: len(v or '') <= n}
+
+    def _email_rule(self) -> dict[str, Callable[[Any], bool]]:
+        def valid(v: Any) -> bool:
+            if not (v or '').strip():
+                return True
+            try:
+                validate_email(v.strip(), check_deliverability=False)
+            except EmailNotValidError:
+                return False
+            return True
+
+        return {self._t('form.invalid_email'): valid}
+
+    def _value_rule(self) -> dict[str, Callable[[Any], bool]]:
+        def parses(v: Any) -> bool:
+            try:
+                parse_brl(v)
+            except ValueError:
+                return False
+            return True
+
+        def not_negative(v: Any) -> bool:
+            try:
+                amount = parse_brl(v)
+            except ValueError:
+                return True
+            return amount is None or amount >= 0
+
+        return {self._t('form.invalid_value'): parses, self._t('form.negative_value'): not_negative}
+
+    def set_team(self, members: dict[uuid.UUID, TeamMember]) -> None:
+        """The people a lead can be assigned to."""
+        self.assignee.set_options(
+            {str(uid): m.name for uid, m in sorted(members.items(), key=lambda i: i[1].name.lower())}
+        )
+
+    def set_known_tags(self, tags: list[str]) -> None:
+        """Tags offered for selection."""
+        self.tags.set_options(sorted(set(tags) | set(self.tags.value or []), key=str.lower))
+
+    async def open_new(self, stage: str) -> None:
+        """Empty form for a new lead in ``stage``."""
+        self.lead = None
+        self.title.text = self._t('lead.new')
+        self._fill({'stage': stage, 'source': 'web', 'tags': []}, editable=True)
+        self.history_box.clear()
+        self.delete_button.set_visibility(False)
+        self.favorite.set_visibility(False)
+        self.open()
+
+    async def open_edit(self, lead: dict[str, Any], *, editable: bool) -> None:
+        """The lead's form (read-only for viewers) with its stage history."""
+        self.lead = lead
+        self.title.text = lead['name'] if editable else f'{lead["name"]} · {self._t("lead.read_only")}'
+        self._fill(lead, editable=editable)
+        self.delete_button.set_visibility(editable)
+        self.favorite.set_visibility(True)
+        self.open()
+        await self._show_history(uuid.UUID(str(lead['id'])))
+
+    def _fill(self, lead: dict[str, Any], *, editable: bool) -> None:
+        self.error.text = ''
+        self.name.value = lead.get('name') or ''
+        self.email.value = lead.get('email') or ''
+        self.phone.value = lead.get('phone') or ''
+        value = lead.get('estimated_value')
+        self.amount.value = format_brl(value).replace('R$ ', '') if value is not None else ''
+        self.source.value = lead.get('source') or ''
+        self.set_known_tags(list(lead.get('tags') or []))
+        self.tags.value = list(lead.get('tags') or [])
+        assignee = lead.get('assigned_user_id')
+        self.assignee.value = str(assignee) if assignee and str(assignee) in self.assignee.options else None
+        self.stage.value = lead.get('stage')
+        self.favorite.value = bool(lead.get('is_favorite'))
+        self.notes.value = lead.get('notes') or ''
+        for field in (
+            self.name,
+            self.email,
+            self.phone,
+            self.amount,
+            self.source,
+            self.tags,
+            self.assignee,
+            self.stage,
+            self.notes,
+            self.favorite,
+        ):
+            field.set_enabled(editable)
+        self.save_button.set_visibility(editable)
+
+    async def _show_history(self, lead_id: uuid.UUID) -> None:
+        t = self._t
+        entries = await self._load_history(lead_id)
+        self.history_box.clear()
+        with self.history_box:
+            ui.label(t('lead.history')).classes('text-subtitle2 q-mt-sm')
+            with ui.timeline(side='right').props('dense layout=dense'):
+                for entry in entries:
+                    at: datetime = entry['at']
+                    actor = entry.get('actor_name') or '—'
+                    if entry['from_stage'] is None:
+                        title = t('lead.history_created', actor=actor, stage=t(f'stage.{entry["to_stage"]}'))
+                    else:
+                        title = t(
+                            'lead.history_moved',
+                            actor=actor,
+                            from_stage=t(f'stage.{entry["from_stage"]}'),
+                            to_stage=t(f'stage.{entry["to_stage"]}'),
+                        )
+                    ui.timeline_entry(subtitle=at.strftime('%d/%m/%Y %H:%M UTC'), title=title)
+
+    def values(self) -> LeadValues | None:
+        """The form as lead fields, or None (with messages shown) when something is invalid."""
+        fields = (self.name, self.email, self.phone, self.amount, self.source, self.notes)
+        if not all(field.validate() for field in fields):
+            return None
+        amount: Decimal | None = parse_brl(self.amount.value)
+        return {
+            'name': self.name.value.strip(),
+            'email': (self.email.value or '').strip() or None,
+            'phone': (self.phone.value or '').strip() or None,
+            'estimated_value': amount,
+            'source': (self.source.value or '').strip() or 'web',
+            'tags': list(self.tags.value or []),
+            'assigned_user_id': uuid.UUID(self.assignee.value) if self.assignee.value else None,
+            'notes': self.notes.value or None,
+            'stage': self.stage.value,
+            'is_favorite': bool(self.favorite.value),
+        }
+
+    async def _save(self) -> None:
+        values = self.values()
+        if values is None:
+            return
+        lead_id = uuid.UUID(str(self.lead['id'])) if self.lead else None
+        problem = await self._on_save(lead_id, values)
+        if problem:
+            self.error.text = problem
+        else:
+            self.close()
+
+    async def _confirm_delete(self) -> None:
+        if self.lead is None:
+            return
+        lead = self.lead
+        if await self.confirm.ask(self._t('lead.delete_confirm', name=lead['name'])):
+            self.close()
+            await self._on_delete(lead)
+
+
+class ConfirmDialog(ui.dialog):
+    """A yes/no question."""
+
+    def __init__(self, *, t: Translate) -> None:
+        super().__init__()
+        with self, ui.card():
+            self.question = ui.label()
+            with ui.row().classes('w-full justify-end'):
+                ui.button(t('lead.cancel'), on_click=lambda: self.submit(False)).props('flat')
+                ui.button(t('lead.delete'), color='negative', on_click=lambda: self.submit(True))
+
+    async def ask(self, question: str) -> bool:
+        """Show the question and wait for the answer."""
+        self.question.text = question
+        return bool(await self)
+
+
+class MoveDialog(ui.dialog):
+    """ "Mover para…": the keyboard (and right-click) path to move a card to another stage."""
+
+    def __init__(self, *, t: Translate, on_move: Callable[[uuid.UUID, str, str], Awaitable[None]]) -> None:
+        super().__init__()
+        self._on_move = on_move
+        self._lead_id: uuid.UUID | None = None
+        with self, ui.card().classes('gap-2'):
+            self.title = ui.label(t('move.title')).classes('text-h6')
+            self.place = ui.toggle({'top': t('move.top'), 'bottom': t('move.bottom')}, value='top')
+            self.buttons = {}
+            for stage in STAGE_ORDER:
+                button = ui.button(t(f'stage.{stage.value}'), on_click=lambda s=stage.value: self._choose(s))
+                self.buttons[stage.value] = button.props('outline no-caps').classes('w-full')
+            ui.button(t('move.cancel'), on_click=self.close).props('flat')
+        self._t = t
+
+    def show_for(self, lead: dict[str, Any]) -> None:
+        """Open for one card; its current stage is marked."""
+        self._lead_id = uuid.UUID(str(lead['id']))
+        self.title.text = f'{self._t("move.title")} {lead["name"]}'
+        for stage, button in self.buttons.items():
+            button.props(remove='unelevated').props('outline')
+            if stage == lead['stage']:
+                button.props(remove='outline').props('unelevated')
+        self.open()
+
+    async def _choose(self, stage: str) -> None:
+        self.close()
+        if self._lead_id is not None:
+            await self._on_move(self._lead_id, stage, self.place.value)

@@ -1,0 +1,104 @@
+"""The board's filter bar: text, source, assignee, tags, favourites, value range."""
+
+import uuid
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+
+from nicegui import ui
+
+from ...services.board import BoardFilter, TeamMember
+from ..i18n import Translate, parse_brl
+
+
+class FilterBar(ui.row):
+    """Inputs that build a ``BoardFilter``; every change re-reads the board through the server query."""
+
+    def __init__(self, *, t: Translate, on_change: Callable[[BoardFilter], Awaitable[None]]) -> None:
+        super().__init__()
+        self._on_change = on_change
+        self._t = t
+        self.classes('w-full items-center gap-2 filter-bar')
+        with self:
+            self.text = ui.input(placeholder=t('filter.search')).props('outlined dense clearable debounce=350')
+            self.text.props(f'aria-label="{t("filter.search")}"').classes('min-w-[14rem]')
+            self.source = (
+                ui.select([], label=t('filter.source'), clearable=True).props('outlined dense').classes('min-w-[8rem]')
+            )
+            self.assignee = (
+                ui.select({}, label=t('filter.assignee'), clearable=True)
+                .props('outlined dense')
+                .classes('min-w-[9rem]')
+            )
+            self.tags = ui.select([], label=t('filter.tags'), multiple=True, clearable=True).props(
+                'outlined dense use-chips'
+            )
+            self.tags.classes('min-w-[8rem]')
+            self.value_min = (
+                ui.input(t('filter.value_min')).props('outlined dense inputmode=decimal debounce=500').classes('w-28')
+            )
+            self.value_max = (
+                ui.input(t('filter.value_max')).props('outlined dense inputmode=decimal debounce=500').classes('w-28')
+            )
+            self.favorites = ui.checkbox(t('filter.favorites'))
+            ui.button(t('filter.clear'), on_click=self.reset).props('flat dense no-caps')
+            self.problem = ui.label().classes('text-negative text-caption').props('role=alert')
+        for control in (
+            self.text,
+            self.source,
+            self.assignee,
+            self.tags,
+            self.value_min,
+            self.value_max,
+            self.favorites,
+        ):
+            control.on_value_change(self._changed)
+        self._silent = False
+
+    def set_choices(self, *, sources: list[str], members: dict[uuid.UUID, TeamMember], tags: list[str]) -> None:
+        """Options offered by the selects."""
+        self.source.set_options(sources)
+        self.assignee.set_options(
+            {str(uid): m.name for uid, m in sorted(members.items(), key=lambda i: i[1].name.lower())}
+        )
+        self.tags.set_options(sorted(set(tags) | set(self.tags.value or []), key=str.lower))
+
+    def current(self) -> BoardFilter | None:
+        """The filter, or None (with a visible message) when a value bound is not an amount."""
+        self.problem.text = ''
+        try:
+            low = parse_brl(self.value_min.value)
+            high = parse_brl(self.value_max.value)
+        except ValueError:
+            self.problem.text = self._t('form.invalid_value')
+            return None
+        return BoardFilter(
+            text=(self.text.value or '').strip(),
+            source=self.source.value or None,
+            assignee_id=uuid.UUID(self.assignee.value) if self.assignee.value else None,
+            tags=tuple(self.tags.value or ()),
+            favorites_only=bool(self.favorites.value),
+            value_min=Decimal(low) if low is not None else None,
+            value_max=Decimal(high) if high is not None else None,
+        )
+
+    async def _changed(self) -> None:
+        if self._silent:
+            return
+        board_filter = self.current()
+        if board_filter is not None:
+            await self._on_change(board_filter)
+
+    async def reset(self) -> None:
+        """Reset every control and show the whole pipeline."""
+        self._silent = True
+        try:
+            self.text.value = ''
+            self.source.value = None
+            self.assignee.value = None
+            self.tags.value = []
+            self.value_min.value = ''
+            self.value_max.value = ''
+            self.favorites.value = False
+        finally:
+            self._silent = False
+        await self._on_change(BoardFilter())

@@ -1,0 +1,185 @@
+"""Every UI string, in pt-BR (default) and English, behind one translation function."""
+
+from collections.abc import Callable
+from decimal import Decimal
+
+DEFAULT_LANGUAGE = 'pt-BR'
+LANGUAGES = {'pt-BR': 'Português (Brasil)', 'en': 'English'}
+
+# key: (pt-BR, en)
+CATALOG: dict[str, tuple[str, str]] = {
+    'app.title': ('LovedCRM Pipeline', 'LovedCRM Pipeline'),
+    'stage.lead': ('Lead', 'Lead'),
+    'stage.contato': ('Contato', 'Contact'),
+    'stage.proposta': ('Proposta', 'Proposal'),
+    'stage.negociacao': ('Negociação', 'Negotiation'),
+    'stage.fechado': ('Fechado', 'Closed'),
+    'login.title': ('Entrar', 'Sign in'),
+    'login.email': ('E-mail', 'E-mail'),
+    'login.password': ('Senha', 'Password'),
+    'login.submit': ('Entrar', 'Sign in'),
+    'login.no_account': ('Não tem conta? Cadastre-se', 'No account? Register'),
+    'login.invalid': ('E-mail ou senha inválidos.', 'Invalid e-mail or password.'),
+    'login.too_many': (
+        'Muitas tentativas. Tente de novo em {seconds} s.',
+        'Too many attempts. Try again in {seconds} s.',
+    ),
+    'login.expired': ('Sua sessão terminou. Entre novamente.', 'Your session ended. Please sign in again.'),
+    'register.title': ('Criar conta', 'Create account'),
+    'register.full_name': ('Nome completo', 'Full name'),
+    'register.terms': ('Aceito os termos de uso', 'I accept the terms of use'),
+    'register.submit': ('Criar conta e organização', 'Create account and organization'),
+    'register.have_account': ('Já tem conta? Entrar', 'Already registered? Sign in'),
+    'register.terms_required': ('Aceite os termos para continuar.', 'Accept the terms to continue.'),
+    'register.email_taken': ('Este e-mail já está cadastrado.', 'This e-mail is already registered.'),
+    'register.password_rule': (
+        'A senha precisa de 8 caracteres, um número, uma letra maiúscula e uma minúscula.',
+        'The password needs 8 characters, a digit, an upper- and a lower-case letter.',
+    ),
+    'register.name_markup': ('O nome não pode conter HTML.', 'The name cannot contain HTML.'),
+    'form.required': ('Obrigatório', 'Required'),
+    'form.invalid_email': ('E-mail inválido', 'Invalid e-mail'),
+    'form.too_long': ('Máximo de {n} caracteres', 'At most {n} characters'),
+    'form.invalid_value': ('Valor inválido (ex.: 1.234,56)', 'Invalid amount (e.g. 1,234.56)'),
+    'form.negative_value': ('O valor não pode ser negativo', 'The amount cannot be negative'),
+    'nav.pipeline': ('Pipeline', 'Pipeline'),
+    'nav.logout': ('Sair', 'Sign out'),
+    'nav.language': ('Idioma', 'Language'),
+    'nav.online': ('Online agora', 'Online now'),
+    'nav.connected': ('Conectado', 'Connected'),
+    'nav.you': ('você', 'you'),
+    'board.add': ('Adicionar lead em {stage}', 'Add lead to {stage}'),
+    'board.load_more': ('Carregar mais ({n} restantes)', 'Load more ({n} left)'),
+    'board.count': ('{n} leads', '{n} leads'),
+    'board.count_one': ('1 lead', '1 lead'),
+    'board.empty': ('Nenhum lead', 'No leads'),
+    'board.days': ('{n} d', '{n} d'),
+    'board.days_long': ('{n} dias nesta etapa', '{n} days in this stage'),
+    'board.idle_warning': ('parado há {n} dias', 'idle for {n} days'),
+    'board.idle_alert': ('parado há {n} dias — atenção', 'idle for {n} days — attention'),
+    'board.favorite': ('Favorito', 'Favourite'),
+    'board.unassigned': ('Sem responsável', 'Unassigned'),
+    'board.viewer_notice': ('Você tem acesso somente leitura.', 'You have read-only access.'),
+    'board.card_label': (
+        '{name}, {stage}, {value}. Enter abre; M move; Alt+setas movem.',
+        '{name}, {stage}, {value}. Enter opens; M moves; Alt+arrows move.',
+    ),
+    'board.moved_live': ('{actor} moveu {name} para {stage}', '{actor} moved {name} to {stage}'),
+    'board.moved_self': (
+        '{name} movido para {stage}, posição {position}',
+        '{name} moved to {stage}, position {position}',
+    ),
+    'board.conflict': (
+        'Outra pessoa alterou {name}. O cartão voltou para onde está agora.',
+        'Someone else changed {name}. The card went back to where it is now.',
+    ),
+    'board.move_failed': ('Não foi possível mover {name}: {reason}', 'Could not move {name}: {reason}'),
+    'board.lead_gone': ('{name} foi excluído por outra pessoa.', '{name} was deleted by someone else.'),
+    'board.resynced': ('Quadro atualizado.', 'Board refreshed.'),
+    'board.role_viewer': (
+        'Seu papel agora é leitor: o quadro ficou somente leitura.',
+        'Your role is now viewer: the board is read-only.',
+    ),
+    'board.role_writer': ('Seu papel mudou: você já pode editar.', 'Your role changed: you can edit now.'),
+    'move.title': ('Mover para…', 'Move to…'),
+    'move.top': ('No topo', 'At the top'),
+    'move.bottom': ('No fim', 'At the bottom'),
+    'move.cancel': ('Cancelar', 'Cancel'),
+    'filter.search': ('Buscar nome, e-mail ou telefone', 'Search name, e-mail or phone'),
+    'filter.source': ('Origem', 'Source'),
+    'filter.assignee': ('Responsável', 'Assignee'),
+    'filter.tags': ('Etiquetas', 'Tags'),
+    'filter.favorites': ('Só favoritos', 'Favourites only'),
+    'filter.value_min': ('Valor mín.', 'Min value'),
+    'filter.value_max': ('Valor máx.', 'Max value'),
+    'filter.clear': ('Limpar filtros', 'Clear filters'),
+    'lead.new': ('Novo lead', 'New lead'),
+    'lead.edit': ('Editar lead', 'Edit lead'),
+    'lead.name': ('Nome', 'Name'),
+    'lead.email': ('E-mail', 'E-mail'),
+    'lead.phone': ('Telefone', 'Phone'),
+    'lead.value': ('Valor estimado (R$)', 'Estimated value (R$)'),
+    'lead.source': ('Origem', 'Source'),
+    'lead.tags': ('Etiquetas', 'Tags'),
+    'lead.assignee': ('Responsável', 'Assignee'),
+    'lead.notes': ('Notas', 'Notes'),
+    'lead.stage': ('Etapa', 'Stage'),
+    'lead.save': ('Salvar', 'Save'),
+    'lead.cancel': ('Cancelar', 'Cancel'),
+    'lead.delete': ('Excluir', 'Delete'),
+    'lead.delete_confirm': (
+        'Excluir {name}? Esta ação não pode ser desfeita.',
+        'Delete {name}? This cannot be undone.',
+    ),
+    'lead.deleted': ('{name} excluído.', '{name} deleted.'),
+    'lead.saved': ('{name} salvo.', '{name} saved.'),
+    'lead.created': ('{name} criado.', '{name} created.'),
+    'lead.history': ('Histórico de etapas', 'Stage history'),
+    'lead.history_created': ('{actor} criou em {stage}', '{actor} created it in {stage}'),
+    'lead.history_moved': (
+        '{actor} moveu de {from_stage} para {to_stage}',
+        '{actor} moved it from {from_stage} to {to_stage}',
+    ),
+    'lead.not_member': (
+        'O responsável precisa ser membro da organização.',
+        'The assignee must be a member of the organization.',
+    ),
+    'lead.read_only': ('Somente leitura', 'Read-only'),
+    'error.forbidden': ('Você não tem permissão para isso.', 'You are not allowed to do that.'),
+    'error.not_found': ('Não encontrado.', 'Not found.'),
+    'error.generic': ('Algo deu errado. Tente de novo.', 'Something went wrong. Please try again.'),
+    'noaccess.title': ('Sem acesso', 'No access'),
+    'noaccess.body': (
+        'Você não faz mais parte desta organização. Fale com um administrador.',
+        'You are no longer a member of this organization. Ask an administrator.',
+    ),
+    'noaccess.login': ('Entrar com outra conta', 'Sign in with another account'),
+    'presence.joined': ('{name} abriu o quadro', '{name} opened the board'),
+    'a11y.board': ('Quadro do pipeline', 'Pipeline board'),
+    'a11y.column': ('Coluna {stage}: {count} leads, {total}', 'Column {stage}: {count} leads, {total}'),
+}
+
+Translate = Callable[..., str]
+
+
+def translator(language: str | None) -> Translate:
+    """The translation function for one language (falls back to pt-BR)."""
+    index = 1 if language == 'en' else 0
+
+    def t(key: str, **values: object) -> str:
+        text = CATALOG[key][index]
+        return text.format(**values) if values else text
+
+    return t
+
+
+def format_brl(value: Decimal | float | str | None) -> str:
+    """Money as Brazilians write it: ``R$ 12.345,67`` (the same in both languages)."""
+    amount = Decimal(str(value or 0)).quantize(Decimal('0.01'))
+    sign = '-' if amount < 0 else ''
+    integer, cents = f'{abs(amount):.2f}'.split('.')
+    groups = f'{int(integer):,}'.replace(',', '.')
+    return f'{sign}R$ {groups},{cents}'
+
+
+def parse_brl(text: str | None) -> Decimal | None:
+    """A BRL amount typed by a person (``1.234,56``, ``1234.56``, ``R$ 10``); None when empty.
+
+    Raises ValueError for anything that is not an amount with at most two decimals.
+    """
+    raw = (text or '').replace('R$', '').replace(' ', '').strip()
+    if not raw:
+        return None
+    if ',' in raw and '.' in raw and raw.rindex('.') > raw.rindex(','):  # English: 1,234.56
+        raw = raw.replace(',', '')
+    elif ',' in raw:  # Brazilian: dots group thousands, the comma marks cents
+        raw = raw.replace('.', '').replace(',', '.')
+    elif raw.count('.') > 1 or (raw.count('.') == 1 and len(raw.split('.')[1]) == 3):
+        raw = raw.replace('.', '')  # "1.234" or "1.234.567": thousands separators
+    try:
+        value = Decimal(raw)
+    except ArithmeticError as exc:
+        raise ValueError(text) from exc
+    if not value.is_finite() or value.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise ValueError(text)
+    return value

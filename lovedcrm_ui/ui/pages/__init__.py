@@ -1,0 +1,1 @@
+"""Page functions, registered by ``register_pages`` (called from the composition root)."""

@@ -1,0 +1,162 @@
+"""Sign in, register, sign out and the "no access" page."""
+
+from email_validator import EmailNotValidError, validate_email
+from nicegui import app, ui
+
+from models.auth import MARKUP
+
+from ...context import AppContext
+from ...services import auth
+from ...services.errors import BadRequest, DomainError, Invalid, TooManyRequests
+from ..i18n import LANGUAGES, translator
+from ..session import forget_login, load_viewer, page_language, remember_login
+
+
+def _language_switch() -> None:
+    def choose(language: str) -> None:
+        app.storage.user['language'] = language
+        ui.navigate.reload()
+
+    with ui.row().classes('gap-2 self-end'):
+        for code, label in LANGUAGES.items():
+            ui.button(label, on_click=lambda c=code: choose(c)).props('flat dense no-caps size=sm')
+
+
+def _email_problem(email: str, t) -> str | None:  # type: ignore[no-untyped-def]
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        return t('form.invalid_email')
+    return None
+
+
+def register_account_pages(ctx: AppContext) -> None:
+    """Add /login, /register, /logout and /no-access."""
+
+    @ui.page('/login', title='Entrar · LovedCRM')
+    async def login_page() -> None:
+        t = translator(page_language())
+        if await load_viewer(ctx) is not None:
+            ui.navigate.to('/pipeline')
+            return
+        with ui.column().classes('absolute-center w-full max-w-sm gap-3 p-4'):
+            _language_switch()
+            ui.label(t('app.title')).classes('text-2xl font-bold text-primary')
+            ui.label(t('login.title')).classes('text-lg')
+            email = ui.input(t('login.email')).props('type=email autocomplete=username outlined').classes('w-full')
+            password = ui.input(t('login.password'), password=True, password_toggle_button=True)
+            password.props('autocomplete=current-password outlined').classes('w-full')
+            error = ui.label().classes('text-negative').props('role=alert aria-live=assertive')
+
+            async def submit() -> None:
+                error.text = ''
+                address = (email.value or '').strip()
+                if not address or not password.value:
+                    error.text = t('login.invalid')
+                    return
+                try:
+                    async with ctx.db.session() as session:
+                        result = await auth.login(
+                            session,
+                            hasher=ctx.hasher,
+                            tokens=ctx.tokens,
+                            failures=ctx.login_failures,
+                            email=address,
+                            password=password.value,
+                        )
+                except TooManyRequests as exc:
+                    error.text = t('login.too_many', seconds=exc.headers.get('Retry-After', '60'))
+                    return
+                except DomainError:
+                    error.text = t('login.invalid')
+                    return
+                remember_login(
+                    user_id=result.user.id,
+                    organization_id=result.organization.id if result.organization else None,
+                    session_id=result.session_id,
+                )
+                ui.navigate.to('/pipeline')
+
+            password.on('keydown.enter', submit)
+            ui.button(t('login.submit'), on_click=submit).classes('w-full')
+            ui.link(t('login.no_account'), '/register')
+
+    @ui.page('/register', title='Criar conta · LovedCRM')
+    async def register_page() -> None:
+        t = translator(page_language())
+        with ui.column().classes('absolute-center w-full max-w-sm gap-3 p-4'):
+            _language_switch()
+            ui.label(t('register.title')).classes('text-2xl font-bold text-primary')
+            name = ui.input(
+                t('register.full_name'), validation={t('form.too_long', n=255): lambda v: len(v or '') <= 255}
+            )
+            name.props('outlined autocomplete=name').classes('w-full')
+            email = ui.input(t('login.email')).props('type=email outlined autocomplete=email').classes('w-full')
+            password = ui.input(t('login.password'), password=True, password_toggle_button=True)
+            password.props('outlined autocomplete=new-password').classes('w-full')
+            ui.label(t('register.password_rule')).classes('text-caption text-grey-7')
+            terms = ui.checkbox(t('register.terms'))
+            error = ui.label().classes('text-negative').props('role=alert aria-live=assertive')
+
+            async def submit() -> None:
+                error.text = ''
+                address = (email.value or '').strip()
+                full_name = (name.value or '').strip() or None
+                problem = _email_problem(address, t)
+                if problem:
+                    error.text = problem
+                    return
+                if full_name and MARKUP.search(full_name):
+                    error.text = t('register.name_markup')
+                    return
+                if not terms.value:
+                    error.text = t('register.terms_required')
+                    return
+                try:
+                    async with ctx.db.session() as session:
+                        result = await auth.register(
+                            session,
+                            hasher=ctx.hasher,
+                            tokens=ctx.tokens,
+                            email=address,
+                            password=password.value or '',
+                            full_name=full_name,
+                            terms_accepted=True,
+                        )
+                except Invalid:
+                    error.text = t('register.password_rule')
+                    return
+                except BadRequest:
+                    error.text = t('register.email_taken')
+                    return
+                remember_login(
+                    user_id=result.user.id,
+                    organization_id=result.organization.id if result.organization else None,
+                    session_id=result.session_id,
+                )
+                ui.navigate.to('/pipeline')
+
+            ui.button(t('register.submit'), on_click=submit).classes('w-full')
+            ui.link(t('register.have_account'), '/login')
+
+    @ui.page('/logout')
+    async def logout_page() -> None:
+        viewer = await load_viewer(ctx)
+        if viewer is not None:
+            async with ctx.db.session() as session:
+                await auth.end_session(session, user_id=viewer.user_id, session_id=viewer.session_id)
+        forget_login()
+        ui.navigate.to('/login')
+
+    @ui.page('/no-access', title='Sem acesso · LovedCRM')
+    async def no_access_page() -> None:
+        t = translator(page_language())
+        with ui.column().classes('absolute-center max-w-md gap-4 p-4 items-center text-center'):
+            ui.icon('block', size='3rem').classes('text-negative')
+            ui.label(t('noaccess.title')).classes('text-2xl font-bold')
+            ui.label(t('noaccess.body'))
+            ui.button(t('noaccess.login'), on_click=lambda: ui.navigate.to('/logout'))
+
+    @ui.page('/')
+    def index() -> None:
+        ui.navigate.to('/pipeline')

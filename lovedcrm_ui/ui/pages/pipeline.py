@@ -1,0 +1,34 @@
+"""``/pipeline``: the board page."""
+
+from nicegui import ui
+
+from ...context import AppContext
+from ...events.presence import PresenceEntry
+from ..board.board import PipelineBoard
+from ..frame import frame
+from ..session import require_viewer
+
+
+def register_pipeline_page(ctx: AppContext) -> None:
+    """Add the board page."""
+
+    @ui.page('/pipeline', title='Pipeline · LovedCRM')
+    async def pipeline_page() -> None:
+        viewer = await require_viewer(ctx)
+        if viewer is None:
+            return
+        client = ui.context.client
+        with frame(ctx, viewer) as announcer:
+            board = PipelineBoard(ctx, viewer, announcer)
+        await board.start()
+        # presence: this open board counts until its client goes away
+        entry = PresenceEntry(
+            connection_id=f'board:{client.id}',
+            user_id=viewer.user_id,
+            full_name=viewer.name,
+            email=viewer.email,
+            kind='board',
+            session_id=viewer.session_id,
+        )
+        ctx.presence.join(viewer.organization_id, entry)
+        client.on_delete(lambda: ctx.presence.leave(viewer.organization_id, entry.connection_id))

@@ -1,0 +1,50 @@
+"""Avatars of the teammates who have the board (or a socket) open right now."""
+
+import uuid
+
+from nicegui import ui
+
+from ..events import PresenceRegistry
+from ..events.presence import PresenceChange, PresenceEntry
+from .i18n import Translate
+
+
+def initials(name: str) -> str:
+    """Up to two letters for an avatar."""
+    parts = [p for p in name.replace('@', ' ').replace('.', ' ').split() if p[:1].isalnum()]
+    return ''.join(p[0] for p in parts[:2]).upper() or '?'
+
+
+class PresenceBar(ui.row):
+    """Live avatars for one organization; redrawn (a handful of elements) when someone comes or goes."""
+
+    def __init__(self, presence: PresenceRegistry, organization_id: uuid.UUID, me: uuid.UUID, t: Translate) -> None:
+        super().__init__()
+        self._presence = presence
+        self._organization_id = organization_id
+        self._me = me
+        self._t = t
+        self.classes('items-center gap-1 presence-bar').props(f'aria-label="{t("nav.online")}" role=group')
+        self.redraw()
+
+    def on_change(self, _change: PresenceChange) -> None:
+        """Presence listener (runs in the joiner's context: only touches this element)."""
+        if not self.is_deleted:
+            self.redraw()
+
+    def redraw(self) -> None:
+        """Draw one avatar per online user."""
+        self.clear()
+        users: list[PresenceEntry] = self._presence.users(self._organization_id)
+        with self:
+            for entry in users[:8]:
+                name = entry.full_name or entry.email
+                label = f'{name} ({self._t("nav.you")})' if entry.user_id == self._me else name
+                avatar = ui.avatar(initials(name), color='white' if entry.user_id == self._me else 'amber-8')
+                avatar.props(f'size=28px text-color={"primary" if entry.user_id == self._me else "white"}').classes(
+                    'presence-avatar'
+                )
+                avatar.props['title'] = label
+                avatar.props['aria-label'] = label
+            if len(users) > 8:
+                ui.label(f'+{len(users) - 8}').classes('text-caption')

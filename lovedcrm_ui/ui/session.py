@@ -1,0 +1,137 @@
+"""Who is looking at a page: read from the browser session once, re-checked against the database.
+
+Pages capture the ``Viewer`` when they are built and keep it in closures. Never read
+``app.storage.user`` inside a broadcast callback: there it resolves to the user who fired the
+event, not to the viewer (DESIGN.md).
+"""
+
+import uuid
+from dataclasses import dataclass
+
+from nicegui import app, ui
+
+from models import Organization, User
+
+from ..context import AppContext
+from ..services.access import Caller, check_member, check_session
+from ..services.errors import DomainError
+from .i18n import DEFAULT_LANGUAGE, Translate, translator
+
+SESSION_KEYS = ('user_id', 'organization_id', 'session_id')
+
+
+@dataclass
+class Viewer:
+    """The signed-in person of one page, with their organization and current role."""
+
+    user_id: uuid.UUID
+    email: str
+    name: str
+    organization_id: uuid.UUID
+    organization_name: str
+    role: str
+    session_id: uuid.UUID
+    language: str
+    idle_warning_days: int = 7
+    idle_alert_days: int = 14
+
+    @property
+    def t(self) -> Translate:
+        """The viewer's translation function."""
+        return translator(self.language)
+
+    @property
+    def caller(self) -> Caller:
+        """The same identity as services expect it."""
+        return Caller(
+            user_id=self.user_id,
+            email=self.email,
+            organization_id=self.organization_id,
+            role=self.role,
+            session_id=self.session_id,
+        )
+
+    @property
+    def can_write(self) -> bool:
+        """Viewers look; everyone else moves and edits."""
+        return self.caller.can_write
+
+
+def page_language() -> str:
+    """The language chosen in this browser (pt-BR until someone picks English)."""
+    return str(app.storage.user.get('language') or DEFAULT_LANGUAGE)
+
+
+def remember_login(*, user_id: uuid.UUID, organization_id: uuid.UUID | None, session_id: uuid.UUID) -> None:
+    """Keep the signed-in identity in the browser's server-side storage."""
+    app.storage.user.update(
+        user_id=str(user_id),
+        organization_id=str(organization_id) if organization_id else '',
+        session_id=str(session_id),
+    )
+
+
+def forget_login() -> None:
+    """Drop the identity (language stays)."""
+    for key in SESSION_KEYS:
+        app.storage.user.pop(key, None)
+
+
+async def load_viewer(ctx: AppContext) -> Viewer | None:
+    """The page's viewer after checking session and membership in the database, else None."""
+    stored = app.storage.user
+    try:
+        user_id = uuid.UUID(str(stored.get('user_id')))
+        session_id = uuid.UUID(str(stored.get('session_id')))
+        organization_id = uuid.UUID(str(stored.get('organization_id')))
+    except ValueError:
+        return None
+    try:
+        async with ctx.db.session(read_only=True) as session:
+            caller = await check_member(
+                session, user_id=user_id, session_id=session_id, organization_id=organization_id
+            )
+            user = await session.get(User, user_id)
+            organization = await session.get(Organization, organization_id)
+    except DomainError:
+        return None
+    if user is None or organization is None:
+        return None
+    return Viewer(
+        user_id=user_id,
+        email=user.email,
+        name=user.full_name or user.email,
+        organization_id=organization_id,
+        organization_name=organization.name,
+        role=caller.role,
+        session_id=session_id,
+        language=page_language(),
+        idle_warning_days=organization.idle_warning_days,
+        idle_alert_days=organization.idle_alert_days,
+    )
+
+
+async def require_viewer(ctx: AppContext) -> Viewer | None:
+    """The viewer, or a redirect: to /no-access when signed in without access, else to /login."""
+    viewer = await load_viewer(ctx)
+    if viewer is not None:
+        return viewer
+    if app.storage.user.get('session_id') and await _session_alive(ctx):
+        ui.navigate.to('/no-access')
+    else:
+        forget_login()
+        ui.navigate.to('/login')
+    return None
+
+
+async def _session_alive(ctx: AppContext) -> bool:
+    try:
+        async with ctx.db.session(read_only=True) as session:
+            await check_session(
+                session,
+                user_id=uuid.UUID(str(app.storage.user.get('user_id'))),
+                session_id=uuid.UUID(str(app.storage.user.get('session_id'))),
+            )
+        return True
+    except (DomainError, ValueError):
+        return False
