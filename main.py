@@ -4,7 +4,7 @@ import argparse
 import logging
 import os
 
-from nicegui import ui
+from nicegui import app, ui
 
 from lovedcrm_ui import migrate
 from lovedcrm_ui.app import build_app
@@ -27,6 +27,7 @@ def main() -> None:
     if not skip:
         migrate.upgrade(settings.database_url)  # before ui.run: async startup handlers are not awaited
     build_app(settings)
+    app.config.socket_io_js_transports = settings.transports  # type: ignore[assignment]
     ui.run(
         host=settings.host,
         port=settings.port,
@@ -36,6 +37,7 @@ def main() -> None:
         storage_secret=settings.storage_secret,
         favicon='🤝',
         language='pt-BR',
+        reconnect_timeout=settings.reconnect_timeout,
     )
 
 

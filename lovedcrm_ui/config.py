@@ -39,6 +39,18 @@ class Settings(BaseSettings):
     invite_expire_days: int = Field(7, ge=1, alias='INVITE_EXPIRE_DAYS')
     public_url: str = Field('', alias='PUBLIC_URL')
     cookie_secure: bool = Field(False, alias='COOKIE_SECURE')
+    # browser transports for NiceGUI's socket.io: 'websocket,polling' (default) or 'polling' behind
+    # proxies that block WebSockets
+    socket_io_transports: str = Field('websocket,polling', alias='SOCKET_IO_TRANSPORTS')
+    reconnect_timeout: float = Field(10.0, gt=0, alias='RECONNECT_TIMEOUT')
+
+    @property
+    def transports(self) -> list[str]:
+        """The socket.io transports, validated."""
+        chosen = [t.strip() for t in self.socket_io_transports.split(',') if t.strip()]
+        if not chosen or any(t not in ('websocket', 'polling') for t in chosen):
+            raise ValueError('SOCKET_IO_TRANSPORTS must list websocket and/or polling')
+        return chosen
 
     @model_validator(mode='after')
     def _fill_defaults(self) -> 'Settings':

@@ -78,7 +78,7 @@ def register_account_pages(ctx: AppContext) -> None:
                 ui.navigate.to('/pipeline')
 
             password.on('keydown.enter', submit)
-            ui.button(t('login.submit'), on_click=submit).classes('w-full')
+            ui.button(t('login.submit'), on_click=submit).classes('w-full').mark('login-submit')
             ui.link(t('login.no_account'), '/register')
 
     @ui.page('/register', title='Criar conta · LovedCRM')
