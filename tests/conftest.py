@@ -24,6 +24,8 @@ from lovedcrm_ui.api.setup import install_api
 from lovedcrm_ui.config import Settings
 from lovedcrm_ui.context import AppContext
 
+pytest_plugins = ['nicegui.testing.user_plugin']
+
 PG_ADMIN_URL = os.environ.get('TEST_POSTGRES_URL', 'postgresql://postgres@127.0.0.1:5432/postgres')
 PG_TEMPLATE = f'lovedcrm_tpl_{os.getpid()}'
 PASSWORD = 'Secret123'
