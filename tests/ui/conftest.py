@@ -109,5 +109,3 @@ def person(app_ctx: AppContext):  # type: ignore[no-untyped-def]
         return Person(someone.user_id, email, name, team_of.organization_id, role)
 
     return _person
-
-

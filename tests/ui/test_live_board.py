@@ -1,9 +1,8 @@
 """Teammates watch the same board: what one does appears on the other's screen at once."""
 
-import asyncio
 from decimal import Decimal
 
-from ui_helpers import board_of, sign_in
+from ui_helpers import board_of, settle, sign_in
 
 from lovedcrm_ui.services import leads
 from models.lead import LeadCreate
@@ -16,11 +15,6 @@ async def add_lead(ctx, owner, name, stage='lead', value=None):  # type: ignore[
             caller=owner.caller(),
             data=LeadCreate(name=name, stage=stage, estimated_value=Decimal(value) if value else None),
         )
-
-
-async def settle() -> None:
-    for _ in range(5):
-        await asyncio.sleep(0.02)
 
 
 async def test_drag_appears_on_teammates_board_only(create_user, app_ctx, person):

@@ -1,5 +1,6 @@
 """Helpers for simulated-user tests: sign in, and read the board the way a person looks at it."""
 
+import asyncio
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -15,8 +16,8 @@ PASSWORD = 'Secret123'
 async def sign_in(user: User, someone: Any) -> None:
     """Sign in through the login page and wait for the board."""
     await user.open('/login')
-    user.find('E-mail').type(someone.email)
-    user.find('Senha').type(PASSWORD)
+    user.find(marker='login-email').type(someone.email)
+    user.find(marker='login-password').type(PASSWORD)
     user.find(marker='login-submit').click()
     await user.should_see(kind=PipelineBoard, retries=50)
     await board_of(user).wait_loaded()
@@ -39,6 +40,10 @@ class BoardView:
     async def wait_loaded(self) -> None:
         await self.board._loaded.wait()
 
+    @property
+    def client(self) -> Any:
+        return self.board.client
+
     def names(self, stage: str) -> list[str]:
         return [card.lead['name'] for card in self.board.columns[stage].card_list]
 
@@ -60,8 +65,24 @@ class BoardView:
             'old_index': source.card_list.index(card),
             'new_index': new_index,
         }
-        listeners = [lid for lid, listener in source.cards._event_listeners.items() if listener.type == 'sortend']
-        for listener_id in listeners:  # NiceGUI's own (moves the element) first, then the board's
-            self.board.client.handle_event(
-                {'id': source.cards.id, 'type': 'sortend', 'listener_id': listener_id, 'args': [json.dumps(args)]}
-            )
+        fire(source.cards, 'sortend', args)  # NiceGUI's own listener (moves the element) first, then the board's
+
+    def press(self, name: str, event_type: str) -> None:
+        """A key (or right-click) on a card, e.g. 'keydown.alt.right.prevent' or 'keydown.m'."""
+        fire(self.card(name), event_type)
+
+
+def fire(element: Any, event_type: str, args: Any = None) -> None:
+    """Deliver a browser event to an element through its client, exactly as the socket would."""
+    listeners = [lid for lid, listener in element._event_listeners.items() if listener.type == event_type]
+    assert listeners, f'no {event_type} listener on {element}'
+    for listener_id in listeners:
+        message = {'id': element.id, 'type': event_type, 'listener_id': listener_id}
+        message['args'] = [] if args is None else [json.dumps(args)]
+        element.client.handle_event(message)
+
+
+async def settle(rounds: int = 6) -> None:
+    """Let queued events and background work run."""
+    for _ in range(rounds):
+        await asyncio.sleep(0.02)

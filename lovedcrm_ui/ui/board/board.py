@@ -9,6 +9,7 @@ or when the sequence shows a gap.
 import asyncio
 import logging
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -54,6 +55,7 @@ class PipelineBoard(BoardActions, ui.column):
         self.last_seq = 0
         self._queue: asyncio.Queue[LeadEvent | None] = asyncio.Queue()
         self._loaded = asyncio.Event()  # clear while the board re-reads the database
+        self._stop: Callable[[], None] = lambda: None
         self.classes('w-full gap-2 pipeline-board').props(f'aria-label="{self.t("a11y.board")}"')
         with self:
             self.filter_bar = FilterBar(t=self.t, on_change=self.set_filter)
@@ -91,6 +93,7 @@ class PipelineBoard(BoardActions, ui.column):
             unsubscribe_access()
             worker.cancel()
 
+        self._stop = stop
         client.on_delete(stop)
         await self.reload()
 
@@ -278,19 +281,28 @@ class PipelineBoard(BoardActions, ui.column):
 
     # ----- access changes ----------------------------------------------------------------------
 
+    def shut(self, message_key: str, path: str) -> None:
+        """Access is gone: stop live updates, take every card off the page, then leave for ``path``."""
+        self._stop()
+        self.cards.clear()
+        self.clear()
+        with self:  # explicit parent: this runs inside someone else's request
+            ui.label(self.t(message_key)).classes('text-h6 q-pa-lg').props('role=alert')
+        self.client.open(path)
+
     def _on_access(self, change: AccessChange) -> None:
         # runs inside someone else's request: act on this board's client explicitly
         viewer = self.viewer
         if change.user_id != viewer.user_id or self.is_deleted:
             return
         if change.kind == 'session_revoked' and change.session_id == viewer.session_id:
-            self.client.open('/login')
+            self.shut('login.expired', '/login')
         elif change.kind == 'user_sessions_revoked' and change.except_session_id != viewer.session_id:
-            self.client.open('/login')
+            self.shut('login.expired', '/login')
         elif change.organization_id != viewer.organization_id:
             return
         elif change.kind == 'member_removed':
-            self.client.open('/no-access')
+            self.shut('noaccess.body', '/no-access')
         elif change.kind == 'role_changed' and change.role:
             was_writer = viewer.can_write
             viewer.role = change.role

@@ -46,6 +46,8 @@ def register_account_pages(ctx: AppContext) -> None:
             email = ui.input(t('login.email')).props('type=email autocomplete=username outlined').classes('w-full')
             password = ui.input(t('login.password'), password=True, password_toggle_button=True)
             password.props('autocomplete=current-password outlined').classes('w-full')
+            email.mark('login-email')
+            password.mark('login-password')
             error = ui.label().classes('text-negative').props('role=alert aria-live=assertive')
 
             async def submit() -> None:

@@ -1,0 +1,109 @@
+"""Creating, editing, starring and deleting leads on the board; every teammate sees it."""
+
+from decimal import Decimal
+
+from ui_helpers import board_of, fire, settle, sign_in
+
+from lovedcrm_ui.services import leads
+from models.lead import LeadCreate
+
+
+async def add_lead(ctx, owner, name, stage='lead', value=None):  # type: ignore[no-untyped-def]
+    async with ctx.db.session() as session:
+        return await leads.create_lead(
+            session,
+            caller=owner.caller(),
+            data=LeadCreate(name=name, stage=stage, estimated_value=Decimal(value) if value else None),
+        )
+
+
+async def test_quick_add_then_edit_star_and_delete_propagate(create_user, app_ctx, person):
+    ana = await person('Ana Souza')
+    bruno = await person('Bruno Lima', team_of=ana)
+    ana_user, bruno_user = create_user(), create_user()
+    await sign_in(ana_user, ana)
+    await sign_in(bruno_user, bruno)
+    ana_board, bruno_board = board_of(ana_user), board_of(bruno_user)
+    dialog = ana_board.board.lead_dialog
+
+    fire(ana_board.board.columns['proposta'].add_button, 'click')
+    await settle()
+    assert dialog.value
+    dialog.name.value = 'Acme Ltda'
+    dialog.amount.value = '12.345,67'
+    dialog.email.value = 'contato@acme.com.br'
+    dialog.tags.value = ['b2b']
+    fire(dialog.save_button, 'click')
+    await settle()
+    assert not dialog.value
+    assert bruno_board.names('proposta') == ['Acme Ltda']
+    assert bruno_board.summary('proposta') == '1 lead · R$ 12.345,67'
+
+    fire(ana_board.card('Acme Ltda'), 'click')
+    await settle()
+    dialog.name.value = 'Acme Brasil'
+    dialog.amount.value = '1000'
+    fire(dialog.save_button, 'click')
+    await settle()
+    assert bruno_board.names('proposta') == ['Acme Brasil']
+    assert bruno_board.summary('proposta') == '1 lead · R$ 1.000,00'
+
+    fire(ana_board.card('Acme Brasil').star, 'click.stop')
+    await settle()
+    assert bruno_board.card('Acme Brasil').star.name == 'star'
+
+    fire(ana_board.card('Acme Brasil'), 'click')
+    await settle()
+    fire(dialog.delete_button, 'click')
+    await settle()
+    dialog.confirm.submit(True)
+    await settle()
+    assert bruno_board.names('proposta') == []
+    assert bruno_board.summary('proposta') == '0 leads · R$ 0,00'
+
+
+async def test_dialog_refuses_bad_input_with_visible_messages(create_user, app_ctx, person):
+    ana = await person('Ana Souza')
+    ana_user = create_user()
+    await sign_in(ana_user, ana)
+    board = board_of(ana_user)
+    dialog = board.board.lead_dialog
+    fire(board.board.columns['lead'].add_button, 'click')
+    await settle()
+
+    dialog.name.value = '   '
+    dialog.email.value = 'not-an-email'
+    dialog.amount.value = '-5'
+    fire(dialog.save_button, 'click')
+    await settle()
+
+    assert dialog.value  # still open
+    assert dialog.name.error == 'Obrigatório'
+    assert dialog.email.error == 'E-mail inválido'
+    assert dialog.amount.error == 'O valor não pode ser negativo'
+    dialog.amount.value = '1.234'  # Brazilian thousands separator
+    dialog.amount.validate()
+    assert dialog.amount.error is None
+    dialog.amount.value = '12,345'
+    assert not dialog.amount.validate()
+    assert dialog.amount.error == 'Valor inválido (ex.: 1.234,56)'
+    assert board.names('lead') == []
+
+
+async def test_lead_names_with_html_are_text(create_user, app_ctx, person):
+    ana = await person('Ana Souza')
+    await add_lead(app_ctx, ana, '<img src=x onerror=alert(1)><b>Bold</b>')
+    ana_user = create_user()
+    await sign_in(ana_user, ana)
+    card = board_of(ana_user).card('<img src=x onerror=alert(1)><b>Bold</b>')
+    assert '<img' not in card.body.content
+    assert '&lt;img src=x onerror=alert(1)&gt;&lt;b&gt;Bold&lt;/b&gt;' in card.body.content
+
+
+async def test_a_card_costs_three_elements(create_user, app_ctx, person):
+    ana = await person('Ana Souza')
+    await add_lead(app_ctx, ana, 'Acme Ltda')
+    ana_user = create_user()
+    await sign_in(ana_user, ana)
+    card = board_of(ana_user).card('Acme Ltda')
+    assert 1 + len(list(card.descendants())) == 3  # the card, its body, its star

@@ -1,0 +1,129 @@
+"""Moving cards by drag, keyboard and the "Mover para…" dialog; conflicts; viewers."""
+
+from decimal import Decimal
+
+from ui_helpers import board_of, fire, settle, sign_in
+
+from lovedcrm_ui.services import leads, moves
+from lovedcrm_ui.ui.board.card import LeadCard
+from models import PipelineStage
+from models.lead import LeadCreate
+
+
+async def add_lead(ctx, owner, name, stage='lead', value=None):  # type: ignore[no-untyped-def]
+    async with ctx.db.session() as session:
+        return await leads.create_lead(
+            session,
+            caller=owner.caller(),
+            data=LeadCreate(name=name, stage=stage, estimated_value=Decimal(value) if value else None),
+        )
+
+
+async def test_menu_move_reaches_teammate(create_user, app_ctx, person):
+    ana = await person('Ana Souza')
+    bruno = await person('Bruno Lima', team_of=ana)
+    await add_lead(app_ctx, ana, 'Acme Ltda', value='500')
+    ana_user, bruno_user = create_user(), create_user()
+    await sign_in(ana_user, ana)
+    await sign_in(bruno_user, bruno)
+
+    ana_board = board_of(ana_user)
+    ana_board.press('Acme Ltda', 'keydown.m')
+    assert ana_board.board.move_dialog.value  # the dialog is open
+    fire(ana_board.board.move_dialog.buttons['negociacao'], 'click')
+    await settle()
+
+    assert board_of(bruno_user).names('negociacao') == ['Acme Ltda']
+    assert board_of(bruno_user).summary('negociacao') == '1 lead · R$ 500,00'
+    assert board_of(bruno_user).summary('lead') == '0 leads · R$ 0,00'
+    assert 'Negociação' in ana_board.board.announcer.text
+
+
+async def test_keyboard_moves_between_stages_and_within_a_column(create_user, app_ctx, person):
+    ana = await person('Ana Souza')
+    bruno = await person('Bruno Lima', team_of=ana)
+    for name in ('C', 'B', 'A'):  # new leads go on top: the column reads A, B, C
+        await add_lead(app_ctx, ana, name)
+    ana_user, bruno_user = create_user(), create_user()
+    await sign_in(ana_user, ana)
+    await sign_in(bruno_user, bruno)
+    ana_board = board_of(ana_user)
+    assert ana_board.names('lead') == ['A', 'B', 'C']
+
+    ana_board.press('A', 'keydown.alt.down.prevent')
+    await settle()
+    assert ana_board.names('lead') == ['B', 'A', 'C']
+    assert board_of(bruno_user).names('lead') == ['B', 'A', 'C']
+
+    ana_board.press('C', 'keydown.alt.right.prevent')
+    await settle()
+    assert board_of(bruno_user).names('contato') == ['C']
+    assert board_of(bruno_user).names('lead') == ['B', 'A']
+    assert 'Contato' in ana_board.board.announcer.text
+
+    ana_board.press('C', 'keydown.alt.left.prevent')
+    await settle()
+    assert board_of(bruno_user).names('lead')[0] == 'C'
+
+
+async def test_drag_within_column_keeps_order_for_everyone(create_user, app_ctx, person):
+    ana = await person('Ana Souza')
+    bruno = await person('Bruno Lima', team_of=ana)
+    for name in ('D', 'C', 'B', 'A'):
+        await add_lead(app_ctx, ana, name)
+    ana_user, bruno_user = create_user(), create_user()
+    await sign_in(ana_user, ana)
+    await sign_in(bruno_user, bruno)
+
+    board_of(ana_user).drag('D', 'lead', 1)
+    await settle()
+
+    assert board_of(ana_user).names('lead') == ['A', 'D', 'B', 'C']
+    assert board_of(bruno_user).names('lead') == ['A', 'D', 'B', 'C']
+
+
+async def test_stale_card_returns_to_where_the_server_has_it(create_user, app_ctx, person):
+    ana = await person('Ana Souza')
+    bruno = await person('Bruno Lima', team_of=ana)
+    lead = await add_lead(app_ctx, ana, 'Acme Ltda')
+    ana_user = create_user()
+    await sign_in(ana_user, ana)
+    ana_board = board_of(ana_user)
+    # Bruno moves it while Ana's card still shows the version it was drawn with
+    drawn = dict(ana_board.card('Acme Ltda').lead)
+    async with app_ctx.db.session() as session:
+        await moves.move_lead(session, caller=bruno.caller(), lead_id=lead.id, stage=PipelineStage.PROPOSTA)
+    await settle()
+    card: LeadCard = ana_board.card('Acme Ltda')
+    card.lead = drawn  # the race: Ana drags before her board applied Bruno's move
+
+    ana_board.drag('Acme Ltda', 'fechado', 0)
+    await settle()
+
+    assert ana_board.names('fechado') == []
+    assert ana_board.names('proposta') == ['Acme Ltda']
+    assert 'Outra pessoa alterou Acme Ltda' in ana_board.board.announcer.text
+    await ana_user.should_see('Outra pessoa alterou Acme Ltda. O cartão voltou para onde está agora.')
+
+
+async def test_viewer_can_look_but_not_move(create_user, app_ctx, person):
+    ana = await person('Ana Souza')
+    vera = await person('Vera Reis', team_of=ana, role='viewer')
+    await add_lead(app_ctx, ana, 'Acme Ltda')
+    vera_user = create_user()
+    await sign_in(vera_user, vera)
+    board = board_of(vera_user)
+
+    assert all(column.sortable.options.get('disabled') for column in board.board.columns.values())
+    assert not any(column.add_button.visible for column in board.board.columns.values())
+    board.press('Acme Ltda', 'keydown.alt.right.prevent')
+    board.press('Acme Ltda', 'keydown.m')
+    await settle()
+    assert not board.board.move_dialog.value
+    assert board.names('lead') == ['Acme Ltda']
+    await vera_user.should_see('Você tem acesso somente leitura.')
+
+    board.drag('Acme Ltda', 'fechado', 0)  # even a forged drop is refused by the service
+    await settle()
+    assert board.names('lead') == ['Acme Ltda']
+    assert board.names('fechado') == []
