@@ -86,3 +86,16 @@ async def settle(rounds: int = 6) -> None:
     """Let queued events and background work run."""
     for _ in range(rounds):
         await asyncio.sleep(0.02)
+
+
+async def eventually(check: Any, timeout: float = 5.0) -> None:
+    """Retry an assertion until it holds (work triggered by a value change runs as a task)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        try:
+            check()
+            return
+        except AssertionError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.02)

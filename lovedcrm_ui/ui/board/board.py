@@ -56,6 +56,7 @@ class PipelineBoard(BoardActions, ui.column):
         self._queue: asyncio.Queue[LeadEvent | None] = asyncio.Queue()
         self._loaded = asyncio.Event()  # clear while the board re-reads the database
         self._stop: Callable[[], None] = lambda: None
+        self._reload_lock = asyncio.Lock()
         self.classes('w-full gap-2 pipeline-board').props(f'aria-label="{self.t("a11y.board")}"')
         with self:
             self.filter_bar = FilterBar(t=self.t, on_change=self.set_filter)
@@ -98,7 +99,11 @@ class PipelineBoard(BoardActions, ui.column):
         await self.reload()
 
     async def reload(self) -> None:
-        """Re-read every column for the current filter (filter change, resync)."""
+        """Re-read every column for the current filter (filter change, resync); one at a time."""
+        async with self._reload_lock:
+            await self._reload()
+
+    async def _reload(self) -> None:
         self._loaded.clear()
         org = self.viewer.organization_id
         async with self.ctx.db.session(read_only=True) as session:
@@ -145,6 +150,8 @@ class PipelineBoard(BoardActions, ui.column):
 
     async def set_filter(self, board_filter: BoardFilter) -> None:
         """Apply a new filter (server query)."""
+        if board_filter == self.filter:
+            return
         self.filter = board_filter
         await self.reload()
 
