@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, EmailStr, PlainSerializer, field_validator
+from pydantic import BeforeValidator, EmailStr, FiniteFloat, PlainSerializer, field_validator
 from sqlalchemy import JSON, Column, Float, ForeignKey, Index, Numeric, String, Text
 from sqlmodel import Field, SQLModel
 
@@ -119,7 +119,8 @@ class StageMove(SQLModel):
 
     stage: PipelineStage
     notes: str | None = Field(default=None, max_length=NOTES_MAX)
-    position: float | None = None
+    # 0-based index in the target column; JSON parsing accepts NaN and Infinity, which no index is
+    position: FiniteFloat | None = None
     expected_version: int | None = Field(default=None, ge=1)
 
 

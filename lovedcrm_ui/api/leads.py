@@ -1,8 +1,9 @@
 """``/crm/leads``: the LovedCRM-compatible leads API (API-CONTRACT §4)."""
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 from sqlmodel import SQLModel
@@ -29,6 +30,16 @@ router = APIRouter(prefix='/crm/leads', tags=['leads'])
 def both(path: str) -> list[str]:
     """A path with and without its trailing slash: both must answer directly, without a redirect."""
     return [path, path + '/'] if path else ['', '/']
+
+
+def add_route(path: str, endpoint: Callable[..., Any], method: str, **options: Any) -> None:
+    """Register ``endpoint`` under ``path`` and ``path/`` (only the first in the schema).
+
+    Without the slashed twin, ``GET /crm/leads/statistics/`` would match ``/{lead_id}/`` (a 422 for a
+    non-UUID id) and ``PUT /{lead_id}/stage/`` would get Starlette's 307 redirect.
+    """
+    for variant in both(path):
+        router.add_api_route(variant, endpoint, methods=[method], include_in_schema=variant == path, **options)
 
 
 class StageHistoryEntry(SQLModel):
@@ -69,20 +80,18 @@ async def list_leads(
     )
 
 
-for _path in both(''):
-    router.add_api_route(
-        _path, create_lead, methods=['POST'], status_code=status.HTTP_201_CREATED, include_in_schema=_path == ''
-    )
-    router.add_api_route(_path, list_leads, methods=['GET'], include_in_schema=_path == '')
+add_route('', create_lead, 'POST', status_code=status.HTTP_201_CREATED)
+add_route('', list_leads, 'GET')
 
 
-@router.get('/statistics')
 async def statistics(caller: CallerDep, session: ReadSessionDep) -> LeadStats:
     """Leads per stage, total and conversion rate."""
     return LeadStats.model_validate(await lead_queries.statistics(session, organization_id=caller.organization_id))
 
 
-@router.post('/search')
+add_route('/statistics', statistics, 'GET')
+
+
 async def search(body: LeadSearch, caller: CallerDep, session: ReadSessionDep) -> LeadList:
     """Leads whose name, e-mail, phone or source contain the query; the total is the real one."""
     return _list(
@@ -92,12 +101,17 @@ async def search(body: LeadSearch, caller: CallerDep, session: ReadSessionDep) -
     )
 
 
-@router.get('/pipeline/filters')
+add_route('/search', search, 'POST')
+
+
 async def filters(caller: CallerDep, session: ReadSessionDep) -> FilterOptions:
     """Values the board's filters can take."""
     return FilterOptions.model_validate(
         await lead_queries.filter_options(session, organization_id=caller.organization_id)
     )
+
+
+add_route('/pipeline/filters', filters, 'GET')
 
 
 async def get_lead(lead_id: uuid.UUID, caller: CallerDep, session: ReadSessionDep) -> LeadPublic:
@@ -121,20 +135,12 @@ async def delete_lead(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-for _path in both('/{lead_id}'):
-    router.add_api_route(_path, get_lead, methods=['GET'], include_in_schema=not _path.endswith('/'))
-    router.add_api_route(_path, update_lead, methods=['PUT'], include_in_schema=not _path.endswith('/'))
-    router.add_api_route(
-        _path,
-        delete_lead,
-        methods=['DELETE'],
-        status_code=204,
-        response_class=Response,
-        include_in_schema=not _path.endswith('/'),
-    )
+# after every static path above: ``/{lead_id}`` would otherwise swallow ``/statistics`` and ``/search``
+add_route('/{lead_id}', get_lead, 'GET')
+add_route('/{lead_id}', update_lead, 'PUT')
+add_route('/{lead_id}', delete_lead, 'DELETE', status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
 
 
-@router.put('/{lead_id}/stage')
 async def move(lead_id: uuid.UUID, body: StageMove, caller: CallerDep, session: SessionDep) -> LeadPublic:
     """Move a lead to a stage (``position`` = 0-based index in the target column); event ``lead_stage_changed``."""
     index = None if body.position is None else int(body.position)
@@ -150,7 +156,9 @@ async def move(lead_id: uuid.UUID, body: StageMove, caller: CallerDep, session: 
     return leads.lead_public(lead)
 
 
-@router.put('/{lead_id}/favorite')
+add_route('/{lead_id}/stage', move, 'PUT')
+
+
 async def favorite(lead_id: uuid.UUID, body: FavoriteUpdate, caller: CallerDep, session: SessionDep) -> LeadPublic:
     """Star or unstar a lead; event ``lead_updated``."""
     return leads.lead_public(
@@ -158,9 +166,14 @@ async def favorite(lead_id: uuid.UUID, body: FavoriteUpdate, caller: CallerDep, 
     )
 
 
-@router.get('/{lead_id}/history')
+add_route('/{lead_id}/favorite', favorite, 'PUT')
+
+
 async def history(lead_id: uuid.UUID, caller: CallerDep, session: ReadSessionDep) -> list[StageHistoryEntry]:
     """The lead's creation and stage moves, oldest first (who, from where, to where, when)."""
     await leads.get_lead(session, organization_id=caller.organization_id, lead_id=lead_id)
     entries = await pipeline_events.stage_history(session, organization_id=caller.organization_id, lead_id=lead_id)
     return [StageHistoryEntry.model_validate(entry) for entry in entries]
+
+
+add_route('/{lead_id}/history', history, 'GET')

@@ -1,7 +1,9 @@
 """Reading leads: pages, search, statistics and filter options (all scoped by organization)."""
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,15 +36,31 @@ def like_pattern(text: str) -> str:
     return f'%{escaped}%'
 
 
-def text_match(query: str):  # type: ignore[no-untyped-def]
+def glob_pattern(text: str) -> str:
+    """A SQLite GLOB pattern matching ``text`` anywhere in any letter case, wildcards taken literally."""
+    parts = []
+    for char in text:
+        variants = {char, *(v for v in (char.lower(), char.upper()) if len(v) == 1)}
+        parts.append(char if len(variants) == 1 and char not in '*?[' else f'[{"".join(sorted(variants))}]')
+    return f'*{"".join(parts)}*'
+
+
+def contains_text(columns: Sequence[Any], text: str, dialect: str) -> Any:
+    """Any of ``columns`` contains ``text``, ignoring letter case (also beyond ASCII).
+
+    SQLite's LIKE (and so SQLAlchemy's ILIKE there) folds ASCII letters only: "JOÃO" would miss
+    "João". On SQLite a GLOB with one ``[ãÃ]`` class per cased character does what ILIKE does on PostgreSQL.
+    """
+    if dialect == 'sqlite':
+        pattern = glob_pattern(text)
+        return or_(*(column.op('GLOB')(pattern) for column in columns))
+    pattern = like_pattern(text)
+    return or_(*(column.ilike(pattern, escape='\\') for column in columns))
+
+
+def text_match(query: str, dialect: str):  # type: ignore[no-untyped-def]
     """Case-insensitive match of name, e-mail, phone or source."""
-    pattern = like_pattern(query.strip())
-    return or_(
-        Lead.name.ilike(pattern, escape='\\'),
-        Lead.email.ilike(pattern, escape='\\'),
-        Lead.phone.ilike(pattern, escape='\\'),
-        Lead.source.ilike(pattern, escape='\\'),
-    )
+    return contains_text((Lead.name, Lead.email, Lead.phone, Lead.source), query.strip(), dialect)
 
 
 async def _page(session: AsyncSession, query: Select, page: int, page_size: int) -> LeadPage:  # type: ignore[type-arg]
@@ -68,7 +86,8 @@ async def search_leads(
     session: AsyncSession, *, organization_id: uuid.UUID, query: str, page: int, page_size: int
 ) -> LeadPage:
     """Leads whose name, e-mail, phone or source contain ``query`` (any case), newest first."""
-    select_query = select(Lead).where(Lead.organization_id == organization_id, text_match(query))
+    dialect = session.bind.dialect.name
+    select_query = select(Lead).where(Lead.organization_id == organization_id, text_match(query, dialect))
     return await _page(session, select_query, page, page_size)
 
 

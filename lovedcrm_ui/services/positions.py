@@ -10,6 +10,7 @@ from models import Lead
 STEP = 1024.0
 # below this gap a midpoint loses meaning in float64 after a few dozen more halvings: respace the column
 MIN_GAP = 1e-6
+MAX_INDEX = 2**31
 
 
 def _column(organization_id: uuid.UUID, stage: str, exclude: uuid.UUID | None = None):  # type: ignore[no-untyped-def]
@@ -31,7 +32,8 @@ async def position_at(
     session: AsyncSession, *, organization_id: uuid.UUID, stage: str, lead_id: uuid.UUID, index: int
 ) -> tuple[float, bool]:
     """The position that puts ``lead_id`` at ``index`` (0 = top) of the column; True if it was respaced."""
-    index = max(0, index)
+    # past the end means last anyway; the bound keeps OFFSET within a 64-bit integer
+    index = min(max(0, index), MAX_INDEX)
     for attempt in range(2):
         query = _column(organization_id, stage, exclude=lead_id).offset(max(index - 1, 0)).limit(2)
         rows = [float(r.position) for r in (await session.execute(query)).all()]

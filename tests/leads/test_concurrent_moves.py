@@ -25,10 +25,16 @@ async def test_concurrent_moves_of_one_lead_serialize(api, register, ctx, movers
     assert all(r.status_code == 200 for r in responses), [r.text for r in responses if r.status_code != 200]
     async with ctx.db.session(read_only=True) as session:
         events = (
-            await session.execute(
-                select(PipelineEvent).where(PipelineEvent.lead_id == uuid.UUID(lead['id'])).order_by(PipelineEvent.seq)
+            (
+                await session.execute(
+                    select(PipelineEvent)
+                    .where(PipelineEvent.lead_id == uuid.UUID(lead['id']))
+                    .order_by(PipelineEvent.seq)
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         final = await session.get(Lead, uuid.UUID(lead['id']))
     assert [e.seq for e in events] == list(range(1, movers + 2))  # created + one per move, no gap
     assert final is not None and final.version == movers + 1

@@ -14,7 +14,9 @@ async def test_lead_moves_and_events_are_consecutive(api, register, ctx):
     lead = created.json()
     assert lead['estimated_value'] == '5000.50'
     assert lead['stage'] == 'lead' and lead['version'] == 1
-    moved = await api.put(f'/crm/leads/{lead["id"]}/stage', headers=ana.headers, json={'stage': 'proposta', 'notes': 'Call'})
+    moved = await api.put(
+        f'/crm/leads/{lead["id"]}/stage', headers=ana.headers, json={'stage': 'proposta', 'notes': 'Call'}
+    )
     assert moved.status_code == 200, moved.text
     assert moved.json()['stage'] == 'proposta' and moved.json()['notes'] == 'Call' and moved.json()['version'] == 2
     stale = await api.put(
