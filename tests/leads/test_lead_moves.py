@@ -246,12 +246,6 @@ async def test_invalid_moves_are_422(api, register, leads, store):
     assert await store.seq(ana.org_id) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,  # what the in-process transport re-raises; a real server answers 500
-    reason='the 422 handler cannot encode a NaN input (JSONResponse allow_nan=False) and answers 500: '
-    'needs a RequestValidationError handler in lovedcrm_ui/api/errors.py',
-)
 @pytest.mark.parametrize('body', ['{"stage": "contato", "position": NaN}', '{"name": "Acme", "estimated_value": NaN}'])
 async def test_a_bare_nan_in_a_body_is_422(api, register, leads, body):
     ana = await register('Ana Souza')
