@@ -3,6 +3,7 @@
 import uuid
 from datetime import datetime
 
+from pydantic import field_validator
 from sqlalchemy import BigInteger, Column, ForeignKey, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -63,6 +64,15 @@ class OrganizationUpdate(SQLModel):
     website: str | None = Field(default=None, max_length=255)
     idle_warning_days: int | None = Field(default=None, ge=1, le=365)
     idle_alert_days: int | None = Field(default=None, ge=1, le=365)
+
+    @field_validator('name', mode='before')
+    @classmethod
+    def _trim_name(cls, value: object) -> object:
+        # runs only when the key is sent: leaving it out keeps the name, null is an error, and the
+        # length limits apply to the trimmed name ('  A ' is a one-letter name)
+        if value is None:
+            raise ValueError('name cannot be null')
+        return value.strip() if isinstance(value, str) else value
 
 
 class Membership(SQLModel, table=True):

@@ -1,12 +1,27 @@
 """Users and their login sessions."""
 
+import re
 import uuid
 from datetime import datetime
+from typing import Literal
 
+from pydantic import field_validator
 from sqlalchemy import Column, ForeignKey, String, Text
 from sqlmodel import Field, SQLModel
 
 from .types import UTCDateTime, new_id, utcnow
+
+MARKUP = re.compile(r'<\s*/?\s*[a-z!]|javascript:|on\w+\s*=', re.IGNORECASE)
+
+
+def reject_markup(value: str | None) -> str | None:
+    """Trim a display name and refuse anything that looks like markup or script."""
+    if value is None:
+        return None
+    value = value.strip()
+    if MARKUP.search(value):
+        raise ValueError('must not contain HTML or script')
+    return value
 
 
 class User(SQLModel, table=True):
@@ -58,7 +73,17 @@ class UserUpdate(SQLModel):
     location: str | None = Field(default=None, max_length=255)
     phone: str | None = Field(default=None, max_length=50)
     timezone: str | None = Field(default=None, max_length=64)
-    language: str | None = Field(default=None, regex='^(en|pt-BR)$')
+    # a Literal, not Field(regex=…): SQLModel's ``regex`` is not enforced on pydantic 2
+    language: Literal['en', 'pt-BR'] | None = None
+
+    @field_validator('full_name')
+    @classmethod
+    def _clean_name(cls, value: str | None) -> str | None:
+        # the same rule as at registration: a display name is never markup
+        value = reject_markup(value)
+        if value is not None and not value:
+            raise ValueError('full_name must not be blank')
+        return value
 
 
 class AuthSession(SQLModel, table=True):

@@ -9,7 +9,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..context import AppContext
 from ..paths import is_api_prefix, is_public_api_path, is_ui_path
 from ..security import TokenError
-from ..services.access import Caller, check_member
+from ..services.access import Caller, member_role
 from ..services.errors import DomainError
 
 
@@ -43,6 +43,15 @@ async def authorize(ctx: AppContext, authorization: str | None, org_header: str 
         claims = ctx.tokens.verify(token, expected_type='access')
     except TokenError as exc:
         raise GuardError(401, exc.detail) from exc
+    # revocation belongs to step 3, so the session is read before the organization is looked at;
+    # the same query fetches the role in the token's organization for step 7
+    try:
+        async with ctx.db.session(read_only=True) as session:
+            email, role = await member_role(
+                session, user_id=claims.user_id, session_id=claims.session_id, organization_id=claims.organization_id
+            )
+    except DomainError as exc:
+        raise GuardError(exc.status_code, exc.detail) from exc
     if claims.organization_id is None:
         raise GuardError(401, 'Invalid token: missing organization context')
     try:
@@ -51,17 +60,16 @@ async def authorize(ctx: AppContext, authorization: str | None, org_header: str 
         raise GuardError(400, 'Invalid organization ID format') from exc
     if organization_id != claims.organization_id:
         raise GuardError(403, 'Access denied: organization mismatch')
-    try:
-        async with ctx.db.session(read_only=True) as session:
-            return await check_member(
-                session,
-                user_id=claims.user_id,
-                session_id=claims.session_id,
-                organization_id=organization_id,
-                token_expires_at=claims.expires_at,
-            )
-    except DomainError as exc:  # revoked session → 401, membership gone → 403
-        raise GuardError(exc.status_code, exc.detail) from exc
+    if role is None:
+        raise GuardError(403, 'Not a member of this organization')
+    return Caller(
+        user_id=claims.user_id,
+        email=email,
+        organization_id=organization_id,
+        role=role,
+        session_id=claims.session_id,
+        token_expires_at=claims.expires_at,
+    )
 
 
 class TenancyGuard:

@@ -6,6 +6,7 @@ from models.invite import InviteAccepted, InviteAnswer, InviteDetails
 
 from ..security import TokenError
 from ..services import invites
+from ..services.access import check_session
 from ..services.errors import BadRequest, NotFound, Unauthorized
 from .deps import CtxDep, ReadSessionDep, SessionDep
 from .guard import bearer_token
@@ -41,9 +42,11 @@ async def accept(token: str, body: InviteAnswer, request: Request, ctx: CtxDep, 
     bearer = bearer_token(request.headers.get('authorization'))
     if bearer:
         try:
-            user_id = ctx.tokens.verify(bearer, expected_type='access').user_id
+            claims = ctx.tokens.verify(bearer, expected_type='access')
         except TokenError as exc:
             raise Unauthorized(exc.detail) from exc
+        # a signed-out (revoked) or disabled session must not act for its user
+        user_id = (await check_session(session, user_id=claims.user_id, session_id=claims.session_id)).id
     view = await invites.accept_invite(session, token=token, user_id=user_id)
     return InviteAccepted(
         message=f'You have joined {view.organization.name}',

@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import AuthSession, Membership, Organization, User, utcnow
@@ -66,28 +66,24 @@ async def check_session(session: AsyncSession, *, user_id: uuid.UUID, session_id
     return row.User  # type: ignore[no-any-return]
 
 
-async def check_member(
-    session: AsyncSession,
-    *,
-    user_id: uuid.UUID,
-    session_id: uuid.UUID,
-    organization_id: uuid.UUID,
-    token_expires_at: datetime | None = None,
-) -> Caller:
-    """Session live (401 otherwise), then an active membership of an active organization (403)."""
+async def member_role(
+    session: AsyncSession, *, user_id: uuid.UUID, session_id: uuid.UUID, organization_id: uuid.UUID | None
+) -> tuple[str, str | None]:
+    """E-mail and role in ``organization_id`` (None when not an active member) of a live session's user.
+
+    One query; raises Unauthorized when the session is revoked or expired or the user disabled.
+    """
+    membership_matches = and_(
+        Membership.user_id == User.id,  # type: ignore[arg-type]
+        Membership.organization_id == organization_id if organization_id else false(),  # type: ignore[arg-type]
+        Membership.is_active.is_(True),  # type: ignore[attr-defined]
+    )
     row = (
         await session.execute(
             select(User.email, User.is_active, AuthSession.revoked_at, AuthSession.expires_at, Membership.role)
             .select_from(User)
             .join(AuthSession, AuthSession.user_id == User.id)  # type: ignore[arg-type]
-            .outerjoin(
-                Membership,
-                and_(
-                    Membership.user_id == User.id,  # type: ignore[arg-type]
-                    Membership.organization_id == organization_id,  # type: ignore[arg-type]
-                    Membership.is_active.is_(True),  # type: ignore[attr-defined]
-                ),
-            )
+            .outerjoin(Membership, membership_matches)
             .outerjoin(
                 Organization,
                 and_(Organization.id == Membership.organization_id, Organization.is_active.is_(True)),  # type: ignore[arg-type,attr-defined]
@@ -100,13 +96,26 @@ async def check_member(
         raise Unauthorized('Unauthorized - invalid token')
     if row.expires_at <= utcnow():
         raise Unauthorized('Unauthorized - token expired')
-    if row.role is None or row.org_id is None:
+    return row.email, (row.role if row.org_id is not None else None)
+
+
+async def check_member(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    session_id: uuid.UUID,
+    organization_id: uuid.UUID,
+    token_expires_at: datetime | None = None,
+) -> Caller:
+    """Session live (401 otherwise), then an active membership of an active organization (403)."""
+    email, role = await member_role(session, user_id=user_id, session_id=session_id, organization_id=organization_id)
+    if role is None:
         raise Forbidden('Not a member of this organization')
     return Caller(
         user_id=user_id,
-        email=row.email,
+        email=email,
         organization_id=organization_id,
-        role=row.role,
+        role=role,
         session_id=session_id,
         token_expires_at=token_expires_at,
     )

@@ -15,7 +15,7 @@ from models import AuthSession, Membership, Organization, Role, User, utcnow
 from ..db import queue_event
 from ..events import AccessChange
 from ..security import PasswordHasher, TokenError, TokenService
-from .errors import BadRequest, Forbidden, Invalid, TooManyRequests, Unauthorized
+from .errors import BadRequest, Conflict, Forbidden, Invalid, TooManyRequests, Unauthorized
 from .ratelimit import SlidingWindowLimiter
 
 
@@ -65,6 +65,21 @@ async def unique_slug(session: AsyncSession, name: str) -> str:
     return slug
 
 
+async def create_organization(session: AsyncSession, *, name: str, owner_id: uuid.UUID) -> Organization:
+    """Add an organization with a slug no other uses, even when another transaction takes it meanwhile."""
+    slug = await unique_slug(session, name)
+    for _attempt in range(5):
+        organization = Organization(name=name, slug=slug, owner_id=owner_id)
+        try:
+            async with session.begin_nested():  # a savepoint: losing the slug race must not lose the user
+                session.add(organization)
+        except IntegrityError:
+            slug = f'{slugify(name)}-{secrets.token_hex(3)}'
+            continue
+        return organization
+    raise Conflict('Could not find a free organization slug; try again')
+
+
 async def register(
     session: AsyncSession,
     *,
@@ -86,21 +101,20 @@ async def register(
         raise BadRequest('Email already exists')
     password_hash = await hasher.hash(password)
     user = User(email=email, full_name=full_name, password_hash=password_hash, last_login=utcnow())
-    org_name = f"{full_name or email.split('@')[0]}'s Organization"[:255]
-    organization = Organization(name=org_name, slug=await unique_slug(session, org_name), owner_id=user.id)
-    membership = Membership(organization_id=organization.id, user_id=user.id, role=Role.OWNER, last_used_at=utcnow())
     session.add(user)
-    await session.flush()
-    session.add(organization)
-    await session.flush()
-    session.add(membership)
     try:
-        result = await _start_session(session, tokens, user, organization, membership)
-        await session.commit()
+        await session.flush()
     except IntegrityError as exc:
-        # a concurrent registration with the same e-mail won the race
+        # a concurrent registration with the same e-mail won the race (PostgreSQL; SQLite serializes writers)
         await session.rollback()
         raise BadRequest('Email already exists') from exc
+    organization = await create_organization(
+        session, name=f"{full_name or email.split('@')[0]}'s Organization"[:255], owner_id=user.id
+    )
+    membership = Membership(organization_id=organization.id, user_id=user.id, role=Role.OWNER, last_used_at=utcnow())
+    session.add(membership)
+    result = await _start_session(session, tokens, user, organization, membership)
+    await session.commit()
     return result
 
 
@@ -317,3 +331,12 @@ def _verify(tokens: TokenService, token: str, token_type: str):  # type: ignore[
         return tokens.verify(token, expected_type=token_type)  # type: ignore[arg-type]
     except TokenError as exc:
         raise Unauthorized(exc.detail) from exc
+
+
+async def end_session(session: AsyncSession, *, user_id: uuid.UUID, session_id: uuid.UUID) -> None:
+    """Sign a browser session out (the UI's logout): the session and its tokens stop working."""
+    auth_session = await session.get(AuthSession, session_id)
+    if auth_session is not None and auth_session.user_id == user_id and auth_session.revoked_at is None:
+        auth_session.revoked_at = utcnow()
+        queue_event(session, AccessChange('session_revoked', user_id=user_id, session_id=session_id))
+    await session.commit()

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import STAGE_ORDER, Lead, Membership, User, utcnow
 from models.lead import LeadPublic
 
-from .lead_queries import like_pattern
+from .lead_queries import contains_text
 from .leads import lead_public
 
 PAGE_SIZE = 50
@@ -63,12 +63,7 @@ class BoardFilter:
         """SQL conditions on ``Lead`` for this filter."""
         conditions: list[Any] = []
         if self.text.strip():
-            pattern = like_pattern(self.text.strip())
-            conditions.append(
-                Lead.name.ilike(pattern, escape='\\')
-                | Lead.email.ilike(pattern, escape='\\')
-                | Lead.phone.ilike(pattern, escape='\\')
-            )
+            conditions.append(contains_text((Lead.name, Lead.email, Lead.phone), self.text.strip(), dialect))
         if self.source:
             conditions.append(Lead.source == self.source)
         if self.assignee_id:

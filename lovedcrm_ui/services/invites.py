@@ -90,6 +90,8 @@ async def create_invite(
     if role == Role.ADMIN and not caller.is_owner:
         raise Forbidden('Only owners can invite admins')
     email = normalize_email(email)
+    # one invite at a time per organization, so two managers inviting one address cannot both pass the check
+    await session.execute(select(Organization.id).where(Organization.id == caller.organization_id).with_for_update())
     member = await session.execute(
         select(Membership.id)
         .join(User, User.id == Membership.user_id)  # type: ignore[arg-type]
@@ -173,14 +175,19 @@ async def cancel_invite(session: AsyncSession, *, caller: Caller, invite_id: uui
     return invite
 
 
-async def invite_by_token(session: AsyncSession, *, token: str) -> InviteView | None:
-    """The invite behind a link, whatever its status (None if the token is unknown)."""
-    invite = (await session.execute(select(Invite).where(Invite.token == token))).scalar_one_or_none()
+async def invite_by_token(session: AsyncSession, *, token: str, lock: bool = False) -> InviteView | None:
+    """The invite behind a link, whatever its status (None if the token is unknown).
+
+    ``lock`` holds the row until commit, so two answers to one invite (a double click) are serialized
+    and the second sees the first's outcome.
+    """
+    query = select(Invite).where(Invite.token == token)
+    invite = (await session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
     return await _view(session, invite) if invite else None
 
 
 async def _answerable(session: AsyncSession, token: str) -> InviteView:
-    view = await invite_by_token(session, token=token)
+    view = await invite_by_token(session, token=token, lock=True)
     if view is None or view.invite.status != InviteStatus.PENDING:
         raise NotFound('Invalid or expired invite')
     if view.is_expired:
