@@ -211,3 +211,20 @@ async def index_below(
         )
     )
     return int(count or 0)
+
+
+async def filter_choices(session: AsyncSession, *, organization_id: uuid.UUID) -> tuple[list[str], list[str]]:
+    """Sources and tags in use, for the filter bar (distinct values computed by the database)."""
+    dialect = session.bind.dialect.name
+    sources = await session.execute(
+        select(Lead.source).where(Lead.organization_id == organization_id).distinct().order_by(Lead.source)
+    )
+    if dialect == 'postgresql':
+        tag_sql = (
+            'SELECT DISTINCT t.v FROM leads, json_array_elements_text(leads.tags) AS t(v) WHERE organization_id = :org'
+        )
+    else:
+        tag_sql = 'SELECT DISTINCT json_each.value FROM leads, json_each(leads.tags) WHERE organization_id = :org'
+    org_param = organization_id if dialect == 'postgresql' else organization_id.hex
+    tags = await session.execute(text(tag_sql), {'org': org_param})
+    return [s for s in sources.scalars() if s], sorted((t for t in tags.scalars() if isinstance(t, str)), key=str.lower)

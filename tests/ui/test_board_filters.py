@@ -28,6 +28,8 @@ async def test_filters_narrow_cards_counts_and_live_events(create_user, app_ctx,
     await sign_in(bruno_user, bruno)
     board = board_of(bruno_user)
     bar = board.board.filter_bar
+    assert bar.tags.options == ['b2b', 'sul', 'varejo']
+    assert bar.source.options == ['evento', 'site']
 
     bar.text.value = 'acme'
     await eventually(lambda: _check(board.names('lead') == ['Acme Filial', 'Acme Ltda']))

@@ -20,8 +20,7 @@ from models.event import EventType
 
 from ...context import AppContext
 from ...events import AccessChange, LeadEvent
-from ...services import lead_queries
-from ...services.board import PAGE_SIZE, BoardFilter, TeamMember, board_columns, column_cards, team
+from ...services.board import PAGE_SIZE, BoardFilter, TeamMember, board_columns, column_cards, filter_choices, team
 from ...services.pipeline_events import current_seq
 from ..session import Viewer
 from .actions import BoardActions
@@ -113,11 +112,11 @@ class PipelineBoard(BoardActions, ui.column):
             seq = await current_seq(session, organization_id=org)
             columns = await board_columns(session, organization_id=org, board_filter=self.filter)
             self.members = await team(session, organization_id=org)
-            options = await lead_queries.filter_options(session, organization_id=org)
+            sources, tags = await filter_choices(session, organization_id=org)
         self.last_seq = seq
-        self.filter_bar.set_choices(sources=options['sources'], members=self.members, tags=options['available_tags'])  # type: ignore[arg-type]
+        self.filter_bar.set_choices(sources=sources, members=self.members, tags=tags)
         self.lead_dialog.set_team(self.members)
-        self.lead_dialog.set_known_tags(options['available_tags'])  # type: ignore[arg-type]
+        self.lead_dialog.set_known_tags(tags)
         self.cards.clear()
         for stage, data in columns.items():
             column = self.columns[stage]
