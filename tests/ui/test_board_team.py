@@ -113,3 +113,22 @@ async def test_signing_out_elsewhere_closes_the_board(create_user, app_ctx, pers
     await ana_user.should_see('Sua sessão terminou. Entre novamente.')
     await ana_user.open('/pipeline')
     await ana_user.should_see('Entrar')
+
+
+async def test_reconnect_rereads_what_the_board_missed(create_user, app_ctx, person):
+    ana = await person('Ana Souza')
+    ana_user = create_user()
+    await sign_in(ana_user, ana)
+    board = board_of(ana_user).board
+    unsubscribe = app_ctx.bus._lead_listeners[ana.organization_id]  # noqa: SLF001
+    listeners = list(unsubscribe)
+    unsubscribe.clear()  # the board hears nothing, as if its updates had been lost
+    async with app_ctx.db.session() as session:
+        await leads.create_lead(session, caller=ana.caller(), data=LeadCreate(name='Perdido SA'))
+    await settle()
+    assert board_of(ana_user).names('lead') == []
+    unsubscribe.extend(listeners)
+
+    await board.resync_if_behind()  # what the client's reconnect runs
+
+    assert board_of(ana_user).names('lead') == ['Perdido SA']

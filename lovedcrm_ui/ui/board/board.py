@@ -95,7 +95,18 @@ class PipelineBoard(BoardActions, ui.column):
 
         self._stop = stop
         client.on_delete(stop)
+        client.on_connect(self.resync_if_behind)
         await self.reload()
+
+    async def resync_if_behind(self) -> None:
+        """After a reconnect: re-read the database if events were committed that this board never applied."""
+        if not self._loaded.is_set():
+            return
+        async with self.ctx.db.session(read_only=True) as session:
+            seq = await current_seq(session, organization_id=self.viewer.organization_id)
+        if seq > self.last_seq and self._queue.empty():
+            await self.reload()
+            self.announce(self.t('board.resynced'))
 
     async def reload(self) -> None:
         """Re-read every column for the current filter (filter change, resync); one at a time."""
