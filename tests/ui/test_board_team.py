@@ -120,7 +120,7 @@ async def test_reconnect_rereads_what_the_board_missed(create_user, app_ctx, per
     ana_user = create_user()
     await sign_in(ana_user, ana)
     board = board_of(ana_user).board
-    unsubscribe = app_ctx.bus._lead_listeners[ana.organization_id]  # noqa: SLF001
+    unsubscribe = app_ctx.bus._lead_listeners[ana.organization_id]
     listeners = list(unsubscribe)
     unsubscribe.clear()  # the board hears nothing, as if its updates had been lost
     async with app_ctx.db.session() as session:

@@ -88,9 +88,9 @@ async def settle(rounds: int = 6) -> None:
         await asyncio.sleep(0.02)
 
 
-async def eventually(check: Any, timeout: float = 5.0) -> None:
+async def eventually(check: Any, seconds: float = 5.0) -> None:
     """Retry an assertion until it holds (work triggered by a value change runs as a task)."""
-    deadline = asyncio.get_running_loop().time() + timeout
+    deadline = asyncio.get_running_loop().time() + seconds
     while True:
         try:
             check()
