@@ -14,6 +14,7 @@ from lovedcrm_ui.config import Settings
 def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='LovedCRM Pipeline server')
     parser.add_argument('--skip-migrations', action='store_true', help='do not upgrade the database schema at start')
+    # known args only: NiceGUI's test harness runs this file with pytest's own arguments
     return parser.parse_known_args()[0]
 
 
@@ -38,6 +39,7 @@ def main() -> None:
         favicon='🤝',
         language='pt-BR',
         reconnect_timeout=settings.reconnect_timeout,
+        fastapi_docs=True,  # /docs, /redoc and /openapi.json: the API is a product surface
     )
 
 

@@ -1,5 +1,6 @@
 """The composition root: settings → context → API + UI on NiceGUI's FastAPI app."""
 
+from engineio.payload import Payload
 from nicegui import app as nicegui_app
 
 from .api.setup import install_api
@@ -10,6 +11,9 @@ from .ui.setup import register_pages
 
 def build_app(settings: Settings) -> AppContext:
     """Create the context and register the API and the UI pages on NiceGUI's app."""
+    # a long-polling browser batches every keystroke since its last poll into one request; engineio's
+    # default limit (16 packets) rejects such a request and the typed text never reaches the server
+    Payload.max_decode_packets = 1000
     ctx = AppContext.build(settings)
     install_api(nicegui_app, ctx)
     register_pages(ctx)

@@ -30,14 +30,13 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(20, ge=0, alias='DB_MAX_OVERFLOW')
     db_pool_timeout: float = Field(10.0, gt=0, alias='DB_POOL_TIMEOUT')
     sqlite_busy_timeout_ms: int = Field(10_000, ge=0, alias='SQLITE_BUSY_TIMEOUT_MS')
-    # argon2 cost: time cost (rounds) and memory in KiB; tests use rounds=1, memory=1024
+    # argon2 cost: time cost (rounds) and memory in KiB; tests use rounds=1, memory=64
     password_hash_rounds: int = Field(3, ge=1, alias='PASSWORD_HASH_ROUNDS')
     password_hash_memory_kib: int = Field(65536, ge=8, alias='PASSWORD_HASH_MEMORY_KIB')
     login_max_failures: int = Field(10, ge=1, alias='LOGIN_MAX_FAILURES')
     login_failure_window_seconds: int = Field(900, ge=1, alias='LOGIN_FAILURE_WINDOW_SECONDS')
     register_max_per_hour: int = Field(300, ge=1, alias='REGISTER_MAX_PER_HOUR')
     invite_expire_days: int = Field(7, ge=1, alias='INVITE_EXPIRE_DAYS')
-    public_url: str = Field('', alias='PUBLIC_URL')
     cookie_secure: bool = Field(False, alias='COOKIE_SECURE')
     # browser transports for NiceGUI's socket.io: 'websocket,polling' (default) or 'polling' behind
     # proxies that block WebSockets

@@ -15,7 +15,13 @@ target_metadata = models.metadata
 
 
 def _url() -> str:
-    return config.attributes.get('database_url') or Settings().database_url
+    url = config.attributes.get('database_url')
+    if url:
+        return str(url)
+    settings = Settings()
+    if settings.database_url.startswith('sqlite'):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)  # `alembic upgrade` before the first start
+    return settings.database_url
 
 
 def _configure(connection: Connection | None = None, url: str | None = None) -> None:

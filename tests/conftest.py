@@ -6,6 +6,7 @@ and once on PostgreSQL (``--db sqlite|postgres|both``, default both).
 
 import asyncio
 import os
+import queue
 import shutil
 import threading
 import uuid
@@ -18,6 +19,7 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
+from pg_harness import PASSWORD, PG_ADMIN_URL, pg_admin_sync, pg_url
 
 from lovedcrm_ui import migrate
 from lovedcrm_ui.api.setup import install_api
@@ -26,9 +28,7 @@ from lovedcrm_ui.context import AppContext
 
 pytest_plugins = ['nicegui.testing.user_plugin']
 
-PG_ADMIN_URL = os.environ.get('TEST_POSTGRES_URL', 'postgresql://postgres@127.0.0.1:5432/postgres')
 PG_TEMPLATE = f'lovedcrm_tpl_{os.getpid()}'
-PASSWORD = 'Secret123'
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -42,44 +42,75 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize('db_backend', backends, scope='session')
 
 
-def pg_url(database: str, driver: str = 'postgresql+asyncpg') -> str:
-    """The URL of a database on the test PostgreSQL server."""
-    base = PG_ADMIN_URL.rsplit('/', 1)[0].split('://', 1)[1]
-    return f'{driver}://{base}/{database}'
-
-
-async def pg_admin(sql: str) -> None:
-    """Run one statement on the PostgreSQL maintenance database (outside a transaction)."""
-    conn = await asyncpg.connect(PG_ADMIN_URL)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
-def pg_admin_sync(sql: str) -> None:
-    """``pg_admin`` from synchronous code, even while an event loop runs in this thread."""
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            asyncio.run(pg_admin(sql))
-        except BaseException as exc:
-            errors.append(exc)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    if errors:
-        raise errors[0]
-
-
 @pytest.fixture(scope='session')
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file migrated once per run."""
     path = tmp_path_factory.mktemp('template') / 'template.db'
     migrate.upgrade(f'sqlite+aiosqlite:///{path}')
     return path
+
+
+class PostgresDatabases:
+    """Fresh copies of the migrated template, made ahead by a background thread while tests run.
+
+    ``CREATE DATABASE … TEMPLATE`` costs a few hundred milliseconds here (it checkpoints); making
+    the next copies while the current test runs, and dropping used ones in the same thread, keeps
+    that off the tests' critical path.
+    """
+
+    AHEAD = 2
+
+    def __init__(self, template: str) -> None:
+        self.template = template
+        self.ready: queue.Queue[str] = queue.Queue()
+        self.used: queue.Queue[str] = queue.Queue()
+        self.wanted = 0  # copies requested but not yet made
+        self.stopping = threading.Event()
+        self.errors: list[BaseException] = []
+        self.thread = threading.Thread(target=lambda: asyncio.run(self._work()), name='pg-databases', daemon=True)
+        self.thread.start()
+
+    async def _work(self) -> None:
+        conn = await asyncpg.connect(PG_ADMIN_URL)
+        try:
+            while not self.stopping.is_set() or not self.used.empty():
+                if not self.stopping.is_set() and self.ready.qsize() < self.AHEAD:
+                    name = f'lovedcrm_t_{uuid.uuid4().hex[:12]}'
+                    try:
+                        await conn.execute(f'CREATE DATABASE {name} TEMPLATE {self.template} STRATEGY FILE_COPY')
+                    except Exception as exc:  # surfaced to the test that waits for a database
+                        self.errors.append(exc)
+                        await asyncio.sleep(0.5)
+                        continue
+                    self.ready.put(name)
+                elif not self.used.empty():
+                    await conn.execute(f'DROP DATABASE IF EXISTS {self.used.get()} WITH (FORCE)')
+                else:
+                    await asyncio.sleep(0.02)
+            while not self.ready.empty():
+                await conn.execute(f'DROP DATABASE IF EXISTS {self.ready.get()} WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    def take(self) -> str:
+        """The name of a fresh database (waits for the thread to make one)."""
+        while True:
+            if self.errors:
+                raise self.errors.pop(0)
+            try:
+                return self.ready.get(timeout=0.1)
+            except queue.Empty:
+                if not self.thread.is_alive():
+                    raise RuntimeError('the PostgreSQL database maker stopped') from None
+
+    def give_back(self, name: str) -> None:
+        """Drop a used database later."""
+        self.used.put(name)
+
+    def close(self) -> None:
+        """Drop everything and stop the thread."""
+        self.stopping.set()
+        self.thread.join(timeout=120)
 
 
 @pytest.fixture(scope='session')
@@ -92,6 +123,14 @@ def postgres_template() -> Iterator[str]:
     pg_admin_sync(f'DROP DATABASE IF EXISTS {PG_TEMPLATE} WITH (FORCE)')
 
 
+@pytest.fixture(scope='session')
+def postgres_databases(postgres_template: str) -> Iterator[PostgresDatabases]:
+    """The background maker of fresh PostgreSQL databases for this run."""
+    databases = PostgresDatabases(postgres_template)
+    yield databases
+    databases.close()
+
+
 @pytest.fixture
 async def db_url(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     """A fresh, migrated database for this test."""
@@ -101,11 +140,10 @@ async def db_url(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path
         shutil.copyfile(template, path)
         yield f'sqlite+aiosqlite:///{path}'
         return
-    template_name: str = request.getfixturevalue('postgres_template')
-    name = f'lovedcrm_t_{uuid.uuid4().hex[:12]}'
-    await pg_admin(f'CREATE DATABASE {name} TEMPLATE {template_name} STRATEGY FILE_COPY')
+    databases: PostgresDatabases = request.getfixturevalue('postgres_databases')
+    name = await asyncio.to_thread(databases.take)
     yield pg_url(name)
-    await pg_admin(f'DROP DATABASE IF EXISTS {name} WITH (FORCE)')
+    databases.give_back(name)
 
 
 @pytest.fixture

@@ -224,6 +224,7 @@ async def accept_invite(session: AsyncSession, *, token: str, user_id: uuid.UUID
         session.add(membership)
     else:
         membership.is_active, membership.role, membership.updated_at = True, invite.role, now
+    membership.last_used_at = now  # the team just joined is where the next sign-in lands
     invite.status = InviteStatus.ACCEPTED
     invite.responded_at = invite.updated_at = now
     await session.commit()

@@ -1,0 +1,211 @@
+"""Benchmark: a 10,000-lead board in a real browser, and stage moves under that load.
+
+    python bench/board_bench.py [--leads 10000] [--database-url postgresql://postgres@127.0.0.1:5432/DB]
+
+Starts the real server (python main.py) on loopback with a throwaway data directory, seeds the
+leads straight into the database (one bulk insert), then measures with Debian's Chromium:
+- board open: navigation start → every column drawn (first 50 cards each), in browser A;
+- REST stage moves (PUT /crm/leads/{id}/stage): latency percentiles;
+- propagation: a move made over REST → the card in browser B's target column.
+Prints a Markdown table for docs/BENCHMARKS.md.
+"""
+
+import argparse
+import asyncio
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+from sqlalchemy import insert
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from lovedcrm_ui.config import Settings  # noqa: E402
+from lovedcrm_ui.db import create_engine  # noqa: E402
+from models import Lead, utcnow  # noqa: E402
+
+STAGES = ['lead', 'contato', 'proposta', 'negociacao', 'fechado']
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return int(sock.getsockname()[1])
+
+
+async def seed(database_url: str, organization_id: str, count: int) -> None:
+    engine = create_engine(Settings(DATABASE_URL=database_url, SECRET_KEY='x', STORAGE_SECRET='x'))
+    now = utcnow()
+    rows = [
+        {
+            'id': uuid.uuid4(),
+            'organization_id': uuid.UUID(organization_id),
+            'name': f'Empresa {i:05d}',
+            'email': f'contato{i}@empresa{i}.com.br',
+            'source': ('site', 'evento', 'indicação')[i % 3],
+            'estimated_value': 1000 + i,
+            'tags': ['b2b'] if i % 2 else [],
+            'stage': STAGES[i % 5],
+            'position': float(i),
+            'is_favorite': False,
+            'stage_changed_at': now,
+            'version': 1,
+            'created_at': now,
+            'updated_at': now,
+        }
+        for i in range(count)
+    ]
+    async with engine.begin() as conn:
+        for start in range(0, len(rows), 2000):
+            await conn.execute(insert(Lead), rows[start : start + 2000])
+    await engine.dispose()
+
+
+def browser(width: int = 1400, height: int = 900) -> webdriver.Chrome:
+    options = webdriver.ChromeOptions()
+    options.binary_location = '/usr/bin/chromium'
+    for arg in (
+        '--headless=new',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-dev-shm-usage',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        f'--window-size={width},{height}',
+        f'--user-data-dir={tempfile.mkdtemp(prefix="bench-chrome-")}',
+    ):
+        options.add_argument(arg)
+    return webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path='/usr/bin/chromedriver'))
+
+
+def sign_in(driver: webdriver.Chrome, base: str, email: str, password: str) -> None:
+    driver.get(f'{base}/login')
+    wait = WebDriverWait(driver, 30)
+    wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, 'input[type=email]'))).send_keys(email)
+    driver.find_element(By.CSS_SELECTOR, 'input[type=password]').send_keys(password + '\n')
+    wait.until(EC.presence_of_all_elements_located((By.CSS_SELECTOR, '.lead-card')))
+
+
+def open_board_ms(driver: webdriver.Chrome, base: str, expected_cards: int) -> float:
+    driver.get(f'{base}/pipeline')
+    WebDriverWait(driver, 60).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, '.lead-card')) >= expected_cards)
+    return float(driver.execute_script('return performance.now()'))
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--leads', type=int, default=10_000)
+    parser.add_argument('--database-url', default='')
+    parser.add_argument('--moves', type=int, default=200)
+    args = parser.parse_args()
+    port = free_port()
+    data = tempfile.mkdtemp(prefix='lovedcrm-bench-')
+    database_url = args.database_url or f'sqlite+aiosqlite:///{data}/bench.db'
+    env = {k: v for k, v in os.environ.items() if not k.startswith(('PYTEST_', 'NICEGUI_'))}
+    env.update(
+        LOVEDCRM_DATA_DIR=data,
+        PORT=str(port),
+        HOST='127.0.0.1',
+        DATABASE_URL=database_url,
+        PASSWORD_HASH_ROUNDS='1',
+        PASSWORD_HASH_MEMORY_KIB='64',
+    )
+    server = subprocess.Popen(
+        [sys.executable, str(ROOT / 'main.py')], env=env, cwd=data, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    base = f'http://127.0.0.1:{port}'
+    drivers: list[webdriver.Chrome] = []
+    try:
+        for _ in range(150):
+            try:
+                if httpx.get(f'{base}/healthz', timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        account = {'email': 'bench@example.com', 'password': 'Secret123', 'full_name': 'Bench', 'terms_accepted': True}
+        body = httpx.post(f'{base}/auth/register', json=account).json()
+        org = body['organization']['id']
+        headers = {'Authorization': f'Bearer {body["access_token"]}', 'X-Org-Id': org}
+        asyncio.run(seed(database_url.replace('postgresql://', 'postgresql+asyncpg://'), org, args.leads))
+        expected = 5 * min(50, args.leads // 5)
+
+        a, b = browser(), browser()
+        drivers += [a, b]
+        sign_in(a, base, account['email'], account['password'])
+        sign_in(b, base, account['email'], account['password'])
+        opens = [open_board_ms(a, base, expected) for _ in range(5)]
+        WebDriverWait(b, 30).until(lambda d: d.execute_script('return window.socket && window.socket.connected'))
+
+        ids = [lead['id'] for lead in httpx.get(f'{base}/crm/leads?page_size=100', headers=headers).json()['leads']]
+        latencies = []
+        with httpx.Client(base_url=base, headers=headers) as client:
+            for i in range(args.moves):
+                started = time.perf_counter()
+                client.put(
+                    f'/crm/leads/{ids[i % len(ids)]}/stage', json={'stage': STAGES[i % 5], 'position': 0}
+                ).raise_for_status()
+                latencies.append((time.perf_counter() - started) * 1000)
+            seen = []
+            for i in range(10):
+                lead_id = ids[-1 - i]
+                target = STAGES[(i + 2) % 5]
+                started = time.perf_counter()
+                client.put(f'/crm/leads/{lead_id}/stage', json={'stage': target, 'position': 0}).raise_for_status()
+                name = client.get(f'/crm/leads/{lead_id}').json()['name']
+                WebDriverWait(b, 10, poll_frequency=0.005).until(
+                    lambda d, n=name, s=target: d.execute_script(
+                        'const c = document.querySelector(`[data-stage="${arguments[1]}"] .lead-card .lead-name`);'
+                        'return c && c.textContent === arguments[0];',
+                        n,
+                        s,
+                    )
+                )
+                seen.append((time.perf_counter() - started) * 1000)
+        db = 'PostgreSQL' if 'postgresql' in database_url else 'SQLite'
+        print(
+            f'\n### Board with {args.leads:,} leads — {db}, {datetime.now(UTC):%Y-%m-%d}, '
+            f'{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}\n'
+        )
+        print('| measure | median | p95 | max | n |')
+        print('|---|---|---|---|---|')
+        print(
+            f'| board open in Chromium (navigation → {expected} cards drawn) | {statistics.median(opens):.0f} ms | '
+            f'{percentile(opens, 95):.0f} ms | {max(opens):.0f} ms | {len(opens)} |'
+        )
+        print(
+            f'| REST stage move (PUT /crm/leads/{{id}}/stage, 1 board open) | {statistics.median(latencies):.1f} ms | '
+            f'{percentile(latencies, 95):.1f} ms | {max(latencies):.1f} ms | {len(latencies)} |'
+        )
+        print(
+            f'| move → card in the other browser (REST + poll 5 ms) | {statistics.median(seen):.0f} ms | '
+            f'{percentile(seen, 95):.0f} ms | {max(seen):.0f} ms | {len(seen)} |'
+        )
+    finally:
+        for driver in drivers:
+            driver.quit()
+        server.terminate()
+        server.wait(timeout=10)
+
+
+if __name__ == '__main__':
+    main()

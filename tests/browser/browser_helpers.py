@@ -1,0 +1,465 @@
+"""Helpers for the real-browser tests: the server as a subprocess, REST seeding, Chromium and the board's DOM.
+
+Imported by the browser tests as ``from browser_helpers import …`` (pytest puts this folder on ``sys.path``).
+"""
+
+import asyncio
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import WebDriverWait
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = 'Secret123'
+STAGES = ('lead', 'contato', 'proposta', 'negociacao', 'fechado')
+WAIT_SECONDS = 15  # upper bound of every explicit wait: long enough for a loaded 2-core machine
+CHROMIUM = os.environ.get('CHROME_BINARY_LOCATION', '/usr/bin/chromium')  # the variables .ci/run sets
+CHROMEDRIVER = os.environ.get('SE_CHROMEDRIVER', '/usr/bin/chromedriver')
+CHROMIUM_ARGS = (
+    '--headless=new',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-dev-shm-usage',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+)
+
+
+BrowserFactory = Callable[..., webdriver.Chrome]  # the ``open_browser`` fixture: launch(width, height, phone=False)
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return int(sock.getsockname()[1])
+
+
+# ----- the server ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    """``main.py`` running as a subprocess on a loopback port with its own data directory."""
+
+    data_dir: Path
+    database_url: str = ''  # empty: SQLite in the data directory
+    transports: str = ''  # empty: the default (websocket, polling)
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """The base URL."""
+        return f'http://127.0.0.1:{self.port}'
+
+    @property
+    def log_path(self) -> Path:
+        """Where the server's output goes."""
+        return self.data_dir / 'server.log'
+
+    def start(self) -> 'Server':
+        """Start main.py (it migrates the database first) and wait until /healthz answers."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(('PYTEST_', 'NICEGUI_'))}
+        for key in ('DATABASE_URL', 'SOCKET_IO_TRANSPORTS', 'LOVEDCRM_SKIP_MIGRATIONS', 'EVENT_BUS'):
+            env.pop(key, None)
+        env.update(
+            LOVEDCRM_ENV='test',
+            LOVEDCRM_DATA_DIR=str(self.data_dir),
+            PORT=str(self.port),
+            HOST='127.0.0.1',
+            PASSWORD_HASH_ROUNDS='1',
+            PASSWORD_HASH_MEMORY_KIB='64',
+        )
+        if self.database_url:
+            env['DATABASE_URL'] = self.database_url
+        if self.transports:
+            env['SOCKET_IO_TRANSPORTS'] = self.transports
+        with self.log_path.open('wb') as log:
+            self.process = subprocess.Popen(
+                [sys.executable, str(ROOT / 'main.py')], env=env, cwd=self.data_dir, stdout=log, stderr=log
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f'the server exited with {self.process.returncode}:\n{self.log_tail()}')
+            try:
+                if httpx.get(f'{self.url}/healthz', timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f'the server did not answer /healthz within 60 s:\n{self.log_tail()}')
+
+    def stop(self) -> None:
+        """Terminate the subprocess (kill it if it does not stop soon)."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            # a long-poll request of a closed browser holds uvicorn's graceful shutdown for ~8 s: do not wait for it
+            self.process.wait(timeout=3)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def log_tail(self, lines: int = 40) -> str:
+        """The end of the server's output (for failure messages)."""
+        if not self.log_path.exists():
+            return ''
+        return '\n'.join(self.log_path.read_text(errors='replace').splitlines()[-lines:])
+
+    def log_size(self) -> int:
+        """The current length of the log (to look only at what a test produced)."""
+        return self.log_path.stat().st_size if self.log_path.exists() else 0
+
+    def tracebacks_since(self, offset: int) -> str:
+        """Server output after ``offset`` if it contains a traceback, else ''."""
+        if not self.log_path.exists():
+            return ''
+        with self.log_path.open('rb') as log:
+            log.seek(offset)
+            text = log.read().decode(errors='replace')
+        return text if 'Traceback' in text else ''
+
+    def invite_token(self, email: str) -> str:
+        """The pending invite token for ``email``, read from the database (the API never returns it)."""
+        sql = "SELECT token FROM invites WHERE email = {} AND status = 'pending'"
+        if not self.database_url:
+            with sqlite3.connect(self.data_dir / 'lovedcrm.db') as conn:
+                row = conn.execute(sql.format('?'), (email,)).fetchone()
+            assert row is not None, f'no pending invite for {email}'
+            return str(row[0])
+
+        async def read() -> str:
+            conn = await asyncpg.connect(self.database_url)
+            try:
+                token = await conn.fetchval(sql.format('$1'), email)
+            finally:
+                await conn.close()
+            assert token is not None, f'no pending invite for {email}'
+            return str(token)
+
+        return asyncio.run(read())
+
+
+# ----- PostgreSQL ---------------------------------------------------------------------------------
+
+
+def postgres_admin_url() -> str:
+    """The maintenance database of the test PostgreSQL server (same variable as tests/conftest.py)."""
+    return os.environ.get('TEST_POSTGRES_URL', 'postgresql://postgres@127.0.0.1:5432/postgres')
+
+
+def postgres_admin(sql: str) -> None:
+    """Run one statement on the maintenance database (outside a transaction)."""
+
+    async def run() -> None:
+        conn = await asyncpg.connect(postgres_admin_url())
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database (main.py migrates it at start); dropped afterwards."""
+    name = f'lovedcrm_b_{uuid.uuid4().hex[:12]}'
+    postgres_admin(f'CREATE DATABASE {name}')
+    try:
+        yield f'{postgres_admin_url().rsplit("/", 1)[0]}/{name}'
+    finally:
+        postgres_admin(f'DROP DATABASE IF EXISTS {name} WITH (FORCE)')
+
+
+# ----- people and leads over the REST API ------------------------------------------------------
+
+
+@dataclass
+class Person:
+    """A registered user; ``headers`` act in ``organization_id``."""
+
+    server: Server
+    email: str
+    full_name: str
+    user_id: str
+    organization_id: str
+    organization_name: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Bearer + X-Org-Id for the person's current organization."""
+        return {'Authorization': f'Bearer {self.token}', 'X-Org-Id': self.organization_id}
+
+    def create_lead(self, name: str, *, stage: str = 'lead', value: str | None = None, **extra: Any) -> dict[str, Any]:
+        """Create a lead (it lands at the top of its column)."""
+        body = {'name': name, 'stage': stage, 'estimated_value': value, **extra}
+        response = httpx.post(f'{self.server.url}/crm/leads', json=body, headers=self.headers, timeout=10)
+        response.raise_for_status()
+        return dict(response.json())
+
+    def create_leads(self, names: list[str], *, value: str | None = None) -> None:
+        """Create many leads in Lead, one after the other (the last one ends on top)."""
+        with httpx.Client(base_url=self.server.url, headers=self.headers, timeout=10) as client:
+            for name in names:
+                client.post('/crm/leads', json={'name': name, 'estimated_value': value}).raise_for_status()
+
+
+def register(server: Server, full_name: str) -> Person:
+    """Register a user with their own organization (a unique e-mail per call)."""
+    email = f'{full_name.split()[0].lower()}-{uuid.uuid4().hex[:8]}@example.com'
+    account = {'email': email, 'password': PASSWORD, 'full_name': full_name, 'terms_accepted': True}
+    response = httpx.post(f'{server.url}/auth/register', json=account, timeout=10)
+    response.raise_for_status()
+    body = response.json()
+    return Person(
+        server=server,
+        email=email,
+        full_name=full_name,
+        user_id=body['user']['id'],
+        organization_id=body['organization']['id'],
+        organization_name=body['organization']['name'],
+        token=body['access_token'],
+    )
+
+
+def join_organization(owner: Person, full_name: str) -> Person:
+    """Register someone, have ``owner`` invite them, accept, and make the owner's organization their current one."""
+    invitee = register(owner.server, full_name)
+    url = owner.server.url
+    response = httpx.post(
+        f'{url}/organizations/invites', json={'email': invitee.email}, headers=owner.headers, timeout=10
+    )
+    response.raise_for_status()
+    token = owner.server.invite_token(invitee.email)
+    bearer = {'Authorization': f'Bearer {invitee.token}'}
+    httpx.post(f'{url}/invites/{token}/accept', json={'token': token}, headers=bearer, timeout=10).raise_for_status()
+    # sign-in opens the most recently used organization: make it the team's, not the invitee's own
+    response = httpx.post(
+        f'{url}/auth/switch-organization', json={'organization_id': owner.organization_id}, headers=bearer, timeout=10
+    )
+    response.raise_for_status()
+    body = response.json()
+    invitee.organization_id = body['organization']['id']
+    invitee.organization_name = body['organization']['name']
+    invitee.token = body['access_token']
+    return invitee
+
+
+# ----- Chromium -----------------------------------------------------------------------------------
+
+
+def chromium(user_data_dir: Path, *, width: int, height: int, phone: bool = False) -> webdriver.Chrome:
+    """Headless Debian Chromium driven by Debian's chromedriver (nothing is downloaded).
+
+    ``phone=True`` emulates a touch phone of that viewport size (a plain window cannot be narrower
+    than 500 px in headless Chromium).
+    """
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in CHROMIUM_ARGS:
+        options.add_argument(arg)
+    options.add_argument(f'--user-data-dir={user_data_dir}')
+    if phone:
+        metrics = {'width': width, 'height': height, 'pixelRatio': 3.0, 'touch': True, 'mobile': True}
+        options.add_experimental_option('mobileEmulation', {'deviceMetrics': metrics})
+    else:
+        options.add_argument(f'--window-size={width},{height}')
+    service = webdriver.ChromeService(executable_path=CHROMEDRIVER)
+    return webdriver.Chrome(options=options, service=service)
+
+
+def wait(driver: webdriver.Chrome, seconds: float = WAIT_SECONDS) -> WebDriverWait[webdriver.Chrome]:
+    """An explicit wait that looks often (the default half-second poll would dominate the suite's time).
+
+    Stale element handles are retried: Vue may replace an element between two looks.
+    """
+    return WebDriverWait(driver, seconds, poll_frequency=0.05, ignored_exceptions=(StaleElementReferenceException,))
+
+
+def wait_for_value(driver: webdriver.Chrome, read: Any, expected: Any, message: str) -> None:
+    """Wait until ``read(driver) == expected``; the failure message shows the last value seen."""
+    seen: list[Any] = []
+
+    def matches(d: webdriver.Chrome) -> bool:
+        seen.append(read(d))
+        return bool(seen[-1] == expected)
+
+    try:
+        wait(driver).until(matches)
+    except TimeoutException as exc:
+        raise AssertionError(f'{message}: expected {expected!r}, last saw {seen[-1] if seen else None!r}') from exc
+
+
+def wait_for_same_board(a: webdriver.Chrome, b: webdriver.Chrome, message: str) -> None:
+    """Wait until two windows show the same cards in the same columns and order."""
+    try:
+        wait(b).until(lambda _: board(a) == board(b))
+    except TimeoutException as exc:
+        raise AssertionError(f'{message}: first window {board(a)}, second window {board(b)}') from exc
+
+
+def sign_in(driver: webdriver.Chrome, person: Person, *, typing: bool = True) -> None:
+    """Sign in through the login page and wait until the board is live.
+
+    ``typing=False`` fills each field with a single input event, the way a password manager or a
+    paste does, instead of one event per key.
+    """
+    driver.get(f'{person.server.url}/login')
+    email = wait(driver).until(lambda d: d.find_element(By.XPATH, "//label[.//*[normalize-space()='E-mail']]//input"))
+    password = driver.find_element(By.XPATH, "//label[.//*[normalize-space()='Senha']]//input")
+    for field_input, value in ((email, person.email), (password, PASSWORD)):
+        if typing:
+            field_input.send_keys(value)
+        else:
+            driver.execute_script(
+                "arguments[0].value = arguments[1];arguments[0].dispatchEvent(new Event('input', {bubbles: true}));",
+                field_input,
+                value,
+            )
+    driver.find_element(By.XPATH, "//button[normalize-space()='Entrar']").click()
+    # the board, or an error the person can read (no need to wait out the timeout)
+    wait(driver).until(lambda d: d.current_url.endswith('/pipeline') or login_errors(d))
+    errors = login_errors(driver)
+    assert not errors, f'{person.full_name} did not reach the board; the login page says {errors}'
+    wait_until_live(driver)
+    shown = driver.find_element(By.CSS_SELECTOR, '.organization-name').text
+    assert shown == person.organization_name, f'{person.full_name} sees the board of {shown!r}'
+
+
+def login_errors(driver: webdriver.Chrome) -> list[str]:
+    """Messages the login page shows in its alert region."""
+    # one script, not element handles: they go stale when the sign-in navigates away mid-check
+    script = (
+        "return location.pathname !== '/login' ? [] : "
+        "[...document.querySelectorAll('[role=alert]')].map(e => e.textContent.trim()).filter(Boolean)"
+    )
+    return list(driver.execute_script(script))
+
+
+def wait_until_live(driver: webdriver.Chrome) -> None:
+    """Wait for the five columns and NiceGUI's socket handshake (events reach the page from then on)."""
+    wait(driver).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, '[data-stage] .stage-cards')) == len(STAGES))
+    wait(driver).until(
+        lambda d: d.execute_script('return !!(window.socket && window.socket.connected && window.did_handshake)')
+    )
+
+
+# ----- the board's DOM ----------------------------------------------------------------------------
+
+
+def card_names(driver: webdriver.Chrome, stage: str) -> list[str]:
+    """Names on the cards of a column, top to bottom, as shown."""
+    return list(
+        driver.execute_script(
+            'return [...document.querySelectorAll(`[data-stage="${arguments[0]}"] .stage-cards .lead-card .lead-name`)]'
+            '.map(e => e.textContent)',
+            stage,
+        )
+    )
+
+
+def board(driver: webdriver.Chrome) -> dict[str, list[str]]:
+    """Every column's card names."""
+    return {stage: card_names(driver, stage) for stage in STAGES}
+
+
+def summary(driver: webdriver.Chrome, stage: str) -> str:
+    """A column header's "N leads · R$ …" line."""
+    return str(
+        driver.execute_script(
+            'return document.querySelector(`[data-stage="${arguments[0]}"] .stage-summary`).textContent.trim()', stage
+        )
+    )
+
+
+def card(driver: webdriver.Chrome, name: str) -> WebElement:
+    """The card showing ``name`` (waits for it)."""
+    script = (
+        "return [...document.querySelectorAll('.lead-card')]"
+        '.find(c => c.querySelector(".lead-name")?.textContent === arguments[0]) || null'
+    )
+    return wait(driver).until(lambda d: d.execute_script(script, name))  # type: ignore[no-any-return]
+
+
+def column_cards(driver: webdriver.Chrome, stage: str) -> WebElement:
+    """A column's sortable card list."""
+    return driver.find_element(By.CSS_SELECTOR, f'[data-stage="{stage}"] .stage-cards')
+
+
+def drag(driver: webdriver.Chrome, name: str, stage: str) -> None:
+    """Drag a card with the mouse onto a column's card list, the way a person does."""
+    item = card(driver, name)
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center', inline: 'nearest'})", item)
+    target = column_cards(driver, stage)
+    actions = ActionChains(driver)
+    actions.move_to_element(item).click_and_hold().pause(0.05)
+    for dy in (-30, -15, 0, 5):
+        actions.move_to_element_with_offset(target, 0, dy).pause(0.05)
+    actions.pause(0.2).release().perform()
+
+
+def announcements(driver: webdriver.Chrome) -> list[str]:
+    """Texts of the polite aria-live regions."""
+    return list(
+        driver.execute_script(
+            "return [...document.querySelectorAll('[role=status][aria-live=polite]')].map(e => e.textContent.trim())"
+        )
+    )
+
+
+# ----- stories shared by several tests ---------------------------------------------------------
+
+
+def seed_team(server: Server) -> tuple[Person, Person]:
+    """Ana (owner) and Bruno (invited member) with a small board: Lead has two cards, Proposta one."""
+    ana = register(server, 'Ana Souza')
+    bruno = join_organization(ana, 'Bruno Lima')
+    ana.create_lead('Padaria Pão Quente', value='1000')
+    ana.create_lead('Academia Movimento', value='250.50')  # newest on top
+    ana.create_lead('Escola Aprender', stage='proposta', value='2000')
+    return ana, bruno
+
+
+def drag_reaches_teammate(a: webdriver.Chrome, b: webdriver.Chrome) -> None:
+    """Ana drags Academia from Lead to Proposta; both boards end up identical with the new totals."""
+    expected_before = ['Academia Movimento', 'Padaria Pão Quente']
+    wait_for_value(b, lambda d: card_names(d, 'lead'), expected_before, "Bruno's Lead column before the drag")
+
+    drag(a, 'Academia Movimento', 'proposta')
+
+    wait_for_value(
+        a, lambda d: sorted(card_names(d, 'proposta')), ['Academia Movimento', 'Escola Aprender'], "Ana's Proposta"
+    )
+    wait_for_value(b, lambda d: card_names(d, 'lead'), ['Padaria Pão Quente'], "Bruno's Lead column")
+    wait_for_value(
+        b, lambda d: sorted(card_names(d, 'proposta')), ['Academia Movimento', 'Escola Aprender'], "Bruno's Proposta"
+    )
+    wait_for_same_board(a, b, "Ana's and Bruno's boards (same columns and order)")
+    for driver, person in ((a, 'Ana'), (b, 'Bruno')):
+        wait_for_value(driver, lambda d: summary(d, 'lead'), '1 lead · R$ 1.000,00', f"{person}'s Lead header")
+        wait_for_value(driver, lambda d: summary(d, 'proposta'), '2 leads · R$ 2.250,50', f"{person}'s Proposta header")

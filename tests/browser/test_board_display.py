@@ -1,0 +1,135 @@
+"""One person's board in Chromium: a phone-size window, names that look like HTML, a column of 120 leads."""
+
+import pytest
+from browser_helpers import (
+    BrowserFactory,
+    Server,
+    board,
+    card,
+    card_names,
+    drag,
+    register,
+    sign_in,
+    summary,
+    wait,
+    wait_for_value,
+    wait_until_live,
+)
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support import expected_conditions as EC
+
+pytestmark = pytest.mark.browser
+
+IN_VIEW = 'const r = arguments[0].getBoundingClientRect(); return r.width > 0 && r.left >= 0 && r.right <= innerWidth'
+
+
+def in_view(driver: webdriver.Chrome, element: WebElement) -> bool:
+    """Whether the element lies horizontally inside the window."""
+    return bool(driver.execute_script(IN_VIEW, element))
+
+
+def test_a_phone_sized_window_shows_the_board_and_scrolls_the_columns_sideways(
+    server: Server, open_browser: BrowserFactory
+) -> None:
+    ana = register(server, 'Ana Souza')
+    ana.create_lead('Padaria Pão Quente', value='1000')
+    ana.create_lead('Farmácia Vida', stage='fechado', value='500')
+    phone = open_browser(width=390, height=844, phone=True)
+    sign_in(phone, ana)
+
+    assert phone.execute_script('return innerWidth') == 390
+    assert board(phone) == {
+        'lead': ['Padaria Pão Quente'],
+        'contato': [],
+        'proposta': [],
+        'negociacao': [],
+        'fechado': ['Farmácia Vida'],
+    }
+    row = phone.find_element(By.CSS_SELECTOR, '.board-columns')
+    width = phone.execute_script('return [arguments[0].scrollWidth, arguments[0].clientWidth]', row)
+    assert width[0] > width[1], f'the columns row does not overflow: scrollWidth, clientWidth = {width}'
+    # the row scrolls, not the page
+    page = phone.execute_script('return [document.documentElement.scrollWidth, innerWidth]')
+    assert page[0] <= page[1], f'the page itself is wider than the phone: scrollWidth, innerWidth = {page}'
+    assert in_view(phone, card(phone, 'Padaria Pão Quente'))
+    assert not in_view(phone, card(phone, 'Farmácia Vida'))
+
+    phone.execute_script('arguments[0].scrollLeft = arguments[0].scrollWidth', row)
+
+    wait(phone).until(lambda d: d.execute_script('return arguments[0].scrollLeft', row) > 0)
+    wait(phone).until(lambda d: in_view(d, card(d, 'Farmácia Vida')))
+    assert not in_view(phone, card(phone, 'Padaria Pão Quente'))
+    assert summary(phone, 'fechado') == '1 lead · R$ 500,00'
+
+
+def assert_shown_as_text(driver: webdriver.Chrome, name: str) -> None:
+    """The card shows ``name`` literally, and none of its markup became elements."""
+    element = card(driver, name)  # found by the exact textContent of .lead-name
+    assert element.find_element(By.CSS_SELECTOR, '.lead-name').text == name
+    markup = element.find_elements(By.CSS_SELECTOR, 'img, b, script, .lead-name *')
+    assert markup == [], f'markup from the name became elements: {[e.tag_name for e in markup]}'
+    assert element.get_attribute('aria-label').startswith(f'{name}, ')
+
+
+def test_lead_names_that_look_like_html_show_as_text(server: Server, open_browser: BrowserFactory) -> None:
+    drawn = '<img src=x onerror=alert(1)><b>Bold</b>'
+    live = '<script>alert(2)</script><i>Itálico</i> & Cia'
+    ana = register(server, 'Ana Souza')
+    ana.create_lead(drawn, value='10')
+    browser = open_browser()
+    sign_in(browser, ana)
+
+    assert_shown_as_text(browser, drawn)
+    ana.create_lead(live, stage='contato')  # reaches the open board as a live event
+    assert_shown_as_text(browser, live)
+    assert card_names(browser, 'contato') == [live]
+
+    # Enter opens the lead: the dialog's name field holds the same text
+    browser.execute_script('arguments[0].focus()', card(browser, drawn))
+    browser.switch_to.active_element.send_keys(Keys.ENTER)
+    name_field = wait(browser).until(
+        EC.visibility_of_element_located(
+            (By.XPATH, "//div[contains(@class, 'q-dialog')]//label[.//*[normalize-space()='Nome']]//input")
+        )
+    )
+    assert name_field.get_property('value') == drawn
+    assert not EC.alert_is_present()(browser)
+    assert browser.execute_script("return document.querySelectorAll('img[src=x]').length") == 0
+
+
+def test_a_board_of_120_leads_shows_50_then_loads_more_and_still_drags(
+    server: Server, open_browser: BrowserFactory
+) -> None:
+    ana = register(server, 'Ana Souza')
+    ana.create_leads([f'Lead {n:03d}' for n in range(120)], value='10')  # the last created is on top
+    browser = open_browser()
+    sign_in(browser, ana)
+
+    first_page = [f'Lead {n:03d}' for n in range(119, 69, -1)]
+    wait_for_value(browser, lambda d: card_names(d, 'lead'), first_page, 'the first 50 cards of Lead')
+    assert summary(browser, 'lead') == '120 leads · R$ 1.200,00'
+    load_more = browser.find_element(By.CSS_SELECTOR, '[data-stage="lead"] > button')
+    assert load_more.text == 'Carregar mais (70 restantes)'
+
+    load_more.click()
+
+    two_pages = [f'Lead {n:03d}' for n in range(119, 19, -1)]
+    wait_for_value(browser, lambda d: card_names(d, 'lead'), two_pages, 'Lead after "Carregar mais"')
+    wait_for_value(browser, lambda _: load_more.text, 'Carregar mais (20 restantes)', 'the load-more button')
+
+    drag(browser, 'Lead 060', 'contato')  # a card drawn by "Carregar mais"
+
+    wait_for_value(browser, lambda d: card_names(d, 'contato'), ['Lead 060'], 'Contato after the drag')
+    wait_for_value(browser, lambda d: summary(d, 'lead'), '119 leads · R$ 1.190,00', 'the Lead header')
+    wait_for_value(browser, lambda d: summary(d, 'contato'), '1 lead · R$ 10,00', 'the Contato header')
+    assert card_names(browser, 'lead') == [name for name in two_pages if name != 'Lead 060']
+    assert load_more.text == 'Carregar mais (20 restantes)'
+
+    browser.refresh()  # the move was saved
+    wait_until_live(browser)
+    wait_for_value(browser, lambda d: card_names(d, 'contato'), ['Lead 060'], 'Contato after a reload')
+    assert card_names(browser, 'lead') == first_page
+    assert browser.find_element(By.CSS_SELECTOR, '[data-stage="lead"] > button').text == 'Carregar mais (69 restantes)'

@@ -1,0 +1,95 @@
+"""Two people of one organization in two Chromium windows: what one moves, the other sees at once."""
+
+import pytest
+from browser_helpers import (
+    BrowserFactory,
+    Server,
+    announcements,
+    board,
+    card,
+    card_names,
+    drag_reaches_teammate,
+    register,
+    seed_team,
+    sign_in,
+    summary,
+    wait_for_value,
+)
+from selenium import webdriver
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.keys import Keys
+
+pytestmark = pytest.mark.browser
+
+
+def alt_key(driver: webdriver.Chrome, key: str) -> None:
+    """Press Alt+key on whatever has the focus."""
+    ActionChains(driver).key_down(Keys.ALT).send_keys(key).key_up(Keys.ALT).perform()
+
+
+def test_a_drag_in_one_browser_appears_in_the_teammates_browser_only(
+    db_server: Server, open_browser: BrowserFactory
+) -> None:
+    ana, bruno = seed_team(db_server)
+    carla = register(db_server, 'Carla Dias')  # another organization
+    carla.create_lead('Oficina da Carla', value='10')
+    a, b, c = open_browser(), open_browser(), open_browser()
+    sign_in(a, ana)
+    sign_in(b, bruno)
+    sign_in(c, carla)
+
+    drag_reaches_teammate(a, b)
+
+    wait_for_value(
+        b,
+        lambda d: 'Ana Souza moveu Academia Movimento para Proposta' in announcements(d),
+        True,
+        "Bruno's aria-live announcement of Ana's move",
+    )
+    # Bruno already saw the move, so it was delivered: Carla's board never shows Ana's cards
+    assert board(c) == {'lead': ['Oficina da Carla'], 'contato': [], 'proposta': [], 'negociacao': [], 'fechado': []}
+    assert summary(c, 'lead') == '1 lead · R$ 10,00'
+    assert summary(c, 'proposta') == '0 leads · R$ 0,00'
+    assert not any('Academia' in text for text in announcements(c))
+
+
+def test_a_keyboard_move_appears_in_both_browsers_and_is_announced(
+    db_server: Server, open_browser: BrowserFactory
+) -> None:
+    ana, bruno = seed_team(db_server)
+    a, b = open_browser(), open_browser()
+    sign_in(a, ana)
+    sign_in(b, bruno)
+    wait_for_value(b, lambda d: card_names(d, 'contato'), [], "Bruno's Contato column before the move")
+
+    a.execute_script('arguments[0].focus()', card(a, 'Padaria Pão Quente'))
+    alt_key(a, Keys.ARROW_RIGHT)
+
+    for driver, person in ((a, 'Ana'), (b, 'Bruno')):
+        wait_for_value(driver, lambda d: card_names(d, 'contato'), ['Padaria Pão Quente'], f"{person}'s Contato column")
+        wait_for_value(driver, lambda d: card_names(d, 'lead'), ['Academia Movimento'], f"{person}'s Lead column")
+        wait_for_value(driver, lambda d: summary(d, 'contato'), '1 lead · R$ 1.000,00', f"{person}'s Contato header")
+        wait_for_value(driver, lambda d: summary(d, 'lead'), '1 lead · R$ 250,50', f"{person}'s Lead header")
+    wait_for_value(
+        a,
+        lambda d: 'Padaria Pão Quente movido para Contato, posição 1' in announcements(d),
+        True,
+        "Ana's aria-live announcement",
+    )
+
+    # the moved card keeps the keyboard focus: pressing Alt+→ again moves it on, to the top of Proposta
+    wait_for_value(
+        a,
+        lambda d: d.execute_script('return document.activeElement.querySelector(".lead-name")?.textContent'),
+        'Padaria Pão Quente',
+        'the focused card after the move',
+    )
+    alt_key(a, Keys.ARROW_RIGHT)
+    for driver, person in ((a, 'Ana'), (b, 'Bruno')):
+        wait_for_value(
+            driver,
+            lambda d: card_names(d, 'proposta'),
+            ['Padaria Pão Quente', 'Escola Aprender'],
+            f"{person}'s Proposta column",
+        )
+        wait_for_value(driver, lambda d: card_names(d, 'contato'), [], f"{person}'s Contato column")
