@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from .config import Settings
 from .db import Database, create_engine
 from .events import EventBus, PresenceRegistry
+from .events.sockets import SocketHub
 from .security import PasswordHasher, TokenService
 from .services.ratelimit import SlidingWindowLimiter
 
@@ -21,6 +22,7 @@ class AppContext:
     tokens: TokenService
     login_failures: SlidingWindowLimiter
     registrations: SlidingWindowLimiter
+    sockets: SocketHub
     extras: dict[str, object] = field(default_factory=dict)
 
     @classmethod
@@ -28,17 +30,19 @@ class AppContext:
         """Create everything from settings (no I/O beyond creating the engine object)."""
         settings.ensure_secrets()
         bus = EventBus()
+        presence = PresenceRegistry()
         return cls(
             settings=settings,
             db=Database(create_engine(settings), bus),
             bus=bus,
-            presence=PresenceRegistry(),
+            presence=presence,
             hasher=PasswordHasher(settings),
             tokens=TokenService(settings),
             login_failures=SlidingWindowLimiter(
                 limit=settings.login_max_failures, window=settings.login_failure_window_seconds
             ),
             registrations=SlidingWindowLimiter(limit=settings.register_max_per_hour, window=3600),
+            sockets=SocketHub(bus, presence),
         )
 
     async def close(self) -> None:

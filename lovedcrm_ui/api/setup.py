@@ -7,11 +7,20 @@ from fastapi.exception_handlers import http_exception_handler
 
 from ..context import AppContext
 from ..paths import is_api_prefix
-from . import auth, health, invites, leads, organizations, users
+from . import auth, health, invites, leads, organizations, realtime, users, ws
 from .errors import install_error_handlers
 from .guard import TenancyGuard
 
-ROUTERS = (auth.router, users.router, organizations.router, invites.router, leads.router, health.router)
+ROUTERS = (
+    auth.router,
+    users.router,
+    organizations.router,
+    invites.router,
+    leads.router,
+    realtime.router,
+    ws.router,
+    health.router,
+)
 
 
 def install_api(app: FastAPI, ctx: AppContext) -> None:

@@ -122,6 +122,14 @@ class EventBus:
         """How many listeners one organization has on this process."""
         return len(self._lead_listeners.get(organization_id, ()))
 
+    def prime(self, organization_id: uuid.UUID, seq: int) -> None:
+        """Tell the bus where an organization's sequence stands (read from the database by a new subscriber).
+
+        Without it the first event this process sees would define the start, and an earlier event
+        arriving second (possible across replicas) would be taken as already delivered.
+        """
+        self._last_seq.setdefault(organization_id, seq)
+
     def last_seq(self, organization_id: uuid.UUID) -> int:
         """The highest ``seq`` delivered for an organization by this process (0 if none)."""
         return self._last_seq.get(organization_id, 0)

@@ -121,6 +121,7 @@ class PipelineBoard(BoardActions, ui.column):
                 # one snapshot for the sequence number and the cards: no event counted twice or missed
                 await session.connection(execution_options={'isolation_level': 'REPEATABLE READ'})
             seq = await current_seq(session, organization_id=org)
+            self.ctx.bus.prime(org, seq)
             columns = await board_columns(session, organization_id=org, board_filter=self.filter)
             self.members = await team(session, organization_id=org)
             sources, tags = await filter_choices(session, organization_id=org)

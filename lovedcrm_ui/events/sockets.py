@@ -1,0 +1,183 @@
+"""Fan-out to WebSocket clients: one bus listener per organization, one bounded queue per socket.
+
+Each lead event is encoded once (``LeadEvent.frame_json``) and the same string is queued on every
+socket of the organization. A socket whose queue is full (a client that does not read) is marked
+for closing with 1013 and never slows the others down.
+"""
+
+import asyncio
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from models.types import utcnow
+
+from .bus import EventBus, LeadEvent
+from .presence import PresenceChange, PresenceEntry, PresenceRegistry
+
+CLOSE_SLOW_CONSUMER = 1013
+
+
+@dataclass(frozen=True)
+class OutboxCommand:
+    """Something only the writer may do, queued in order with the frames."""
+
+    kind: str  # 'close' | 'replay'
+    since: int = 0
+
+
+@dataclass(eq=False)
+class SocketClient:
+    """One open WebSocket: who it is, and the frames waiting to be sent to it."""
+
+    organization_id: uuid.UUID
+    user_id: uuid.UUID
+    session_id: uuid.UUID
+    full_name: str | None
+    email: str
+    path: str
+    queue_size: int = 256
+    connection_id: str = field(default_factory=lambda: f'ws:{uuid.uuid4().hex}')
+    close_code: int | None = None
+    close_reason: str = ''
+
+    def __post_init__(self) -> None:
+        # (seq of a lead event or None, encoded frame); the writer skips events it already sent
+        self.outbox: asyncio.Queue[tuple[int | None, str] | OutboxCommand] = asyncio.Queue(maxsize=self.queue_size)
+
+    def send(self, frame: str, seq: int | None = None) -> None:
+        """Queue a frame; a full queue marks the socket for closing instead of blocking anyone."""
+        if self.close_code is not None:
+            return
+        try:
+            self.outbox.put_nowait((seq, frame))
+        except asyncio.QueueFull:
+            self.close(CLOSE_SLOW_CONSUMER, 'Client is not reading fast enough')
+
+    def send_json(self, frame: dict[str, Any]) -> None:
+        """Queue a frame built for this socket only."""
+        self.send(json.dumps(frame, separators=(',', ':'), default=str))
+
+    def deliver(self, event: LeadEvent) -> None:
+        """Queue one lead event (the shared encoding)."""
+        self.send(event.frame_json, event.seq)
+
+    def command(self, command: 'OutboxCommand') -> None:
+        """Queue work for the writer (e.g. a replay), in order with the frames."""
+        try:
+            self.outbox.put_nowait(command)
+        except asyncio.QueueFull:
+            self.close(CLOSE_SLOW_CONSUMER, 'Client is not reading fast enough')
+
+    def close(self, code: int, reason: str = '') -> None:
+        """Ask the socket's writer to close the connection."""
+        if self.close_code is None:
+            self.close_code, self.close_reason = code, reason
+        try:
+            self.outbox.put_nowait(OutboxCommand('close'))
+        except asyncio.QueueFull:
+            pass  # the writer checks close_code after every frame
+
+    @property
+    def presence_entry(self) -> PresenceEntry:
+        """This socket as a presence entry."""
+        return PresenceEntry(
+            connection_id=self.connection_id,
+            user_id=self.user_id,
+            full_name=self.full_name,
+            email=self.email,
+            kind='socket',
+            session_id=self.session_id,
+        )
+
+
+def user_info(entry: PresenceEntry) -> dict[str, Any]:
+    """The ``user`` / ``user_info`` object of presence frames."""
+    return {'user_id': str(entry.user_id), 'full_name': entry.full_name, 'email': entry.email, 'avatar_url': None}
+
+
+class SocketHub:
+    """The WebSocket clients of this process, grouped by organization."""
+
+    def __init__(self, bus: EventBus, presence: PresenceRegistry) -> None:
+        self._bus = bus
+        self._presence = presence
+        self._clients: dict[uuid.UUID, set[SocketClient]] = {}
+        self._unsubscribe: dict[uuid.UUID, Callable[[], None]] = {}
+        bus.subscribe_access(self._on_access)
+
+    def clients(self, organization_id: uuid.UUID) -> set[SocketClient]:
+        """Open sockets of an organization."""
+        return self._clients.get(organization_id, set())
+
+    def count_for_user(self, user_id: uuid.UUID) -> int:
+        """Open sockets of one user on this process (for the per-user limit)."""
+        return sum(1 for clients in self._clients.values() for c in clients if c.user_id == user_id)
+
+    def add(self, client: SocketClient) -> None:
+        """Start delivering the organization's events to ``client`` and announce it."""
+        org = client.organization_id
+        if org not in self._clients:
+            self._clients[org] = set()
+            events = self._bus.subscribe(org, lambda event: self._fan_out(org, event))
+            presence = self._presence.subscribe(org, self._on_presence)
+
+            def unsubscribe() -> None:
+                events()
+                presence()
+
+            self._unsubscribe[org] = unsubscribe
+        self._clients[org].add(client)
+        self._presence.join(org, client.presence_entry)
+
+    def remove(self, client: SocketClient) -> None:
+        """Stop delivering to ``client`` (idempotent)."""
+        org = client.organization_id
+        clients = self._clients.get(org)
+        if clients is None or client not in clients:
+            return
+        clients.discard(client)
+        self._presence.leave(org, client.connection_id)
+        if not clients:
+            self._clients.pop(org, None)
+            self._unsubscribe.pop(org)()
+
+    def relay(self, sender: SocketClient, frame: dict[str, Any]) -> None:
+        """Send a client's activity frame to every other socket of its organization."""
+        encoded = json.dumps(frame, separators=(',', ':'), default=str)
+        for client in list(self.clients(sender.organization_id)):
+            if client is not sender:
+                client.send(encoded)
+
+    def _fan_out(self, organization_id: uuid.UUID, event: LeadEvent) -> None:
+        for client in list(self._clients.get(organization_id, ())):
+            client.deliver(event)
+
+    def _on_presence(self, change: PresenceChange) -> None:
+        frame = {
+            'type': 'user_joined' if change.joined else 'user_left',
+            'user_id': str(change.user_id),
+            'user_info': user_info(change.entry),
+            'timestamp': utcnow().isoformat(),
+            'total_online': change.total_online,
+            'total_connections': change.total_connections,
+        }
+        encoded = json.dumps(frame, separators=(',', ':'))
+        for client in list(self._clients.get(change.organization_id, ())):
+            if client.user_id != change.user_id:
+                client.send(encoded)
+
+    def _on_access(self, change: Any) -> None:
+        # runs after the commit of a removal / logout / password change: close the affected sockets
+        for clients in list(self._clients.values()):
+            for client in list(clients):
+                if client.user_id != change.user_id:
+                    continue
+                if change.kind == 'member_removed' and change.organization_id == client.organization_id:
+                    client.close(4403, 'Not a member of this organization')
+                elif change.kind == 'session_revoked' and change.session_id == client.session_id:
+                    client.close(4403, 'Session ended')
+                elif change.kind == 'user_sessions_revoked' and change.except_session_id != client.session_id:
+                    client.close(4403, 'Session ended')
