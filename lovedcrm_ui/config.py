@@ -42,6 +42,14 @@ class Settings(BaseSettings):
     # proxies that block WebSockets
     socket_io_transports: str = Field('websocket,polling', alias='SOCKET_IO_TRANSPORTS')
     reconnect_timeout: float = Field(10.0, gt=0, alias='RECONNECT_TIMEOUT')
+    # WebSocket API (API-CONTRACT §5, §7)
+    ws_max_connections_per_user: int = Field(100, ge=1, alias='WS_MAX_CONNECTIONS_PER_USER')
+    ws_send_queue: int = Field(256, ge=8, alias='WS_SEND_QUEUE')
+    ws_rate_per_second: float = Field(20.0, gt=0, alias='WS_RATE_PER_SECOND')
+    ws_rate_burst: int = Field(40, ge=1, alias='WS_RATE_BURST')
+    ws_ping_seconds: float = Field(30.0, gt=0, alias='WS_PING_SECONDS')
+    ws_auth_timeout_seconds: float = Field(5.0, gt=0, alias='WS_AUTH_TIMEOUT_SECONDS')
+    replay_limit: int = Field(1000, ge=1, alias='REPLAY_LIMIT')
 
     @property
     def transports(self) -> list[str]:
