@@ -17,5 +17,6 @@ def build_app(settings: Settings) -> AppContext:
     ctx = AppContext.build(settings)
     install_api(nicegui_app, ctx)
     register_pages(ctx)
+    nicegui_app.on_startup(ctx.start)
     nicegui_app.on_shutdown(ctx.close)
     return ctx

@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     login_failure_window_seconds: int = Field(900, ge=1, alias='LOGIN_FAILURE_WINDOW_SECONDS')
     register_max_per_hour: int = Field(300, ge=1, alias='REGISTER_MAX_PER_HOUR')
     invite_expire_days: int = Field(7, ge=1, alias='INVITE_EXPIRE_DAYS')
+    # outgoing mail for invite links; off while SMTP_HOST is empty (the Team page still shows the link)
+    smtp_host: str = Field('', alias='SMTP_HOST')
+    smtp_port: int = Field(587, ge=1, le=65535, alias='SMTP_PORT')
+    smtp_username: str = Field('', alias='SMTP_USERNAME')
+    smtp_password: str = Field('', alias='SMTP_PASSWORD')
+    smtp_from: str = Field('', alias='SMTP_FROM')
+    smtp_starttls: bool = Field(True, alias='SMTP_STARTTLS')
     cookie_secure: bool = Field(False, alias='COOKIE_SECURE')
     # browser transports for NiceGUI's socket.io: 'websocket,polling' (default) or 'polling' behind
     # proxies that block WebSockets
@@ -68,6 +75,11 @@ class Settings(BaseSettings):
         if not self.event_bus:
             self.event_bus = 'postgres' if self.is_postgres else 'memory'
         return self
+
+    @property
+    def mail_enabled(self) -> bool:
+        """Whether invite links are also sent by e-mail (SMTP_HOST is set)."""
+        return bool(self.smtp_host.strip())
 
     @property
     def is_postgres(self) -> bool:

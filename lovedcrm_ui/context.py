@@ -1,10 +1,12 @@
 """The composition root's product: every long-lived object the app needs, built once per app."""
 
+import uuid
 from dataclasses import dataclass, field
 
 from .config import Settings
 from .db import Database, create_engine
 from .events import EventBus, PresenceRegistry
+from .events.pg_bridge import PostgresBridge
 from .events.sockets import SocketHub
 from .security import PasswordHasher, TokenService
 from .services.ratelimit import SlidingWindowLimiter
@@ -31,9 +33,12 @@ class AppContext:
         settings.ensure_secrets()
         bus = EventBus()
         presence = PresenceRegistry()
-        return cls(
+        use_bridge = settings.event_bus == 'postgres' and settings.is_postgres
+        origin = uuid.uuid4().hex if use_bridge else ''
+        db = Database(create_engine(settings), bus, notify_origin=origin)
+        context = cls(
             settings=settings,
-            db=Database(create_engine(settings), bus),
+            db=db,
             bus=bus,
             presence=presence,
             hasher=PasswordHasher(settings),
@@ -44,7 +49,23 @@ class AppContext:
             registrations=SlidingWindowLimiter(limit=settings.register_max_per_hour, window=3600),
             sockets=SocketHub(bus, presence),
         )
+        if use_bridge:
+            context.extras['bridge'] = PostgresBridge(settings.database_url, db, bus, origin)
+        return context
+
+    @property
+    def bridge(self) -> PostgresBridge | None:
+        """The PostgreSQL LISTEN/NOTIFY bridge, when this app runs with the PostgreSQL event bus."""
+        bridge = self.extras.get('bridge')
+        return bridge if isinstance(bridge, PostgresBridge) else None
+
+    async def start(self) -> None:
+        """Start background services (the event listener)."""
+        if self.bridge is not None:
+            await self.bridge.start()
 
     async def close(self) -> None:
-        """Release connections."""
+        """Stop background services and release connections."""
+        if self.bridge is not None:
+            await self.bridge.stop()
         await self.db.dispose()

@@ -1,10 +1,12 @@
 """The async engine, SQLite pragmas and the one way to open a unit of work: ``Database.session()``."""
 
+import json
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
 
@@ -16,9 +18,31 @@ class OutboxSession(Session):
     """A session that publishes the events queued on it right after its transaction commits."""
 
 
+def access_payload(change: AccessChange, origin: str) -> str:
+    """An access change as a NOTIFY payload (well under PostgreSQL's 8000 bytes)."""
+    fields = {k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in change.__dict__.items()}
+    return json.dumps({**fields, 'origin': origin}, separators=(',', ':'))
+
+
 def queue_event(session: AsyncSession, message: LeadEvent | AccessChange) -> None:
     """Publish ``message`` on the bus once (and only if) the session's transaction commits."""
     session.info.setdefault('outbox', []).append(message)
+
+
+@event.listens_for(OutboxSession, 'before_commit')
+def _notify_other_replicas(session: Session) -> None:
+    # with the PostgreSQL event bus the NOTIFY is part of the writing transaction: it is delivered
+    # only if the transaction commits (LISTEN/NOTIFY semantics), in commit order
+    origin = session.info.get('notify_origin')
+    outbox = session.info.get('outbox')
+    if not origin or not outbox:
+        return
+    for message in outbox:
+        if isinstance(message, LeadEvent):
+            channel, payload = 'lovedcrm_events', f'{message.organization_id}:{message.seq}'
+        else:
+            channel, payload = 'lovedcrm_access', access_payload(message, origin)
+        session.execute(text('SELECT pg_notify(:channel, :payload)'), {'channel': channel, 'payload': payload})
 
 
 @event.listens_for(OutboxSession, 'after_commit')
@@ -84,11 +108,12 @@ def create_engine(settings: Settings, **overrides: Any) -> AsyncEngine:
 class Database:
     """Owns the engine and hands out short sessions (one per request or UI action)."""
 
-    def __init__(self, engine: AsyncEngine, bus: EventBus | None = None) -> None:
+    def __init__(self, engine: AsyncEngine, bus: EventBus | None = None, *, notify_origin: str = '') -> None:
         self.engine = engine
         self.bus = bus
         self.is_sqlite = engine.dialect.name == 'sqlite'
-        info = {'bus': bus}
+        # notify_origin set (PostgreSQL event bus): commits also NOTIFY the other replicas
+        info = {'bus': bus, 'notify_origin': notify_origin}
         self._sessions = async_sessionmaker(
             engine, expire_on_commit=False, class_=AsyncSession, sync_session_class=OutboxSession, info=info
         )

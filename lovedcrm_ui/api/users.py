@@ -2,11 +2,11 @@
 
 from fastapi import APIRouter
 
-from models import User, utcnow
+from models import User
 from models.organization import OrganizationPublic
 from models.user import UserPublic, UserUpdate
 
-from ..services import organizations
+from ..services import organizations, users
 from ..services.errors import NotFound
 from .deps import CallerDep, ReadSessionDep, SessionDep, SignedInDep
 
@@ -25,15 +25,7 @@ async def read_me(caller: CallerDep, session: ReadSessionDep) -> UserPublic:
 @router.put('/me')
 async def update_me(body: UserUpdate, caller: CallerDep, session: SessionDep) -> UserPublic:
     """Change the caller's profile (only the fields sent)."""
-    user = await session.get(User, caller.user_id)
-    if user is None:
-        raise NotFound('User not found')
-    for key, value in body.model_dump(exclude_unset=True).items():
-        if key in {'full_name', 'timezone', 'language'} and value is None:
-            continue  # required columns: sending null leaves them as they are
-        setattr(user, key, value.strip() if isinstance(value, str) else value)
-    user.updated_at = utcnow()
-    await session.commit()
+    user = await users.update_profile(session, user_id=caller.user_id, changes=body)
     return UserPublic.model_validate(user)
 
 

@@ -118,6 +118,10 @@ class EventBus:
         self._access_listeners.append(listener)
         return lambda: self._access_listeners.remove(listener) if listener in self._access_listeners else None
 
+    def organizations(self) -> list[uuid.UUID]:
+        """Organizations with at least one listener on this process."""
+        return list(self._lead_listeners)
+
     def subscriber_count(self, organization_id: uuid.UUID) -> int:
         """How many listeners one organization has on this process."""
         return len(self._lead_listeners.get(organization_id, ()))

@@ -209,11 +209,19 @@ async def change_password(
     organization_id: uuid.UUID | None,
     current_password: str,
     new_password: str,
+    keep_session_id: uuid.UUID | None = None,
 ) -> AuthResult:
-    """Change the password, revoke every session of the user, and sign this caller in afresh."""
+    """Change the password and revoke the user's sessions.
+
+    Without ``keep_session_id`` (the API) every session is revoked and the caller gets a fresh one.
+    With it (a signed-in browser) that live session stays signed in, every *other* one is revoked,
+    and the returned pair belongs to the kept session.
+    """
     user = await session.get(User, user_id)
     if user is None or not user.is_active:
         raise Unauthorized('Unauthorized - invalid token')
+    if keep_session_id is not None:
+        await _live_session_user(session, keep_session_id, user_id)
     if not await hasher.verify(current_password, user.password_hash):
         raise BadRequest('Current password is incorrect')
     problem = password_problem(new_password)
@@ -221,23 +229,30 @@ async def change_password(
         raise Invalid(problem)
     user.password_hash = await hasher.hash(new_password)
     user.updated_at = utcnow()
-    await revoke_user_sessions(session, user_id)
+    await revoke_user_sessions(session, user_id, except_session_id=keep_session_id)
     membership = await active_membership(session, user_id, organization_id) if organization_id else None
     membership = membership or await _preferred_membership(session, user_id)
     organization = await session.get(Organization, membership.organization_id) if membership else None
-    result = await _start_session(session, tokens, user, organization, membership)
+    if keep_session_id is None:
+        result = await _start_session(session, tokens, user, organization, membership)
+    else:
+        result = _issue(tokens, user, organization, membership, keep_session_id)
     await session.commit()
     return result
 
 
-async def revoke_user_sessions(session: AsyncSession, user_id: uuid.UUID) -> None:
-    """Revoke every live session of a user (queued notice closes their boards and sockets)."""
-    await session.execute(
-        update(AuthSession)
-        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))  # type: ignore[union-attr]
-        .values(revoked_at=utcnow())
+async def revoke_user_sessions(
+    session: AsyncSession, user_id: uuid.UUID, *, except_session_id: uuid.UUID | None = None
+) -> None:
+    """Revoke every live session of a user but ``except_session_id`` (queued notice closes their boards and sockets)."""
+    query = update(AuthSession).where(
+        AuthSession.user_id == user_id,
+        AuthSession.revoked_at.is_(None),  # type: ignore[union-attr]
     )
-    queue_event(session, AccessChange('user_sessions_revoked', user_id=user_id))
+    if except_session_id is not None:
+        query = query.where(AuthSession.id != except_session_id)
+    await session.execute(query.values(revoked_at=utcnow()))
+    queue_event(session, AccessChange('user_sessions_revoked', user_id=user_id, except_session_id=except_session_id))
 
 
 async def active_membership(session: AsyncSession, user_id: uuid.UUID, organization_id: uuid.UUID) -> Membership | None:

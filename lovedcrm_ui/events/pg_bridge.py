@@ -1,0 +1,163 @@
+"""Events across replicas through PostgreSQL: NOTIFY in the writing transaction, LISTEN everywhere.
+
+Every lead write NOTIFYs ``lovedcrm_events`` with ``<org>:<seq>`` in its own transaction (db.py).
+Each replica keeps one dedicated asyncpg connection (``application_name = lovedcrm-listener``)
+that LISTENs; a notification makes it read the organization's rows after the last ``seq`` it
+delivered and publish them on the in-process bus, which drops what it already has. After a lost
+connection it reconnects with backoff and catches up every organization it serves from the table,
+so subscribers get every event once and in order. Access changes travel on ``lovedcrm_access``.
+"""
+
+import asyncio
+import json
+import logging
+import uuid
+from typing import Any
+
+import asyncpg
+
+from ..db import Database
+from ..services.pipeline_events import events_since
+from .bus import AccessChange, EventBus
+
+log = logging.getLogger(__name__)
+
+EVENTS_CHANNEL = 'lovedcrm_events'
+ACCESS_CHANNEL = 'lovedcrm_access'
+APPLICATION_NAME = 'lovedcrm-listener'
+BATCH = 500
+
+
+def asyncpg_dsn(database_url: str) -> str:
+    """The asyncpg form of a SQLAlchemy PostgreSQL URL."""
+    return 'postgresql://' + database_url.split('://', 1)[1]
+
+
+def access_from_payload(payload: str) -> tuple[AccessChange, str]:
+    """Decode ``db.access_payload``."""
+    data = json.loads(payload)
+    origin = data.pop('origin', '')
+    for key in ('user_id', 'organization_id', 'session_id', 'except_session_id'):
+        if data.get(key):
+            data[key] = uuid.UUID(data[key])
+    return AccessChange(**data), origin
+
+
+class PostgresBridge:
+    """Feeds this replica's bus from the other replicas' writes."""
+
+    def __init__(self, database_url: str, db: Database, bus: EventBus, origin: str, *, liveness_seconds: float = 5.0):
+        self._dsn = asyncpg_dsn(database_url)
+        self._db = db
+        self._bus = bus
+        self._origin = origin
+        self._liveness = liveness_seconds
+        self._task: asyncio.Task[None] | None = None
+        self._lost = asyncio.Event()
+        self._locks: dict[uuid.UUID, asyncio.Lock] = {}
+        self.connected = False
+        self.reconnects = 0
+
+    def status(self) -> str:
+        """For /health: ``healthy`` while listening."""
+        return 'healthy' if self.connected else 'reconnecting'
+
+    async def start(self) -> None:
+        """Start listening in the background."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name='lovedcrm-listener')
+
+    async def stop(self) -> None:
+        """Stop listening."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    async def _run(self) -> None:
+        backoff = 0.2
+        while True:
+            conn: asyncpg.Connection | None = None
+            try:
+                conn = await asyncio.wait_for(
+                    asyncpg.connect(
+                        self._dsn,
+                        server_settings={
+                            'application_name': APPLICATION_NAME,
+                            'tcp_keepalives_idle': '10',
+                            'tcp_keepalives_interval': '5',
+                            'tcp_keepalives_count': '3',
+                        },
+                    ),
+                    timeout=10,
+                )
+                self._lost.clear()
+                conn.add_termination_listener(lambda _conn: self._lost.set())
+                await conn.add_listener(EVENTS_CHANNEL, self._on_event_notify)
+                await conn.add_listener(ACCESS_CHANNEL, self._on_access_notify)
+                self.connected = True
+                backoff = 0.2
+                await self.catch_up_all()  # whatever was committed while we were not listening
+                while not self._lost.is_set():
+                    try:
+                        await asyncio.wait_for(self._lost.wait(), timeout=self._liveness)
+                    except TimeoutError:
+                        await asyncio.wait_for(conn.fetchval('SELECT 1'), timeout=self._liveness)
+                        await self.catch_up_held()
+                raise ConnectionError('listener connection lost')
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if self.connected:
+                    log.warning('event listener disconnected (%s); reconnecting', exc)
+                self.connected = False
+                self.reconnects += 1
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+            finally:
+                self.connected = False if self._task is None or self._lost.is_set() else self.connected
+                if conn is not None and not conn.is_closed():
+                    conn.terminate()
+
+    def _on_event_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        try:
+            org_text, _seq = payload.split(':', 1)
+            organization_id = uuid.UUID(org_text)
+        except ValueError:
+            log.warning('ignoring malformed notification %r', payload)
+            return
+        if self._bus.subscriber_count(organization_id):
+            asyncio.get_running_loop().create_task(self.catch_up(organization_id))
+
+    def _on_access_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        try:
+            change, origin = access_from_payload(payload)
+        except (ValueError, TypeError, KeyError):
+            log.warning('ignoring malformed access notification %r', payload)
+            return
+        if origin != self._origin:  # our own changes were published at commit already
+            self._bus.publish_access(change)
+
+    async def catch_up(self, organization_id: uuid.UUID) -> None:
+        """Publish the organization's committed events this replica has not delivered, in order."""
+        lock = self._locks.setdefault(organization_id, asyncio.Lock())
+        async with lock:
+            while True:
+                since = self._bus.last_seq(organization_id)
+                async with self._db.session(read_only=True) as session:
+                    events = await events_since(session, organization_id=organization_id, since=since, limit=BATCH)
+                for event in events:
+                    self._bus.publish(event)
+                if len(events) < BATCH:
+                    return
+
+    async def catch_up_all(self) -> None:
+        """Catch up every organization that has subscribers on this replica."""
+        for organization_id in self._bus.organizations():
+            await self.catch_up(organization_id)
+
+    async def catch_up_held(self) -> None:
+        """Fill gaps the bus is waiting on (a notification that never came)."""
+        for organization_id in self._bus.organizations():
+            if self._bus.held_gap(organization_id) is not None:
+                await self.catch_up(organization_id)

@@ -1,0 +1,26 @@
+"""A user's own profile."""
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import User, utcnow
+from models.user import UserUpdate
+
+from .errors import NotFound
+
+REQUIRED_FIELDS = {'full_name', 'timezone', 'language'}
+
+
+async def update_profile(session: AsyncSession, *, user_id: uuid.UUID, changes: UserUpdate) -> User:
+    """Change only the fields sent; null leaves a required field as it is."""
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound('User not found')
+    for key, value in changes.model_dump(exclude_unset=True).items():
+        if key in REQUIRED_FIELDS and value is None:
+            continue
+        setattr(user, key, value.strip() if isinstance(value, str) else value)
+    user.updated_at = utcnow()
+    await session.commit()
+    return user
