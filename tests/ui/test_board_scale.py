@@ -1,0 +1,59 @@
+"""A board of 10,000 leads opens with 50 cards a column and still moves cards for everyone."""
+
+import uuid
+
+from sqlalchemy import insert
+
+from models import Lead, utcnow
+from ui_helpers import board_of, settle, sign_in
+
+STAGES = ['lead', 'contato', 'proposta', 'negociacao', 'fechado']
+
+
+async def seed(ctx, organization_id: uuid.UUID, count: int) -> None:  # type: ignore[no-untyped-def]
+    now = utcnow()
+    rows = [
+        {
+            'id': uuid.uuid4(),
+            'organization_id': organization_id,
+            'name': f'Empresa {i:05d}',
+            'source': 'site',
+            'estimated_value': 100,
+            'tags': [],
+            'stage': STAGES[i % 5],
+            'position': float(i),
+            'is_favorite': False,
+            'stage_changed_at': now,
+            'version': 1,
+            'created_at': now,
+            'updated_at': now,
+        }
+        for i in range(count)
+    ]
+    async with ctx.db.session() as session:
+        for start in range(0, count, 2500):
+            await session.execute(insert(Lead), rows[start : start + 2500])
+        await session.commit()
+
+
+async def test_ten_thousand_leads_open_and_move(create_user, app_ctx, person):
+    ana = await person('Ana Souza')
+    bruno = await person('Bruno Lima', team_of=ana)
+    await seed(app_ctx, ana.organization_id, 10_000)
+    ana_user, bruno_user = create_user(), create_user()
+    await sign_in(ana_user, ana)
+    await sign_in(bruno_user, bruno)
+    ana_board, bruno_board = board_of(ana_user), board_of(bruno_user)
+
+    for stage in STAGES:
+        assert len(bruno_board.names(stage)) == 50
+        assert bruno_board.summary(stage) == '2000 leads · R$ 200.000,00'
+    assert bruno_board.board.columns['lead'].load_more.text == 'Carregar mais (1950 restantes)'
+
+    ana_board.drag('Empresa 00000', 'fechado', 0)
+    await settle()
+
+    assert bruno_board.names('fechado')[0] == 'Empresa 00000'
+    assert bruno_board.summary('fechado') == '2001 leads · R$ 200.100,00'
+    assert bruno_board.summary('lead') == '1999 leads · R$ 199.900,00'
+    assert 'Empresa 00000' not in bruno_board.names('lead')
