@@ -16,8 +16,12 @@ from ..services.access import Caller, check_session
 from .guard import bearer_token
 
 
-def get_ctx(request: Request) -> AppContext:
-    """The app context the composition root stored on the FastAPI app."""
+async def get_ctx(request: Request) -> AppContext:
+    """The app context the composition root stored on the FastAPI app.
+
+    Dependencies are ``async def`` on purpose: FastAPI runs plain ``def`` dependencies in a thread
+    pool, a thread hop per request for a dictionary lookup.
+    """
     return request.app.state.ctx  # type: ignore[no-any-return]
 
 
@@ -40,7 +44,7 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session)]
 
 
-def get_caller(request: Request) -> Caller:
+async def get_caller(request: Request) -> Caller:
     """The member the tenancy guard authorized for this request."""
     caller = getattr(request.state, 'caller', None)
     if caller is None:  # a route mounted outside the guard by mistake must fail closed
