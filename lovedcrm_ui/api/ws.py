@@ -97,13 +97,16 @@ async def serve(websocket: WebSocket, flavor: str) -> None:
     ctx: AppContext = websocket.app.state.ctx
     params = websocket.query_params
     try:
-        if params.get('auth') == 'message':
+        by_message = params.get('auth') == 'message'
+        if by_message:
             await websocket.accept()
             identity = await _auth_message(ctx, websocket)
         else:
             identity = await authenticate(ctx, params.get('token'), params.get('org_id'))
-            if ctx.sockets.count_for_user(identity.caller.user_id) >= ctx.settings.ws_max_connections_per_user:
-                raise Refused(429, 'Too many connections', 1013)
+        # both ways of authenticating count: after an ``auth`` message the refusal is a close (1013)
+        if ctx.sockets.count_for_user(identity.caller.user_id) >= ctx.settings.ws_max_connections_per_user:
+            raise Refused(429, 'Too many connections', 1013)
+        if not by_message:
             await websocket.accept()
     except Refused as refusal:
         if websocket.client_state == WebSocketState.CONNECTING:
@@ -124,10 +127,11 @@ async def serve(websocket: WebSocket, flavor: str) -> None:
         queue_size=ctx.settings.ws_send_queue,
     )
     ctx.sockets.add(client)  # events from now on are queued; the writer skips what the greeting covers
+    if since is not None:
+        # queued ahead of any live event, so the replay comes first and the writer skips what it covered
+        client.command(OutboxCommand('replay', since))
     try:
         sent_seq = await _greet(ctx, websocket, identity, flavor, client)
-        if since is not None:
-            client.command(OutboxCommand('replay', since))
         connection = Connection(ctx, websocket, identity, client, flavor, sent_seq)
         await connection.run()
     finally:

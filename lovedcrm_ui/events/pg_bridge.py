@@ -55,6 +55,7 @@ class PostgresBridge:
         self._task: asyncio.Task[None] | None = None
         self._lost = asyncio.Event()
         self._locks: dict[uuid.UUID, asyncio.Lock] = {}
+        self._catching_up: set[asyncio.Task[None]] = set()
         self.connected = False
         self.reconnects = 0
 
@@ -127,7 +128,9 @@ class PostgresBridge:
             log.warning('ignoring malformed notification %r', payload)
             return
         if self._bus.subscriber_count(organization_id):
-            asyncio.get_running_loop().create_task(self.catch_up(organization_id))
+            task = asyncio.get_running_loop().create_task(self.catch_up(organization_id))
+            self._catching_up.add(task)  # keep a reference until done (the loop only holds weak ones)
+            task.add_done_callback(self._catching_up.discard)
 
     def _on_access_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
         try:

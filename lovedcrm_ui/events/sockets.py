@@ -150,10 +150,18 @@ class SocketHub:
         for client in list(self.clients(sender.organization_id)):
             if client is not sender:
                 client.send(encoded)
+                self._drop_if_slow(client)
 
     def _fan_out(self, organization_id: uuid.UUID, event: LeadEvent) -> None:
         for client in list(self._clients.get(organization_id, ())):
             client.deliver(event)
+            self._drop_if_slow(client)
+
+    def _drop_if_slow(self, client: SocketClient) -> None:
+        # a full queue means its writer may be stuck on a peer that does not read: leave fan-out and
+        # presence now, not when that send completes (the 1013 close follows once the socket drains)
+        if client.close_code == CLOSE_SLOW_CONSUMER:
+            self.remove(client)
 
     def _on_presence(self, change: PresenceChange) -> None:
         frame = {
@@ -168,6 +176,7 @@ class SocketHub:
         for client in list(self._clients.get(change.organization_id, ())):
             if client.user_id != change.user_id:
                 client.send(encoded)
+                self._drop_if_slow(client)
 
     def _on_access(self, change: Any) -> None:
         # runs after the commit of a removal / logout / password change: close the affected sockets
