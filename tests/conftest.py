@@ -152,6 +152,8 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
     return Settings(
         LOVEDCRM_ENV='test',
         DATABASE_URL=db_url,
+        # one process per test app: the in-process bus (tests/ws starts real replicas for the PostgreSQL bus)
+        EVENT_BUS='memory',
         LOVEDCRM_DATA_DIR=tmp_path / 'data',
         SECRET_KEY='test-secret-key-with-enough-length-for-hs256',
         STORAGE_SECRET='test-storage-secret',

@@ -1,6 +1,8 @@
 """Installs the whole API (guard, routers, error handlers) on a FastAPI app."""
 
 import inspect
+from collections.abc import Callable
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
@@ -26,23 +28,35 @@ ROUTERS = (
 def install_api(app: FastAPI, ctx: AppContext) -> None:
     """Attach the context, the tenancy guard, every router and the error handlers to ``app``."""
     app.state.ctx = ctx
+    # include_router wraps the app's lifespan around each router's (ours have none); building the app
+    # again in the same process (every simulated-user test) would nest those wrappers until the stack overflows
+    lifespan = app.router.lifespan_context
     for router in ROUTERS:
         app.include_router(router)
+    app.router.lifespan_context = lifespan
     install_error_handlers(app)
     app.add_middleware(TenancyGuard, ctx=ctx)  # type: ignore[arg-type]
     _json_404_for_api(app)
+
+
+class _NotFound:
+    """JSON 404 for API paths and API clients; NiceGUI's HTML 404 page for a browser on any other path."""
+
+    def __init__(self, page_handler: Callable[..., Any] | None) -> None:
+        self.page_handler = page_handler
+
+    async def __call__(self, request: Request, exc: Exception) -> Response:
+        wants_html = 'text/html' in request.headers.get('accept', '')
+        if self.page_handler is None or is_api_prefix(request.url.path) or not wants_html:
+            return await http_exception_handler(request, exc)  # type: ignore[arg-type]
+        response = self.page_handler(request, exc)
+        return await response if inspect.isawaitable(response) else response  # type: ignore[no-any-return]
 
 
 def _json_404_for_api(app: FastAPI) -> None:
     # NiceGUI answers every unmatched path with its HTML 404 page; API clients get JSON instead,
     # browsers asking for HTML on a non-API path still get the page.
     page_handler = app.exception_handlers.get(404)
-
-    async def not_found(request: Request, exc: Exception) -> Response:
-        wants_html = 'text/html' in request.headers.get('accept', '')
-        if page_handler is None or is_api_prefix(request.url.path) or not wants_html:
-            return await http_exception_handler(request, exc)  # type: ignore[arg-type]
-        response = page_handler(request, exc)
-        return await response if inspect.isawaitable(response) else response
-
-    app.exception_handlers[404] = not_found
+    if isinstance(page_handler, _NotFound):  # the app is built again in this process: wrap NiceGUI's, not ours
+        page_handler = page_handler.page_handler
+    app.exception_handlers[404] = _NotFound(page_handler)

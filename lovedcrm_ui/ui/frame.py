@@ -9,6 +9,15 @@ from ..context import AppContext
 from .i18n import LANGUAGES
 from .presence import PresenceBar
 from .session import Viewer
+from .switcher import OrganizationSwitcher
+
+# header navigation: (page key, path, icon)
+NAVIGATION = (
+    ('pipeline', '/pipeline', 'view_kanban'),
+    ('team', '/team', 'group'),
+    ('settings', '/settings', 'settings'),
+    ('profile', '/profile', 'person'),
+)
 
 STYLE = """
 <style>
@@ -30,6 +39,9 @@ STYLE = """
 .lead-tag{background:#e3f2fd;color:#0d47a1;border-radius:8px;padding:0 .4rem;font-size:.72rem}
 .lead-idle{color:#b26a00;font-size:.72rem}
 .lead-idle-alert .lead-idle{color:#c62828}
+.nav-link{color:#fff;text-decoration:none;opacity:.85;padding:.15rem .4rem;border-radius:6px;font-size:.9rem}
+.nav-link:hover,.nav-link:focus{opacity:1;background:rgba(255,255,255,.15)}
+.nav-link-active{opacity:1;font-weight:600;background:rgba(255,255,255,.2)}
 .lead-assignee{margin-left:auto;background:#5c6bc0;color:#fff;border-radius:50%;width:1.6rem;height:1.6rem;display:inline-flex;align-items:center;justify-content:center;font-size:.7rem}
 </style>
 """
@@ -41,8 +53,24 @@ def choose_language(language: str) -> None:
     ui.navigate.reload()
 
 
+def navigation(viewer: Viewer, page: str) -> None:
+    """Links to the signed-in pages: in the header on wide screens, behind a menu button on phones."""
+    t = viewer.t
+    with ui.row().classes('items-center gap-1 no-wrap gt-xs').props(f'role=navigation aria-label="{t("nav.menu")}"'):
+        for key, path, _icon in NAVIGATION:
+            link = ui.link(t(f'nav.{key}'), path).classes('nav-link').mark(f'nav-{key}')
+            if key == page:
+                link.classes('nav-link-active').props('aria-current=page')
+    with ui.button(icon='menu').props(f'flat round dense color=white aria-label="{t("nav.menu")}"').classes('xs'):
+        with ui.menu():
+            for key, path, icon in NAVIGATION:
+                with ui.menu_item(on_click=lambda p=path: ui.navigate.to(p)), ui.row().classes('items-center gap-2'):
+                    ui.icon(icon, size='18px')
+                    ui.label(t(f'nav.{key}'))
+
+
 @contextmanager
-def frame(ctx: AppContext, viewer: Viewer) -> Iterator[ui.label]:
+def frame(ctx: AppContext, viewer: Viewer, page: str = 'pipeline') -> Iterator[ui.label]:
     """Header + main area for a signed-in page; yields the page's aria-live announcer."""
     t = viewer.t
     ui.add_head_html(STYLE)
@@ -50,7 +78,13 @@ def frame(ctx: AppContext, viewer: Viewer) -> Iterator[ui.label]:
     with ui.header().classes('items-center justify-between bg-primary text-white px-3 py-1 gap-2'):
         with ui.row().classes('items-center gap-3 no-wrap'):
             ui.link(t('app.title'), '/pipeline').classes('text-white text-lg font-bold no-underline')
-            ui.label(viewer.organization_name).classes('text-sm opacity-90 organization-name')
+            with ui.row().classes('items-center gap-0 no-wrap'):
+                ui.label(viewer.organization_name).classes('text-sm opacity-90 organization-name').mark(
+                    'organization-name'
+                )
+                if len(viewer.organizations) > 1:
+                    OrganizationSwitcher(ctx, viewer)
+            navigation(viewer, page)
         with ui.row().classes('items-center gap-2 no-wrap'):
             presence = PresenceBar(ctx.presence, viewer.organization_id, viewer.user_id, t)
             unsubscribe = ctx.presence.subscribe(viewer.organization_id, presence.on_change)
@@ -63,7 +97,7 @@ def frame(ctx: AppContext, viewer: Viewer) -> Iterator[ui.label]:
                 with ui.menu():
                     for code, label in LANGUAGES.items():
                         ui.menu_item(label, on_click=lambda c=code: choose_language(c))
-            ui.label(viewer.name).classes('text-sm viewer-name')
+            ui.label(viewer.name).classes('text-sm viewer-name gt-xs').mark('viewer-name')
             ui.button(icon='logout', on_click=lambda: ui.navigate.to('/logout')).props(
                 f'flat round dense color=white aria-label="{t("nav.logout")}"'
             )

@@ -1,7 +1,10 @@
 """Every UI string, in pt-BR (default) and English, behind one translation function."""
 
 from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
+
+from .catalog_team import TEAM_CATALOG
 
 DEFAULT_LANGUAGE = 'pt-BR'
 LANGUAGES = {'pt-BR': 'Português (Brasil)', 'en': 'English'}
@@ -138,6 +141,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     'a11y.board': ('Quadro do pipeline', 'Pipeline board'),
     'a11y.column': ('Coluna {stage}: {count} leads, {total}', 'Column {stage}: {count} leads, {total}'),
 }
+CATALOG.update(TEAM_CATALOG)
 
 Translate = Callable[..., str]
 
@@ -151,6 +155,11 @@ def translator(language: str | None) -> Translate:
         return text.format(**values) if values else text
 
     return t
+
+
+def format_date(value: datetime, language: str | None) -> str:
+    """A day as people write it: ``31/12/2026`` in pt-BR, ``Dec 31, 2026`` in English."""
+    return value.strftime('%b %d, %Y') if language == 'en' else value.strftime('%d/%m/%Y')
 
 
 def format_brl(value: Decimal | float | str | None) -> str:

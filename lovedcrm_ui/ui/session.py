@@ -6,15 +6,19 @@ event, not to the viewer (DESIGN.md).
 """
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from nicegui import app, ui
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Organization, User
 
 from ..context import AppContext
 from ..services.access import Caller, check_member, check_session
 from ..services.errors import DomainError
+from ..services.organizations import user_organizations
 from .i18n import DEFAULT_LANGUAGE, Translate, translator
 
 SESSION_KEYS = ('user_id', 'organization_id', 'session_id')
@@ -34,6 +38,8 @@ class Viewer:
     language: str
     idle_warning_days: int = 7
     idle_alert_days: int = 14
+    # every organization the user belongs to, (id, name) by name: the header's switcher lists them
+    organizations: list[tuple[uuid.UUID, str]] = field(default_factory=list)
 
     @property
     def t(self) -> Translate:
@@ -56,15 +62,41 @@ class Viewer:
         """Viewers look; everyone else moves and edits."""
         return self.caller.can_write
 
+    @property
+    def can_manage(self) -> bool:
+        """Owners and admins manage members, invites and settings."""
+        return self.caller.can_manage
+
+    async def fresh_caller(self, session: AsyncSession) -> Caller:
+        """The caller re-checked in the database (session live, still a member, current role), as the API does.
+
+        Raises Unauthorized or Forbidden; keeps ``role`` up to date.
+        """
+        caller = await check_member(
+            session, user_id=self.user_id, session_id=self.session_id, organization_id=self.organization_id
+        )
+        self.role = caller.role
+        return caller
+
 
 def page_language() -> str:
     """The language chosen in this browser (pt-BR until someone picks English)."""
     return str(app.storage.user.get('language') or DEFAULT_LANGUAGE)
 
 
-def remember_login(*, user_id: uuid.UUID, organization_id: uuid.UUID | None, session_id: uuid.UUID) -> None:
-    """Keep the signed-in identity in the browser's server-side storage."""
-    app.storage.user.update(
+def remember_login(
+    *,
+    user_id: uuid.UUID,
+    organization_id: uuid.UUID | None,
+    session_id: uuid.UUID,
+    storage: MutableMapping[str, Any] | None = None,
+) -> None:
+    """Keep the signed-in identity in the browser's server-side storage.
+
+    ``storage``: the browser's ``app.storage.user`` captured when the page was built (an event handler
+    then cannot write to anyone else's).
+    """
+    (app.storage.user if storage is None else storage).update(
         user_id=str(user_id),
         organization_id=str(organization_id) if organization_id else '',
         session_id=str(session_id),
@@ -93,6 +125,7 @@ async def load_viewer(ctx: AppContext) -> Viewer | None:
             )
             user = await session.get(User, user_id)
             organization = await session.get(Organization, organization_id)
+            memberships = await user_organizations(session, user_id=user_id)
     except DomainError:
         return None
     if user is None or organization is None:
@@ -108,7 +141,34 @@ async def load_viewer(ctx: AppContext) -> Viewer | None:
         language=page_language(),
         idle_warning_days=organization.idle_warning_days,
         idle_alert_days=organization.idle_alert_days,
+        organizations=[(org.id, org.name) for org, _role in memberships],
     )
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """Whoever this browser is signed in as, whatever their organization (the invite page needs no membership)."""
+
+    user_id: uuid.UUID
+    email: str
+    name: str
+    session_id: uuid.UUID
+
+
+async def load_signed_in(ctx: AppContext, storage: MutableMapping[str, Any] | None = None) -> SignedIn | None:
+    """The browser's user when its session is live, else None (``storage``: as in ``remember_login``)."""
+    stored = app.storage.user if storage is None else storage
+    try:
+        user_id = uuid.UUID(str(stored.get('user_id')))
+        session_id = uuid.UUID(str(stored.get('session_id')))
+    except ValueError:
+        return None
+    try:
+        async with ctx.db.session(read_only=True) as session:
+            user = await check_session(session, user_id=user_id, session_id=session_id)
+    except DomainError:
+        return None
+    return SignedIn(user_id=user.id, email=user.email, name=user.full_name or user.email, session_id=session_id)
 
 
 async def require_viewer(ctx: AppContext) -> Viewer | None:

@@ -2,10 +2,18 @@
 
 from ..context import AppContext
 from .pages.account import register_account_pages
+from .pages.invite import register_invite_page
 from .pages.pipeline import register_pipeline_page
+from .pages.profile import register_profile_page
+from .pages.settings import register_settings_page
+from .pages.team import register_team_page
 
 
 def register_pages(ctx: AppContext) -> None:
     """Add all NiceGUI pages for this app context."""
     register_account_pages(ctx)
     register_pipeline_page(ctx)
+    register_team_page(ctx)
+    register_invite_page(ctx)
+    register_settings_page(ctx)
+    register_profile_page(ctx)

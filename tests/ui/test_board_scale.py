@@ -3,9 +3,9 @@
 import uuid
 
 from sqlalchemy import insert
+from ui_helpers import board_of, settle, sign_in
 
 from models import Lead, utcnow
-from ui_helpers import board_of, settle, sign_in
 
 STAGES = ['lead', 'contato', 'proposta', 'negociacao', 'fechado']
 

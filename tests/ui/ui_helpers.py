@@ -99,3 +99,101 @@ async def eventually(check: Any, seconds: float = 5.0) -> None:
             if asyncio.get_running_loop().time() > deadline:
                 raise
             await asyncio.sleep(0.02)
+
+
+# ----- team, invite, settings and profile pages ---------------------------------------------
+
+
+def the(user: User, marker: str) -> Any:
+    """The one element with ``marker`` on the user's page (visible or not)."""
+    assert user.client is not None
+    found = [e for e in user.client.elements.values() if marker in e._markers]
+    assert len(found) == 1, f'{len(found)} elements marked {marker!r}'
+    return found[0]
+
+
+def choose(user: User, marker: str, value: Any) -> None:
+    """Pick a value in a select (or set any value element), as the person's click would."""
+    assert user.client is not None
+    with user.client:
+        the(user, marker).value = value
+
+
+def shown(user: User, marker: str) -> str:
+    """The text of a visible element (empty when hidden)."""
+    element = the(user, marker)
+    return str(element.text) if element.visible else ''
+
+
+async def join_by_registering(user: User, link: str, name: str, password: str = PASSWORD) -> None:
+    """Open an invite link signed out, create the account for the invited e-mail and wait for the board."""
+    from urllib.parse import urlsplit
+
+    await user.open(urlsplit(link).path)
+    user.find(marker='join-name').type(name)
+    user.find(marker='join-password').type(password)
+    user.find(marker='join-terms').click()
+    user.find(marker='join-register').click()
+    await user.should_see(kind=PipelineBoard, retries=100)
+    await board_of(user).wait_loaded()
+
+
+class SmtpInbox:
+    """A tiny SMTP server on 127.0.0.1 (asyncio streams; no TLS, no auth) that keeps what it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+        self.port = 0
+        self._server: asyncio.Server | None = None
+
+    async def start(self) -> 'SmtpInbox':
+        self._server = await asyncio.start_server(self._talk, '127.0.0.1', 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    async def _talk(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        from email import message_from_bytes, policy
+
+        writer.write(b'220 localhost test SMTP\r\n')
+        try:
+            while line := await asyncio.wait_for(reader.readline(), 10):
+                command = line.decode(errors='replace').strip().upper()
+                if command.startswith(('EHLO', 'HELO')):
+                    writer.write(b'250 localhost\r\n')
+                elif command.startswith(('MAIL', 'RCPT', 'RSET', 'NOOP')):
+                    writer.write(b'250 OK\r\n')
+                elif command == 'DATA':
+                    writer.write(b'354 end with <CRLF>.<CRLF>\r\n')
+                    await writer.drain()
+                    lines = []
+                    while (data := await asyncio.wait_for(reader.readline(), 10)) not in (b'.\r\n', b''):
+                        lines.append(data[1:] if data.startswith(b'..') else data)  # undo dot-stuffing
+                    self.messages.append(message_from_bytes(b''.join(lines), policy=policy.default))
+                    writer.write(b'250 queued\r\n')
+                elif command == 'QUIT':
+                    writer.write(b'221 bye\r\n')
+                    await writer.drain()
+                    break
+                else:
+                    writer.write(b'502 not implemented\r\n')
+                await writer.drain()
+        finally:
+            writer.close()
+
+
+async def answer_confirmation(user: User, yes: bool) -> None:
+    """Wait until the confirmation dialog is open, then answer it."""
+    from lovedcrm_ui.ui.widgets import ConfirmDialog
+
+    assert user.client is not None
+
+    def dialog_open() -> None:
+        assert any(isinstance(e, ConfirmDialog) and e.value for e in user.client.elements.values())  # type: ignore[union-attr]
+
+    await eventually(dialog_open)
+    user.find(marker='confirm-yes' if yes else 'confirm-no').click()

@@ -98,8 +98,9 @@ class LeadCard(ui.card):
             idle = t('board.idle_warning', n=days)
         self.body.content = (
             f'<div class="lead-name">{html.escape(lead["name"])}</div>'
-            f'<div class="lead-meta"><span class="lead-value">{html.escape(value)}</span>'
-            f'<span class="lead-source">{html.escape(lead.get("source") or "")}</span></div>'
+            '<div class="lead-meta">'
+            + (f'<span class="lead-value">{html.escape(value)}</span>' if value else '')
+            + f'<span class="lead-source">{html.escape(lead.get("source") or "")}</span></div>'
             f'<div class="lead-tags">{shown}</div>'
             f'<div class="lead-foot"><span class="lead-days" title="{html.escape(t("board.days_long", n=days))}">'
             f'{html.escape(t("board.days", n=days))}</span>'

@@ -1,25 +1,20 @@
 """Sign in, register, sign out and the "no access" page."""
 
+import uuid
+
 from email_validator import EmailNotValidError, validate_email
 from nicegui import app, ui
 
 from models.auth import MARKUP
 
 from ...context import AppContext
-from ...services import auth
+from ...services import auth, organizations
 from ...services.errors import BadRequest, DomainError, Invalid, TooManyRequests
-from ..i18n import LANGUAGES, translator
-from ..session import forget_login, load_viewer, page_language, remember_login
-
-
-def _language_switch() -> None:
-    def choose(language: str) -> None:
-        app.storage.user['language'] = language
-        ui.navigate.reload()
-
-    with ui.row().classes('gap-2 self-end'):
-        for code, label in LANGUAGES.items():
-            ui.button(label, on_click=lambda c=code: choose(c)).props('flat dense no-caps size=sm')
+from ..i18n import translator
+from ..refusals import refusal
+from ..session import forget_login, load_signed_in, load_viewer, page_language, remember_login
+from ..switcher import switch_organization
+from ..widgets import LanguageSwitch
 
 
 def _email_problem(email: str, t) -> str | None:  # type: ignore[no-untyped-def]
@@ -40,7 +35,7 @@ def register_account_pages(ctx: AppContext) -> None:
             ui.navigate.to('/pipeline')
             return
         with ui.column().classes('absolute-center w-full max-w-sm gap-3 p-4'):
-            _language_switch()
+            LanguageSwitch()
             ui.label(t('app.title')).classes('text-2xl font-bold text-primary')
             ui.label(t('login.title')).classes('text-lg')
             email = ui.input(t('login.email')).props('type=email autocomplete=username outlined').classes('w-full')
@@ -87,7 +82,7 @@ def register_account_pages(ctx: AppContext) -> None:
     async def register_page() -> None:
         t = translator(page_language())
         with ui.column().classes('absolute-center w-full max-w-sm gap-3 p-4'):
-            _language_switch()
+            LanguageSwitch()
             ui.label(t('register.title')).classes('text-2xl font-bold text-primary')
             name = ui.input(
                 t('register.full_name'), validation={t('form.too_long', n=255): lambda v: len(v or '') <= 255}
@@ -153,10 +148,38 @@ def register_account_pages(ctx: AppContext) -> None:
     @ui.page('/no-access', title='Sem acesso · LovedCRM')
     async def no_access_page() -> None:
         t = translator(page_language())
+        storage = app.storage.user  # this browser's, captured while its page is built
+        signed_in = await load_signed_in(ctx, storage)
+        others = []
+        if signed_in is not None:
+            async with ctx.db.session(read_only=True) as session:
+                others = await organizations.user_organizations(session, user_id=signed_in.user_id)
+
+        async def open_organization(organization_id: uuid.UUID) -> None:
+            assert signed_in is not None
+            try:
+                await switch_organization(
+                    ctx,
+                    user_id=signed_in.user_id,
+                    session_id=signed_in.session_id,
+                    organization_id=organization_id,
+                    storage=storage,
+                )
+            except DomainError as exc:
+                ui.notify(refusal(exc, t), type='negative')
+                return
+            ui.navigate.to('/pipeline')
+
         with ui.column().classes('absolute-center max-w-md gap-4 p-4 items-center text-center'):
             ui.icon('block', size='3rem').classes('text-negative')
             ui.label(t('noaccess.title')).classes('text-2xl font-bold')
             ui.label(t('noaccess.body'))
+            if others:  # still a member elsewhere (e.g. their own organization): one click away
+                ui.label(t('noaccess.other_organizations'))
+                for organization, _role in others:
+                    ui.button(organization.name, on_click=lambda o=organization.id: open_organization(o)).props(
+                        'outline no-caps'
+                    ).mark(f'open-{organization.id}')
             ui.button(t('noaccess.login'), on_click=lambda: ui.navigate.to('/logout'))
 
     @ui.page('/')

@@ -1,0 +1,1 @@
+"""The Team page's pieces: the member list and the invites (form and list)."""
