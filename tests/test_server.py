@@ -4,117 +4,63 @@ Nothing is configured but a data directory, so the server runs on its embedded S
 migrates at start-up and generates its own secrets. One test starts it against PostgreSQL.
 """
 
-import os
-import signal
-import socket
 import sqlite3
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 import pytest
 from pg_harness import pg_admin_sync, pg_url
-
-from lovedcrm_ui.config import Settings
+from server_process import ServerProcess
 
 PASSWORD = 'Secret123'
-MAIN = Path(__file__).resolve().parent.parent / 'main.py'
-START_TIMEOUT = 60.0
-STOP_TIMEOUT = 15.0
-# every variable the app reads: the server must see none of the caller's, only what a test sets
-APP_VARIABLES = {field.alias for field in Settings.model_fields.values() if field.alias} | {'LOVEDCRM_SKIP_MIGRATIONS'}
 
 
-def free_port() -> int:
-    """A TCP port on the loopback interface that nobody listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(('127.0.0.1', 0))
-        return int(probe.getsockname()[1])
+@dataclass
+class Server(ServerProcess):
+    """A running ``python main.py`` with nothing configured but its data directory, and an HTTP client pointed at it."""
 
+    extra: dict[str, str] = field(default_factory=dict)  # the few variables a test sets (e.g. DATABASE_URL)
+    http: httpx.Client = field(init=False)
 
-def server_environment(data_dir: Path, port: int, **extra: str) -> dict[str, str]:
-    """The caller's environment minus pytest's, NiceGUI's and the app's variables, plus the given ones."""
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(('PYTEST_', 'NICEGUI_')) and name not in APP_VARIABLES
-    }
-    env.update(
-        LOVEDCRM_DATA_DIR=str(data_dir),
-        HOST='127.0.0.1',
-        PORT=str(port),
-        PASSWORD_HASH_ROUNDS='1',
-        PASSWORD_HASH_MEMORY_KIB='64',
-        PYTHONUNBUFFERED='1',
-        **extra,
-    )
-    return env
+    stop_timeout = 15.0
+    app_env = None  # the app's default, as an operator starts it
 
+    def __post_init__(self) -> None:
+        self.http = httpx.Client(base_url=self.url, timeout=15.0)
 
-class Server:
-    """A running ``python main.py`` and an HTTP client pointed at it."""
+    @property
+    def log_path(self) -> Path:
+        """Next to the data directory, one log per port."""
+        return self.data_dir.parent / f'server-{self.port}.log'
 
-    def __init__(self, process: subprocess.Popen[bytes], base_url: str, log: Path) -> None:
-        self.process = process
-        self.base_url = base_url
-        self.log = log
-        self.http = httpx.Client(base_url=base_url, timeout=15.0)
+    @property
+    def workdir(self) -> Path:
+        """NiceGUI keeps its storage in the working directory: not in the repository, not in the data directory."""
+        return self.data_dir.parent
 
-    def output(self) -> str:
-        """The tail of what the server printed (for failure messages)."""
-        return self.log.read_text(errors='replace')[-4000:]
+    def extra_environment(self) -> dict[str, str]:
+        return self.extra
 
-    def wait_until_alive(self) -> None:
-        """Poll ``/healthz`` until the server answers; fail early if the process dies."""
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f'server exited with {self.process.returncode}:\n{self.output()}')
-            try:
-                if self.http.get('/healthz', timeout=2.0).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        pytest.fail(f'server did not answer /healthz within {START_TIMEOUT:.0f} s:\n{self.output()}')
+    def fail(self, message: str) -> NoReturn:
+        pytest.fail(message)
 
     def stop(self) -> None:
-        """Terminate the server (and anything it spawned), gracefully first."""
+        """Close the client, then terminate the server (and anything it spawned), gracefully first."""
         self.http.close()
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)  # its own session: only what it started
-                self.process.wait(timeout=STOP_TIMEOUT)
+        super().stop()
 
 
 @contextmanager
 def running_server(data_dir: Path, *args: str, **extra: str) -> Iterator[Server]:
     """Start ``python main.py`` with only ``data_dir`` (and ``extra``) configured; stop it afterwards."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    log = data_dir.parent / f'server-{port}.log'
-    with log.open('wb') as output:
-        process = subprocess.Popen(
-            [sys.executable, str(MAIN), *args],
-            cwd=data_dir.parent,  # NiceGUI keeps its storage in the working directory: not in the repository
-            env=server_environment(data_dir, port, **extra),
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    server = Server(process, f'http://127.0.0.1:{port}', log)
+    server = Server(data_dir, extra=extra, args=args)
     try:
-        server.wait_until_alive()
-        yield server
+        yield server.start()
     finally:
         server.stop()
 

@@ -5,15 +5,11 @@ Imported by the browser tests as ``from browser_helpers import …`` (pytest put
 
 import asyncio
 import os
-import socket
 import sqlite3
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +21,8 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
+from server_process import ServerProcess
 
-ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = 'Secret123'
 STAGES = ('lead', 'contato', 'proposta', 'negociacao', 'fechado')
 WAIT_SECONDS = 15  # upper bound of every explicit wait: long enough for a loaded 2-core machine
@@ -46,101 +42,27 @@ CHROMIUM_ARGS = (
 BrowserFactory = Callable[..., webdriver.Chrome]  # the ``open_browser`` fixture: launch(width, height, phone=False)
 
 
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return int(sock.getsockname()[1])
-
-
 # ----- the server ---------------------------------------------------------------------------------
 
 
 @dataclass
-class Server:
-    """``main.py`` running as a subprocess on a loopback port with its own data directory."""
+class Server(ServerProcess):
+    """``main.py`` running as a subprocess on a loopback port with its own data directory (see ``ServerProcess``)."""
 
-    data_dir: Path
     database_url: str = ''  # empty: SQLite in the data directory
     transports: str = ''  # empty: the default (websocket, polling)
-    port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
 
-    @property
-    def url(self) -> str:
-        """The base URL."""
-        return f'http://127.0.0.1:{self.port}'
+    # a long-poll request of a closed browser holds uvicorn's graceful shutdown for ~8 s: do not wait for it
+    stop_timeout = 3.0
 
-    @property
-    def log_path(self) -> Path:
-        """Where the server's output goes."""
-        return self.data_dir / 'server.log'
-
-    def start(self) -> 'Server':
-        """Start main.py (it migrates the database first) and wait until /healthz answers."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        env = {k: v for k, v in os.environ.items() if not k.startswith(('PYTEST_', 'NICEGUI_'))}
-        for key in ('DATABASE_URL', 'SOCKET_IO_TRANSPORTS', 'LOVEDCRM_SKIP_MIGRATIONS', 'EVENT_BUS'):
-            env.pop(key, None)
-        env.update(
-            LOVEDCRM_ENV='test',
-            LOVEDCRM_DATA_DIR=str(self.data_dir),
-            PORT=str(self.port),
-            HOST='127.0.0.1',
-            PASSWORD_HASH_ROUNDS='1',
-            PASSWORD_HASH_MEMORY_KIB='64',
-        )
+    def extra_environment(self) -> dict[str, str]:
+        """The database and the Socket.IO transports, where given."""
+        env: dict[str, str] = {}
         if self.database_url:
             env['DATABASE_URL'] = self.database_url
         if self.transports:
             env['SOCKET_IO_TRANSPORTS'] = self.transports
-        with self.log_path.open('wb') as log:
-            self.process = subprocess.Popen(
-                [sys.executable, str(ROOT / 'main.py')], env=env, cwd=self.data_dir, stdout=log, stderr=log
-            )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f'the server exited with {self.process.returncode}:\n{self.log_tail()}')
-            try:
-                if httpx.get(f'{self.url}/healthz', timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f'the server did not answer /healthz within 60 s:\n{self.log_tail()}')
-
-    def stop(self) -> None:
-        """Terminate the subprocess (kill it if it does not stop soon)."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            # a long-poll request of a closed browser holds uvicorn's graceful shutdown for ~8 s: do not wait for it
-            self.process.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-    def log_tail(self, lines: int = 40) -> str:
-        """The end of the server's output (for failure messages)."""
-        if not self.log_path.exists():
-            return ''
-        return '\n'.join(self.log_path.read_text(errors='replace').splitlines()[-lines:])
-
-    def log_size(self) -> int:
-        """The current length of the log (to look only at what a test produced)."""
-        return self.log_path.stat().st_size if self.log_path.exists() else 0
-
-    def tracebacks_since(self, offset: int) -> str:
-        """Server output after ``offset`` if it contains a traceback, else ''."""
-        if not self.log_path.exists():
-            return ''
-        with self.log_path.open('rb') as log:
-            log.seek(offset)
-            text = log.read().decode(errors='replace')
-        return text if 'Traceback' in text else ''
+        return env
 
     def invite_token(self, email: str) -> str:
         """The pending invite token for ``email``, read from the database (the API never returns it)."""
