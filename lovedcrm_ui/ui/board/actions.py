@@ -42,11 +42,18 @@ class BoardActions:
         client: Client
         columns: dict[str, StageColumn]
         cards: dict[uuid.UUID, LeadCard]
+        own_moves: set[uuid.UUID]
         lead_dialog: LeadDialog
         move_dialog: MoveDialog
 
         def place(
-            self, lead: dict[str, Any] | None, card: LeadCard | None, *, lead_id: uuid.UUID, flash: bool = False
+            self,
+            lead: dict[str, Any] | None,
+            card: LeadCard | None,
+            *,
+            lead_id: uuid.UUID,
+            flash: bool = False,
+            keep_drawn: bool = False,
         ) -> None: ...
 
         def announce(self, text: str) -> None: ...
@@ -106,6 +113,7 @@ class BoardActions:
     ) -> None:
         """Ask the server to move ``card`` below ``above`` (or to ``index``) with the version it was drawn with."""
         lead = card.lead
+        self.own_moves.add(card.lead_id)
         try:
             async with self.ctx.db.session() as session:
                 if index is None:
@@ -125,20 +133,23 @@ class BoardActions:
                     expected_version=card.version,
                 )
         except Conflict as exc:
+            self.own_moves.discard(card.lead_id)
             current = exc.extra.get('current')
             self.place(current, card, lead_id=card.lead_id)
             self._tell(self.t('board.conflict', name=lead['name']), 'warning')
             return
         except NotFound:
+            self.own_moves.discard(card.lead_id)
             self.place(None, card, lead_id=card.lead_id)
             self._tell(self.t('board.lead_gone', name=lead['name']), 'warning')
             return
         except DomainError as exc:
+            self.own_moves.discard(card.lead_id)
             self.place(lead, card, lead_id=card.lead_id)  # back where it was
             self._tell(self.t('board.move_failed', name=lead['name'], reason=self._reason(exc)), 'negative')
             return
         snapshot = leads.lead_public(moved).model_dump(mode='json')
-        self.place(snapshot, card, lead_id=card.lead_id)  # exact spot; the event then finds it in place
+        self.place(snapshot, card, lead_id=card.lead_id, keep_drawn=True)  # exact spot; the event finds it there
         drawn = self.columns[stage].card_list
         position = drawn.index(card) + 1 if card in drawn else index + 1
         self.announce(self.t('board.moved_self', name=lead['name'], stage=self.t(f'stage.{stage}'), position=position))

@@ -51,6 +51,7 @@ class PipelineBoard(BoardActions, ui.column):
         self.filter = BoardFilter()
         self.members: dict[uuid.UUID, TeamMember] = {}
         self.cards: dict[uuid.UUID, LeadCard] = {}
+        self.own_moves: set[uuid.UUID] = set()  # moves this board asked for whose event has not come back yet
         self.last_seq = 0
         self._queue: asyncio.Queue[LeadEvent | None] = asyncio.Queue()
         self._loaded = asyncio.Event()  # clear while the board re-reads the database
@@ -234,7 +235,9 @@ class PipelineBoard(BoardActions, ui.column):
         if matches:
             self.columns[after['stage']].adjust(1, money(after))  # type: ignore[index]
         remote = event.actor_user_id != self.viewer.user_id
-        self.place(after if matches else None, card, lead_id=event.lead_id, flash=remote)
+        own_move = event.lead_id in self.own_moves
+        self.own_moves.discard(event.lead_id)
+        self.place(after if matches else None, card, lead_id=event.lead_id, flash=remote, keep_drawn=own_move)
         if (
             remote
             and event.type == EventType.LEAD_STAGE_CHANGED
@@ -251,7 +254,13 @@ class PipelineBoard(BoardActions, ui.column):
             )
 
     def place(
-        self, lead: dict[str, Any] | None, card: LeadCard | None, *, lead_id: uuid.UUID, flash: bool = False
+        self,
+        lead: dict[str, Any] | None,
+        card: LeadCard | None,
+        *,
+        lead_id: uuid.UUID,
+        flash: bool = False,
+        keep_drawn: bool = False,
     ) -> None:
         """Put a lead's card where its snapshot says (or remove it when it is gone or filtered out)."""
         old_column = self._column_of(card)
@@ -263,8 +272,10 @@ class PipelineBoard(BoardActions, ui.column):
             return
         column = self.columns[lead['stage']]
         index = column.index_for(lead, exclude=card)
-        if index is None and card is not None and card.parent_slot is column.cards.default_slot:
-            index = len(column.card_list) - 1  # already drawn here (e.g. just dropped last): keep it in sight
+        if index is None and keep_drawn and card is not None and card.parent_slot is column.cards.default_slot:
+            # this board's own drop just below its last drawn card: the server put it right there, so the
+            # column stays contiguous and the person keeps seeing what they moved
+            index = len(column.card_list) - 1
         if index is None:  # belongs below the drawn part of the column
             if card is not None:
                 self._remove(card)
