@@ -178,7 +178,10 @@ def main() -> None:
                 latencies.append((time.perf_counter() - started) * 1000)
             names = {lead['id']: lead['name'] for lead in client.get('/crm/leads?page_size=100').json()['leads']}
             seen = []
+            # let browser B finish drawing the burst above (both browsers share the server's 2 cores)
+            time.sleep(5)
             for i in range(10):
+                time.sleep(0.5)
                 lead_id = ids[-1 - i]
                 target = STAGES[(i + 2) % 5]
                 # browser B stamps the moment the card is drawn at the top of the target column
