@@ -183,7 +183,8 @@ def main() -> None:
             for i in range(10):
                 time.sleep(0.5)
                 lead_id = ids[-1 - i]
-                target = STAGES[(i + 2) % 5]
+                current = client.get(f'/crm/leads/{lead_id}').json()['stage']
+                target = STAGES[(STAGES.index(current) + 1) % 5]  # a real stage change: the card must travel
                 # browser B stamps the moment the card is drawn at the top of the target column
                 # (a MutationObserver: the stamp does not depend on how often we poll for it)
                 b.execute_script(WATCH_JS, names[lead_id], target)
