@@ -210,7 +210,7 @@ def main() -> None:
             f'{percentile(latencies, 95):.1f} ms | {max(latencies):.1f} ms | {len(latencies)} |'
         )
         print(
-            f'| move → card in the other browser (REST + poll 5 ms) | {statistics.median(seen):.0f} ms | '
+            f'| REST move sent → card drawn in the other browser | {statistics.median(seen):.0f} ms | '
             f'{percentile(seen, 95):.0f} ms | {max(seen):.0f} ms | {len(seen)} |'
         )
     finally:

@@ -116,6 +116,13 @@ class PipelineBoard(BoardActions, ui.column):
 
     async def _reload(self) -> None:
         self._loaded.clear()
+        try:
+            await self._read_and_draw()
+        finally:
+            # never leave the event worker waiting: a failed re-read is retried on the next gap
+            self._loaded.set()
+
+    async def _read_and_draw(self) -> None:
         org = self.viewer.organization_id
         async with self.ctx.db.session(read_only=True) as session:
             if self.ctx.db.engine.dialect.name == 'postgresql':
@@ -138,7 +145,6 @@ class PipelineBoard(BoardActions, ui.column):
                 for lead in data.cards:
                     self._new_card(lead.model_dump(mode='json'))
             column.set_totals(data.count, data.total)
-        self._loaded.set()
 
     def _new_card(self, lead: dict[str, Any]) -> LeadCard:
         card = LeadCard(
@@ -213,7 +219,11 @@ class PipelineBoard(BoardActions, ui.column):
                 raise
             except Exception:
                 log.exception('board could not apply event %s; re-reading', event.seq if event else None)
-                await self.reload()
+                try:
+                    await self.reload()
+                except Exception:
+                    log.exception('board re-read failed; the next event retries')
+                    self.last_seq = -1  # forces a re-read (a "gap") on the next event
 
     def apply(self, event: LeadEvent) -> None:
         """Apply one event: totals of the affected columns, then the card element."""
