@@ -42,18 +42,6 @@ async def record_event(
     payload: dict[str, Any],
 ) -> LeadEvent:
     """Insert the event row and queue its publication for after the commit."""
-    now = utcnow()
-    session.add(
-        PipelineEvent(
-            organization_id=organization_id,
-            seq=seq,
-            type=type,
-            lead_id=lead_id,
-            actor_user_id=actor_id,
-            payload=payload,
-            created_at=now,
-        )
-    )
     event = LeadEvent(
         organization_id=organization_id,
         seq=seq,
@@ -61,7 +49,18 @@ async def record_event(
         lead_id=lead_id,
         actor_user_id=actor_id,
         payload=payload,
-        created_at=now,
+        created_at=utcnow(),
+    )
+    session.add(
+        PipelineEvent(
+            organization_id=event.organization_id,
+            seq=event.seq,
+            type=event.type,
+            lead_id=event.lead_id,
+            actor_user_id=event.actor_user_id,
+            payload=event.payload,
+            created_at=event.created_at,
+        )
     )
     queue_event(session, event)
     return event

@@ -1,20 +1,6 @@
 """Creating, editing, starring and deleting leads on the board; every teammate sees it."""
 
-from decimal import Decimal
-
-from ui_helpers import board_of, fire, settle, sign_in
-
-from lovedcrm_ui.services import leads
-from models.lead import LeadCreate
-
-
-async def add_lead(ctx, owner, name, stage='lead', value=None):  # type: ignore[no-untyped-def]
-    async with ctx.db.session() as session:
-        return await leads.create_lead(
-            session,
-            caller=owner.caller(),
-            data=LeadCreate(name=name, stage=stage, estimated_value=Decimal(value) if value else None),
-        )
+from ui_helpers import add_lead, board_of, fire, settle, sign_in
 
 
 async def test_quick_add_then_edit_star_and_delete_propagate(create_user, app_ctx, person):

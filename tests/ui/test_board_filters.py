@@ -2,20 +2,11 @@
 
 from decimal import Decimal
 
-from ui_helpers import board_of, eventually, fire, settle, sign_in
+from ui_helpers import add_lead, board_of, eventually, fire, settle, sign_in
 
 from lovedcrm_ui.services import leads, moves
 from models import PipelineStage
-from models.lead import LeadCreate, LeadUpdate
-
-
-async def add_lead(ctx, owner, name, stage='lead', value=None, **extra):  # type: ignore[no-untyped-def]
-    async with ctx.db.session() as session:
-        return await leads.create_lead(
-            session,
-            caller=owner.caller(),
-            data=LeadCreate(name=name, stage=stage, estimated_value=Decimal(value) if value else None, **extra),
-        )
+from models.lead import LeadUpdate
 
 
 async def test_filters_narrow_cards_counts_and_live_events(create_user, app_ctx, person):

@@ -1,22 +1,10 @@
 """Moving cards by drag, keyboard and the "Mover para…" dialog; conflicts; viewers."""
 
-from decimal import Decimal
+from ui_helpers import add_lead, board_of, fire, settle, sign_in
 
-from ui_helpers import board_of, fire, settle, sign_in
-
-from lovedcrm_ui.services import leads, moves
+from lovedcrm_ui.services import moves
 from lovedcrm_ui.ui.board.card import LeadCard
 from models import PipelineStage
-from models.lead import LeadCreate
-
-
-async def add_lead(ctx, owner, name, stage='lead', value=None):  # type: ignore[no-untyped-def]
-    async with ctx.db.session() as session:
-        return await leads.create_lead(
-            session,
-            caller=owner.caller(),
-            data=LeadCreate(name=name, stage=stage, estimated_value=Decimal(value) if value else None),
-        )
 
 
 async def test_menu_move_reaches_teammate(create_user, app_ctx, person):

@@ -1,20 +1,6 @@
 """Teammates watch the same board: what one does appears on the other's screen at once."""
 
-from decimal import Decimal
-
-from ui_helpers import board_of, settle, sign_in
-
-from lovedcrm_ui.services import leads
-from models.lead import LeadCreate
-
-
-async def add_lead(ctx, owner, name, stage='lead', value=None):  # type: ignore[no-untyped-def]
-    async with ctx.db.session() as session:
-        return await leads.create_lead(
-            session,
-            caller=owner.caller(),
-            data=LeadCreate(name=name, stage=stage, estimated_value=Decimal(value) if value else None),
-        )
+from ui_helpers import add_lead, board_of, settle, sign_in
 
 
 async def test_drag_appears_on_teammates_board_only(create_user, app_ctx, person):

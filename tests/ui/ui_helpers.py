@@ -197,3 +197,15 @@ async def answer_confirmation(user: User, yes: bool) -> None:
 
     await eventually(dialog_open)
     user.find(marker='confirm-yes' if yes else 'confirm-no').click()
+
+
+async def add_lead(ctx: Any, owner: Any, name: str, stage: str = 'lead', value: str | None = None, **extra: Any) -> Any:
+    """Create a lead through the service, as ``owner`` (a teammate working elsewhere)."""
+    from decimal import Decimal
+
+    from lovedcrm_ui.services import leads
+    from models.lead import LeadCreate
+
+    data = LeadCreate(name=name, stage=stage, estimated_value=Decimal(value) if value else None, **extra)
+    async with ctx.db.session() as session:
+        return await leads.create_lead(session, caller=owner.caller(), data=data)
