@@ -25,6 +25,16 @@ def _email_problem(email: str, t) -> str | None:  # type: ignore[no-untyped-def]
     return None
 
 
+def _open_board(result: auth.AuthResult) -> None:
+    """Keep the new sign-in in this browser and open its organization's board."""
+    remember_login(
+        user_id=result.user.id,
+        organization_id=result.organization.id if result.organization else None,
+        session_id=result.session_id,
+    )
+    ui.navigate.to('/pipeline')
+
+
 def register_account_pages(ctx: AppContext) -> None:
     """Add /login, /register, /logout and /no-access."""
 
@@ -67,12 +77,7 @@ def register_account_pages(ctx: AppContext) -> None:
                 except DomainError:
                     error.text = t('login.invalid')
                     return
-                remember_login(
-                    user_id=result.user.id,
-                    organization_id=result.organization.id if result.organization else None,
-                    session_id=result.session_id,
-                )
-                ui.navigate.to('/pipeline')
+                _open_board(result)
 
             password.on('keydown.enter', submit)
             ui.button(t('login.submit'), on_click=submit).classes('w-full').mark('login-submit')
@@ -126,12 +131,7 @@ def register_account_pages(ctx: AppContext) -> None:
                 except BadRequest:
                     error.text = t('register.email_taken')
                     return
-                remember_login(
-                    user_id=result.user.id,
-                    organization_id=result.organization.id if result.organization else None,
-                    session_id=result.session_id,
-                )
-                ui.navigate.to('/pipeline')
+                _open_board(result)
 
             ui.button(t('register.submit'), on_click=submit).classes('w-full')
             ui.link(t('register.have_account'), '/login')
