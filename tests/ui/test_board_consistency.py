@@ -2,12 +2,13 @@
 
 import random
 
+from sqlalchemy import select
 from test_board_scale import seed
 from ui_helpers import board_of, settle, sign_in
 
 from lovedcrm_ui.services import moves
 from lovedcrm_ui.services.board import BoardFilter, board_columns
-from models import PipelineStage
+from models import Lead, PipelineStage
 
 
 async def test_burst_of_moves_leaves_every_board_in_database_order(create_user, app_ctx, person):
@@ -45,3 +46,40 @@ async def test_burst_of_moves_leaves_every_board_in_database_order(create_user, 
             expected = [lead.name for lead in column.cards]
             assert drawn == expected[: len(drawn)], stage
             assert board.summary(stage).startswith(f'{column.count} leads')
+
+
+async def test_open_boards_follow_a_move_that_renumbers_the_column(create_user, app_ctx, person):
+    """A move into a gap too small to split respaces the whole column; the next move must still land right."""
+    ana = await person('Ana Souza')
+    bruno = await person('Bruno Lima', team_of=ana)
+    await seed(app_ctx, ana.organization_id, 40)  # 8 leads a column
+    async with app_ctx.db.session() as session:
+        # squeeze the Contato column: its first two leads a hair apart, so a move between them respaces
+        leads = (
+            await session.execute(
+                select(Lead).where(Lead.organization_id == ana.organization_id, Lead.stage == 'contato')
+            )
+        ).scalars()
+        for i, lead in enumerate(sorted(leads, key=lambda lead: lead.position)):
+            lead.position = i * 1e-7
+        await session.commit()
+    ana_user, bruno_user = create_user(), create_user()
+    await sign_in(ana_user, ana)
+    await sign_in(bruno_user, bruno)
+    ids = {card.lead['name']: card.lead_id for card in board_of(bruno_user).board.cards.values()}
+
+    async def move(name: str, stage: PipelineStage, index: int) -> None:
+        async with app_ctx.db.session() as session:
+            await moves.move_lead(session, caller=ana.caller(), lead_id=ids[name], stage=stage, index=index)
+
+    await move('Empresa 00000', PipelineStage.CONTATO, 1)  # lands between 00001 and 00006: respaced
+    await settle()
+    await move('Empresa 00005', PipelineStage.CONTATO, 3)
+    await settle()
+
+    async with app_ctx.db.session(read_only=True) as session:
+        truth = await board_columns(session, organization_id=ana.organization_id, board_filter=BoardFilter())
+    expected = [lead.name for lead in truth['contato'].cards]
+    assert expected[:4] == ['Empresa 00001', 'Empresa 00000', 'Empresa 00006', 'Empresa 00005']
+    for user in (ana_user, bruno_user):
+        assert board_of(user).names('contato') == expected

@@ -207,11 +207,14 @@ class PipelineBoard(BoardActions, ui.column):
             event = await self._queue.get()
             try:
                 await self._loaded.wait()
-                if event is None or event.seq > self.last_seq + 1:
-                    await self.reload()  # a gap: something was missed
+                if event is None or event.seq > self.last_seq + 1 or self._respaced(event):
+                    # a gap (something was missed), or a move that renumbered a whole column: the
+                    # positions of the cards drawn there are stale, so their order can't place the next move
+                    await self.reload()
                     if event is None or event.seq <= self.last_seq:
                         continue
                 if event.seq <= self.last_seq:
+                    self.own_moves.discard(event.lead_id)
                     continue  # already part of what the board read
                 self.last_seq = event.seq
                 self.apply(event)
@@ -224,6 +227,9 @@ class PipelineBoard(BoardActions, ui.column):
                 except Exception:
                     log.exception('board re-read failed; the next event retries')
                     self.last_seq = -1  # forces a re-read (a "gap") on the next event
+
+    def _respaced(self, event: LeadEvent) -> bool:
+        return event.seq > self.last_seq and bool(event.payload.get('rebalanced'))
 
     def apply(self, event: LeadEvent) -> None:
         """Apply one event: totals of the affected columns, then the card element."""
