@@ -73,9 +73,18 @@ class LeadEvent:
 
 @dataclass(frozen=True)
 class AccessChange:
-    """A change to who may see an organization: a removed member, a new role, a revoked session."""
+    """A change to who may see an organization (a member removed or joined, a new role, a revoked session),
+    or to the organization itself (name, idle thresholds: ``organization_updated``, ``user_id`` = who changed it).
+    """
 
-    kind: Literal['member_removed', 'role_changed', 'session_revoked', 'user_sessions_revoked']
+    kind: Literal[
+        'member_removed',
+        'member_joined',
+        'role_changed',
+        'organization_updated',
+        'session_revoked',
+        'user_sessions_revoked',
+    ]
     user_id: uuid.UUID
     organization_id: uuid.UUID | None = None
     role: str | None = None

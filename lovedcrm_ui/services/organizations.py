@@ -47,6 +47,7 @@ async def update_organization(session: AsyncSession, *, caller: Caller, changes:
     if organization.idle_alert_days < organization.idle_warning_days:
         raise BadRequest('idle_alert_days must not be lower than idle_warning_days')
     organization.updated_at = utcnow()
+    queue_event(session, AccessChange('organization_updated', user_id=caller.user_id, organization_id=organization.id))
     await session.commit()
     return organization
 

@@ -48,7 +48,7 @@ class AccessWatch:
                 return
             if change.kind == 'role_changed' and change.role:
                 viewer.role = change.role
-        if self.redraw is not None and change.kind in ('member_removed', 'role_changed'):
+        if self.redraw is not None and change.kind in ('member_removed', 'member_joined', 'role_changed'):
             background_tasks.create(self.redraw(), name=f'access-redraw-{self.client.id}')
 
     def leave(self, message_key: str, path: str) -> None:

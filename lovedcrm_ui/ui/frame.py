@@ -3,12 +3,13 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from nicegui import app, ui
+from nicegui import app, background_tasks, ui
 
 from ..context import AppContext
+from ..events import AccessChange
 from .i18n import LANGUAGES
 from .presence import PresenceBar
-from .session import Viewer
+from .session import Viewer, refresh_organization
 from .switcher import OrganizationSwitcher
 
 # header navigation: (page key, path, icon)
@@ -47,6 +48,22 @@ STYLE = """
 """
 
 
+def follow_organization(ctx: AppContext, viewer: Viewer, label: ui.label) -> None:
+    """Keep the header's organization name current when a manager renames it."""
+
+    async def follow() -> None:
+        await refresh_organization(ctx, viewer)
+        label.text = viewer.organization_name
+
+    def on_change(change: AccessChange) -> None:
+        # runs inside the manager's request: touch only this page's own label
+        if change.kind == 'organization_updated' and change.organization_id == viewer.organization_id:
+            if not label.is_deleted:
+                background_tasks.create(follow(), name='follow-organization')
+
+    ui.context.client.on_delete(ctx.bus.subscribe_access(on_change))
+
+
 def choose_language(language: str) -> None:
     """Remember the language for this browser and redraw the page in it."""
     app.storage.user['language'] = language
@@ -79,9 +96,9 @@ def frame(ctx: AppContext, viewer: Viewer, page: str = 'pipeline') -> Iterator[u
         with ui.row().classes('items-center gap-3 no-wrap'):
             ui.link(t('app.title'), '/pipeline').classes('text-white text-lg font-bold no-underline')
             with ui.row().classes('items-center gap-0 no-wrap'):
-                ui.label(viewer.organization_name).classes('text-sm opacity-90 organization-name').mark(
-                    'organization-name'
-                )
+                organization_name = ui.label(viewer.organization_name).classes('text-sm opacity-90 organization-name')
+                organization_name.mark('organization-name')
+                follow_organization(ctx, viewer, organization_name)
                 if len(viewer.organizations) > 1:
                     OrganizationSwitcher(ctx, viewer)
             navigation(viewer, page)

@@ -79,6 +79,19 @@ class Viewer:
         return caller
 
 
+async def refresh_organization(ctx: AppContext, viewer: Viewer) -> None:
+    """Re-read the viewer's organization (name, idle thresholds) after someone changed it."""
+    async with ctx.db.session(read_only=True) as session:
+        organization = await session.get(Organization, viewer.organization_id)
+    if organization is None:
+        return
+    viewer.organization_name = organization.name
+    viewer.idle_warning_days, viewer.idle_alert_days = organization.idle_warning_days, organization.idle_alert_days
+    viewer.organizations = [
+        (org_id, organization.name if org_id == organization.id else name) for org_id, name in viewer.organizations
+    ]
+
+
 def page_language() -> str:
     """The language chosen in this browser (pt-BR until someone picks English)."""
     return str(app.storage.user.get('language') or DEFAULT_LANGUAGE)

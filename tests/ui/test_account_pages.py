@@ -66,7 +66,7 @@ async def test_the_header_links_to_team_settings_and_profile(create_user, person
         ('nav-profile', 'Seu perfil'),
     ):
         ana_user.find(marker=marker).click()
-        await ana_user.should_see(heading)
+        await ana_user.should_see(heading, retries=50)
 
 
 async def test_password_change_signs_out_the_other_session_and_keeps_this_one(create_user, app_ctx, person):

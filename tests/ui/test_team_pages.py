@@ -210,6 +210,10 @@ async def test_a_managers_team_page_follows_changes_made_elsewhere(create_user, 
 
     assert ana_user.find(marker=f'role-{bruno.email}').elements.pop().value == 'admin'
 
+    carla = await person('Carla Dias', team_of=ana)  # accepts an invite elsewhere
+    await settle()
+    await ana_user.should_see(marker=f'role-{carla.email}')
+
 
 async def test_invites_show_their_status_and_pending_ones_can_be_cancelled(create_user, app_ctx, person):
     ana = await person('Ana Souza')

@@ -22,7 +22,7 @@ from ...context import AppContext
 from ...events import AccessChange, LeadEvent
 from ...services.board import PAGE_SIZE, BoardFilter, TeamMember, board_columns, column_cards, filter_choices, team
 from ...services.pipeline_events import current_seq
-from ..session import Viewer
+from ..session import Viewer, refresh_organization
 from .actions import BoardActions
 from .card import LeadCard
 from .column import StageColumn
@@ -31,6 +31,8 @@ from .filters import FilterBar
 
 log = logging.getLogger(__name__)
 QUEUE_LIMIT = 1000  # a board that falls this far behind re-reads the database instead
+TEAM_CHANGES = ('member_joined', 'member_removed', 'role_changed')  # the assignee choices follow these
+DAYS_REFRESH_SECONDS = 600.0  # a board left open overnight moves its "N dias" on
 
 
 def money(lead: dict[str, Any] | None) -> Decimal:
@@ -78,6 +80,7 @@ class PipelineBoard(BoardActions, ui.column):
             )
             self.move_dialog = MoveDialog(t=self.t, on_move=self.menu_move)
         self.viewer_notice.set_visibility(not viewer.can_write)
+        ui.timer(DAYS_REFRESH_SECONDS, self.refresh_days)
 
     # ----- building -------------------------------------------------------------------------
 
@@ -324,7 +327,28 @@ class PipelineBoard(BoardActions, ui.column):
         """Say something in the aria-live region."""
         self.announcer.text = text
 
-    # ----- access changes ----------------------------------------------------------------------
+    # ----- access and organization changes -----------------------------------------------------
+
+    async def _follow_organization(self) -> None:
+        """New idle thresholds: redraw the highlights."""
+        await refresh_organization(self.ctx, self.viewer)
+        idle_days = (self.viewer.idle_warning_days, self.viewer.idle_alert_days)
+        for card in list(self.cards.values()):
+            card.set_idle_days(idle_days)
+
+    async def _follow_team(self) -> None:
+        """Someone joined, left or changed role: the assignee choices (and initials) follow."""
+        async with self.ctx.db.session(read_only=True) as session:
+            self.members = await team(session, organization_id=self.viewer.organization_id)
+        self.filter_bar.set_members(self.members)
+        self.lead_dialog.set_team(self.members)
+        for card in list(self.cards.values()):
+            card.redraw()
+
+    def refresh_days(self) -> None:
+        """Days in stage and idle highlights move on while the board stays open."""
+        for card in list(self.cards.values()):
+            card.refresh_days()
 
     def shut(self, message_key: str, path: str) -> None:
         """Access is gone: stop live updates, take every card off the page, then leave for ``path``."""
@@ -338,7 +362,14 @@ class PipelineBoard(BoardActions, ui.column):
     def _on_access(self, change: AccessChange) -> None:
         # runs inside someone else's request: act on this board's client explicitly
         viewer = self.viewer
-        if change.user_id != viewer.user_id or self.is_deleted:
+        if self.is_deleted:
+            return
+        if change.organization_id == viewer.organization_id:
+            if change.kind == 'organization_updated':
+                background_tasks.create(self._follow_organization(), name=f'board-organization-{self.client.id}')
+            elif change.kind in TEAM_CHANGES and change.user_id != viewer.user_id:
+                background_tasks.create(self._follow_team(), name=f'board-team-{self.client.id}')
+        if change.user_id != viewer.user_id:
             return
         if change.kind == 'session_revoked' and change.session_id == viewer.session_id:
             self.shut('login.expired', '/login')

@@ -48,6 +48,7 @@ class LeadCard(ui.card):
     ) -> None:
         super().__init__()
         self.lead: dict[str, Any] = lead
+        self.days = 0  # days in stage as last drawn
         self._t = t
         self._initials_of = initials_of
         self._idle_days = idle_days
@@ -75,6 +76,17 @@ class LeadCard(ui.card):
         """The version the card was drawn with (sent as ``expected_version`` on a move)."""
         return int(self.lead['version'])
 
+    def set_idle_days(self, idle_days: tuple[int, int]) -> None:
+        """The organization's new idle thresholds (warning, alert)."""
+        if idle_days != self._idle_days:
+            self._idle_days = idle_days
+            self.redraw()
+
+    def refresh_days(self) -> None:
+        """Redraw when another day in the stage has passed since the card was drawn."""
+        if days_in_stage(self.lead) != self.days:
+            self.redraw()
+
     def update_lead(self, lead: dict[str, Any]) -> None:
         """Take a newer snapshot and redraw."""
         self.lead = lead
@@ -83,7 +95,7 @@ class LeadCard(ui.card):
     def redraw(self) -> None:
         """Rebuild the card's text, label, star and idle highlight from ``self.lead``."""
         lead, t = self.lead, self._t
-        days = days_in_stage(lead)
+        days = self.days = days_in_stage(lead)
         warning, alert = self._idle_days
         value = format_brl(lead['estimated_value']) if lead.get('estimated_value') is not None else ''
         tags = list(lead.get('tags') or [])

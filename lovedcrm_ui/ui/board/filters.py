@@ -57,10 +57,16 @@ class FilterBar(ui.row):
     def set_choices(self, *, sources: list[str], members: dict[uuid.UUID, TeamMember], tags: list[str]) -> None:
         """Options offered by the selects."""
         self.source.set_options(sources)
-        self.assignee.set_options(
-            {str(uid): m.name for uid, m in sorted(members.items(), key=lambda i: i[1].name.lower())}
-        )
+        self.set_members(members)
         self.tags.set_options(sorted(set(tags) | set(self.tags.value or []), key=str.lower))
+
+    def set_members(self, members: dict[uuid.UUID, TeamMember]) -> None:
+        """Assignee choices; one being filtered on stays offered after they leave the team."""
+        options = {str(uid): m.name for uid, m in sorted(members.items(), key=lambda i: i[1].name.lower())}
+        chosen = self.assignee.value
+        if chosen and chosen not in options:
+            options[chosen] = dict(self.assignee.options).get(chosen, chosen)
+        self.assignee.set_options(options)
 
     def current(self) -> BoardFilter | None:
         """The filter, or None (with a visible message) when a value bound is not an amount."""
