@@ -7,6 +7,7 @@ from .api.setup import install_api
 from .config import Settings
 from .context import AppContext
 from .logs import install_token_redaction
+from .nicegui_fixes import install as install_nicegui_fixes
 from .ui.setup import register_pages
 
 
@@ -15,6 +16,7 @@ def build_app(settings: Settings) -> AppContext:
     # a long-polling browser batches every keystroke since its last poll into one request; engineio's
     # default limit (16 packets) rejects such a request and the typed text never reaches the server
     Payload.max_decode_packets = 1000
+    install_nicegui_fixes()  # a replay after a reconnect must not undo newer changes (see the module)
     install_token_redaction()
     ctx = AppContext.build(settings)
     install_api(nicegui_app, ctx)
