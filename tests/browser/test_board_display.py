@@ -16,6 +16,7 @@ from browser_helpers import (
     wait_until_live,
 )
 from selenium import webdriver
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
@@ -133,3 +134,49 @@ def test_a_board_of_120_leads_shows_50_then_loads_more_and_still_drags(
     wait_for_value(browser, lambda d: card_names(d, 'contato'), ['Lead 060'], 'Contato after a reload')
     assert card_names(browser, 'lead') == first_page
     assert browser.find_element(By.CSS_SELECTOR, '[data-stage="lead"] > button').text == 'Carregar mais (69 restantes)'
+
+
+def dialog_title(driver: webdriver.Chrome) -> str:
+    """The title of the open dialog ('' when none is open)."""
+    return str(
+        driver.execute_script(
+            "const d = document.querySelector('.q-dialog .dialog-title'); return d ? d.textContent : ''"
+        )
+    )
+
+
+def test_star_menu_key_right_click_and_reorder_reach_the_board(server: Server, open_browser: BrowserFactory) -> None:
+    """Clicks and keys on cards are heard once for the whole board; each one still acts on its own card."""
+    ana = register(server, 'Ana Souza')
+    for name in ('Gama', 'Beta', 'Alfa'):  # newest on top: Alfa, Beta, Gama
+        ana.create_lead(name)
+    browser = open_browser()
+    sign_in(browser, ana)
+    wait_for_value(browser, lambda d: card_names(d, 'lead'), ['Alfa', 'Beta', 'Gama'], 'the Lead column')
+
+    star = card(browser, 'Beta').find_element(By.CSS_SELECTOR, '.lead-star')
+    star.click()  # stars the lead, does not open it
+    wait_for_value(
+        browser,
+        lambda d: card(d, 'Beta').find_element(By.CSS_SELECTOR, '.lead-star').get_attribute('aria-pressed'),
+        'true',
+        "Beta's star",
+    )
+    assert dialog_title(browser) == ''
+
+    browser.execute_script('arguments[0].focus()', card(browser, 'Alfa'))
+    browser.switch_to.active_element.send_keys('m')
+    wait_for_value(browser, lambda d: dialog_title(d).startswith('Mover para… Alfa'), True, 'the dialog opened by M')
+    browser.switch_to.active_element.send_keys(Keys.ESCAPE)
+    wait_for_value(browser, dialog_title, '', 'the dialog after Escape')
+
+    ActionChains(browser).context_click(card(browser, 'Gama')).perform()
+    wait_for_value(
+        browser, lambda d: dialog_title(d).startswith('Mover para… Gama'), True, 'the dialog opened by a right-click'
+    )
+    browser.switch_to.active_element.send_keys(Keys.ESCAPE)
+    wait_for_value(browser, dialog_title, '', 'the dialog after Escape')
+
+    browser.execute_script('arguments[0].focus()', card(browser, 'Alfa'))
+    ActionChains(browser).key_down(Keys.ALT).send_keys(Keys.ARROW_DOWN).key_up(Keys.ALT).perform()
+    wait_for_value(browser, lambda d: card_names(d, 'lead'), ['Beta', 'Alfa', 'Gama'], 'the Lead column after Alt+↓')

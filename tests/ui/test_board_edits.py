@@ -25,7 +25,7 @@ async def test_quick_add_then_edit_star_and_delete_propagate(create_user, app_ct
     assert bruno_board.names('proposta') == ['Acme Ltda']
     assert bruno_board.summary('proposta') == '1 lead · R$ 12.345,67'
 
-    fire(ana_board.card('Acme Ltda'), 'click')
+    ana_board.click('Acme Ltda')
     await settle()
     dialog.name.value = 'Acme Brasil'
     dialog.amount.value = '1000'
@@ -34,11 +34,11 @@ async def test_quick_add_then_edit_star_and_delete_propagate(create_user, app_ct
     assert bruno_board.names('proposta') == ['Acme Brasil']
     assert bruno_board.summary('proposta') == '1 lead · R$ 1.000,00'
 
-    fire(ana_board.card('Acme Brasil').star, 'click.stop')
+    ana_board.click('Acme Brasil', on_star=True)
     await settle()
     assert bruno_board.card('Acme Brasil').star.name == 'star'
 
-    fire(ana_board.card('Acme Brasil'), 'click')
+    ana_board.click('Acme Brasil')
     await settle()
     fire(dialog.delete_button, 'click')
     await settle()

@@ -67,9 +67,13 @@ class BoardView:
         }
         fire(source.cards, 'sortend', args)  # NiceGUI's own listener (moves the element) first, then the board's
 
-    def press(self, name: str, event_type: str) -> None:
-        """A key (or right-click) on a card, e.g. 'keydown.alt.right.prevent' or 'keydown.m'."""
-        fire(self.card(name), event_type)
+    def press(self, name: str, action: str) -> None:
+        """A key on a card, as the board's key listener reports it: 'open' (Enter), 'menu' (M), 'left' (Alt+←)…"""
+        fire(self.board.columns_row, 'keydown', {'card': self.card(name).id, 'action': action})
+
+    def click(self, name: str, *, on_star: bool = False) -> None:
+        """A click on a card (or on its star), as the board's click listener reports it."""
+        fire(self.board.columns_row, 'click', {'card': self.card(name).id, 'action': 'star' if on_star else 'open'})
 
 
 def fire(element: Any, event_type: str, args: Any = None) -> None:

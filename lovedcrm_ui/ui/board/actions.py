@@ -91,6 +91,17 @@ class BoardActions:
         card.move(self.columns[stage].cards, target_index=new_index)
         await self.request_move(card, stage, above=above, refocus=True)
 
+    async def on_card(self, card: LeadCard, action: str) -> None:
+        """A click or key on a card (heard once for the whole board, see ``card.listen_to_cards``)."""
+        if action == 'open':
+            await self.open_card(card)
+        elif action == 'star':
+            await self.toggle_star(card)
+        elif action == 'menu':
+            self.open_move_menu(card)
+        else:
+            await self.key_move(card, action)
+
     def open_move_menu(self, card: LeadCard) -> None:
         """The "Mover para…" dialog for one card."""
         if self._writer_or_explain():

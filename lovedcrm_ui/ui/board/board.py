@@ -24,7 +24,7 @@ from ...services.board import PAGE_SIZE, BoardFilter, TeamMember, board_columns,
 from ...services.pipeline_events import current_seq
 from ..session import Viewer, refresh_organization
 from .actions import BoardActions
-from .card import LeadCard
+from .card import LeadCard, listen_to_cards
 from .column import StageColumn
 from .dialogs import LeadDialog, MoveDialog
 from .filters import FilterBar
@@ -63,7 +63,7 @@ class PipelineBoard(BoardActions, ui.column):
         with self:
             self.filter_bar = FilterBar(t=self.t, on_change=self.set_filter)
             self.viewer_notice = ui.label(self.t('board.viewer_notice')).classes('text-caption text-grey-8')
-            with ui.row().classes('board-columns w-full no-wrap items-start gap-3'):
+            with ui.row().classes('board-columns w-full no-wrap items-start gap-3') as columns_row:
                 self.columns = {
                     stage.value: StageColumn(
                         stage.value,
@@ -79,6 +79,8 @@ class PipelineBoard(BoardActions, ui.column):
                 t=self.t, on_save=self.save_lead, on_delete=self.delete_lead, load_history=self.load_history
             )
             self.move_dialog = MoveDialog(t=self.t, on_move=self.menu_move)
+        self.columns_row = columns_row
+        listen_to_cards(columns_row, resolve=self._card_by_element, act=self.on_card)
         self.viewer_notice.set_visibility(not viewer.can_write)
         ui.timer(DAYS_REFRESH_SECONDS, self.refresh_days)
 
@@ -155,13 +157,16 @@ class PipelineBoard(BoardActions, ui.column):
             t=self.t,
             initials_of=self._initials,
             idle_days=(self.viewer.idle_warning_days, self.viewer.idle_alert_days),
-            on_open=self.open_card,
-            on_star=self.toggle_star,
-            on_key_move=self.key_move,
-            on_menu=self.open_move_menu,
         )
         self.cards[card.lead_id] = card
         return card
+
+    def _card_by_element(self, element_id: Any) -> LeadCard | None:
+        """The board's card with this element id (what the browser names), if it is still drawn."""
+        element = self.client.elements.get(element_id) if isinstance(element_id, int) else None
+        if isinstance(element, LeadCard) and self.cards.get(element.lead_id) is element:
+            return element
+        return None
 
     def _initials(self, user_id: str | None) -> str | None:
         if not user_id:

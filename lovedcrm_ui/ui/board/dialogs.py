@@ -36,7 +36,7 @@ class LeadDialog(ui.dialog):
         self._load_history = load_history
         self.lead: dict[str, Any] | None = None
         with self, ui.card().classes('w-full max-w-xl gap-2'):
-            self.title = ui.label().classes('text-h6')
+            self.title = ui.label().classes('text-h6 dialog-title')
             self.name = ui.input(t('lead.name'), validation=self._name_rule()).props('outlined dense autofocus')
             with ui.row().classes('w-full no-wrap gap-2'):
                 self.email = ui.input(t('lead.email'), validation=self._email_rule()).props('outlined dense type=email')
@@ -260,7 +260,7 @@ class MoveDialog(ui.dialog):
         self._on_move = on_move
         self._lead_id: uuid.UUID | None = None
         with self, ui.card().classes('gap-2'):
-            self.title = ui.label(t('move.title')).classes('text-h6')
+            self.title = ui.label(t('move.title')).classes('text-h6 dialog-title')
             self.place = ui.toggle({'top': t('move.top'), 'bottom': t('move.bottom')}, value='top')
             self.buttons = {}
             for stage in STAGE_ORDER:
