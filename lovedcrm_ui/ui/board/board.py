@@ -82,7 +82,6 @@ class PipelineBoard(BoardActions, ui.column):
         self.columns_row = columns_row
         listen_to_cards(columns_row, resolve=self._card_by_element, act=self.on_card)
         self.viewer_notice.set_visibility(not viewer.can_write)
-        ui.timer(DAYS_REFRESH_SECONDS, self.refresh_days)
 
     # ----- building -------------------------------------------------------------------------
 
@@ -93,11 +92,15 @@ class PipelineBoard(BoardActions, ui.column):
         unsubscribe_events = self.ctx.bus.subscribe(org, self._enqueue)
         unsubscribe_access = self.ctx.bus.subscribe_access(self._on_access)
         worker = background_tasks.create(self._apply_events(), name=f'board-{client.id}')
+        # a task, not ui.timer: a timer waits for the browser's socket, and NiceGUI then sends the page
+        # before the board is drawn (the cards arrived ~0.4 s later over the socket)
+        days = background_tasks.create(self._refresh_days_forever(), name=f'board-days-{client.id}')
 
         def stop() -> None:
             unsubscribe_events()
             unsubscribe_access()
             worker.cancel()
+            days.cancel()
 
         self._stop = stop
         client.on_delete(stop)
@@ -349,6 +352,11 @@ class PipelineBoard(BoardActions, ui.column):
         self.lead_dialog.set_team(self.members)
         for card in list(self.cards.values()):
             card.redraw()
+
+    async def _refresh_days_forever(self) -> None:
+        while True:
+            await asyncio.sleep(DAYS_REFRESH_SECONDS)
+            self.refresh_days()
 
     def refresh_days(self) -> None:
         """Days in stage and idle highlights move on while the board stays open."""
