@@ -44,7 +44,7 @@ async def test_new_idle_thresholds_and_name_reach_open_boards(create_user, app_c
     await settle()
 
     assert 'lead-idle-alert' in card_classes(bruno_user, 'Acme Ltda')
-    assert 'parado há 4 dias — atenção' in board_of(bruno_user).card('Acme Ltda').body.content
+    assert 'parado há 4 dias — atenção' in board_of(bruno_user).card('Acme Ltda').content
     assert shown(bruno_user, 'organization-name') == 'Acme Vendas'
 
 
@@ -80,12 +80,12 @@ async def test_days_in_stage_move_on_while_the_board_stays_open(create_user, app
     ana_user = create_user()
     await sign_in(ana_user, ana)
     card = board_of(ana_user).card('Acme Ltda')
-    assert '>6 d<' in card.body.content
+    assert '>6 d<' in card.content
     assert 'lead-idle-warning' not in card.classes
 
     tomorrow = utcnow() + timedelta(days=1)
     monkeypatch.setattr(card_module, 'utcnow', lambda: tomorrow)
     board_of(ana_user).board.refresh_days()  # what the board's timer does every few minutes
 
-    assert '>7 d<' in card.body.content
+    assert '>7 d<' in card.content
     assert 'lead-idle-warning' in card.classes
