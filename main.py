@@ -39,6 +39,7 @@ def main() -> None:
         favicon='🤝',
         language='pt-BR',
         reconnect_timeout=settings.reconnect_timeout,
+        tailwind=False,  # no Tailwind compiler in the browser: lovedcrm_ui/ui/utilities.py has the few classes used
         fastapi_docs=True,  # /docs, /redoc and /openapi.json: the API is a product surface
     )
 

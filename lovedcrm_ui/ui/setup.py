@@ -7,10 +7,12 @@ from .pages.pipeline import register_pipeline_page
 from .pages.profile import register_profile_page
 from .pages.settings import register_settings_page
 from .pages.team import register_team_page
+from .utilities import add_utilities
 
 
 def register_pages(ctx: AppContext) -> None:
     """Add all NiceGUI pages for this app context."""
+    add_utilities()
     register_account_pages(ctx)
     register_pipeline_page(ctx)
     register_team_page(ctx)
