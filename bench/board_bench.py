@@ -5,6 +5,7 @@
 Starts the real server (python main.py) on loopback with a throwaway data directory, seeds the
 leads straight into the database (one bulk insert), then measures with Debian's Chromium:
 - board open: navigation start → every column drawn (first 50 cards each), in browser A;
+- one redraw: how long browser A takes to re-render the open board (what every update costs it);
 - REST stage moves (PUT /crm/leads/{id}/stage): latency percentiles;
 - propagation: a move made over REST → the card in browser B's target column.
 Prints a Markdown table for docs/BENCHMARKS.md.
@@ -54,6 +55,12 @@ window.__observer.observe(document.body, {childList: true, subtree: true, charac
 # browser B counts its socket drops: a browser too busy to answer pings is disconnected, reconnects and
 # gets the missed messages replayed (the case lovedcrm_ui/nicegui_fixes.py corrects)
 COUNT_DROPS_JS = "window.__drops = 0; window.socket.on('disconnect', () => { window.__drops += 1; });"
+
+# NiceGUI renders the whole page from one Vue render function: time one forced re-render
+REDRAW_JS = (
+    'const done = arguments[0]; const started = performance.now(); mounted_app.$forceUpdate();'
+    ' mounted_app.$nextTick().then(() => done(performance.now() - started));'
+)
 
 
 def free_port() -> int:
@@ -169,6 +176,8 @@ def main() -> None:
         sign_in(a, base, account['email'], account['password'])
         sign_in(b, base, account['email'], account['password'])
         opens = [open_board_ms(a, base, expected) for _ in range(5)]
+        elements = int(a.execute_script('return Object.keys(mounted_app.elements).length'))
+        redraws = [float(a.execute_async_script(REDRAW_JS)) for _ in range(15)]
         WebDriverWait(b, 30).until(lambda d: d.execute_script('return window.socket && window.socket.connected'))
         b.execute_script(COUNT_DROPS_JS)
 
@@ -210,6 +219,10 @@ def main() -> None:
         print(
             f'| board open in Chromium (navigation → {expected} cards drawn) | {statistics.median(opens):.0f} ms | '
             f'{percentile(opens, 95):.0f} ms | {max(opens):.0f} ms | {len(opens)} |'
+        )
+        print(
+            f'| one redraw of the open board in Chromium ({elements} elements; NiceGUI redraws the page per update) | '
+            f'{statistics.median(redraws):.0f} ms | {percentile(redraws, 95):.0f} ms | {max(redraws):.0f} ms | 15 |'
         )
         print(
             f'| REST stage move (PUT /crm/leads/{{id}}/stage, 1 board open) | {statistics.median(latencies):.1f} ms | '
