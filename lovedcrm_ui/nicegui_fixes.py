@@ -12,9 +12,11 @@ by the replay (the card went back to its old column in that browser only, until 
 with ``bench/board_bench.py`` and a trace of the outbox; ``tests/ui/test_reconnect_replay.py``
 reproduces it without a browser.
 
-The fix: after a rewind, each replayed ``update`` message is rewritten to carry the elements'
-*current* state (or their deletion), so the order in which updates and replays go out no longer
-matters. Other replayed messages (JavaScript, notifications, navigation) are left as they were.
+The fix: after a rewind each replayed ``update`` message only remembers *which* elements it
+updates; when it is sent, it carries their current state (or their deletion). Order then no longer
+matters: whatever goes out last is the present. (Filling in the state at rewind time was not enough:
+a change made between the rewind and the send went out first and the replay undid it again.)
+Other replayed messages (JavaScript, notifications, navigation) are left as they were.
 """
 
 from typing import Any
@@ -22,6 +24,11 @@ from typing import Any
 from nicegui.outbox import Outbox
 
 _original_try_rewind = Outbox.try_rewind
+_original_emit = Outbox._emit
+
+
+class ReplayedUpdate(dict[Any, Any]):
+    """The element ids of a replayed ``update``; their state is read when the message is sent."""
 
 
 def _current_state(client: Any, element_id: Any) -> dict[str, Any] | None:
@@ -29,16 +36,24 @@ def _current_state(client: Any, element_id: Any) -> dict[str, Any] | None:
     return None if element is None else element._to_dict()  # what the outbox itself sends
 
 
-def _rewind_with_current_state(self: Outbox, target_message_id: int) -> None:
+def _rewind_without_stale_state(self: Outbox, target_message_id: int) -> None:
     _original_try_rewind(self, target_message_id)
-    client = self.client
     for index, (target_id, message_type, data) in enumerate(self.messages):
         if message_type == 'update':
-            current = {key: _current_state(client, key) for key in data if key != '_id'}
-            self.messages[index] = (target_id, message_type, current)
+            self.messages[index] = (target_id, message_type, ReplayedUpdate.fromkeys(k for k in data if k != '_id'))
+
+
+async def _emit_current_state(self: Outbox, message: Any) -> None:
+    _target_id, _message_type, data = message
+    if isinstance(data, ReplayedUpdate):
+        client = self.client
+        for element_id in [key for key in data if key != '_id']:
+            data[element_id] = _current_state(client, element_id)
+    await _original_emit(self, message)
 
 
 def install() -> None:
-    """Replace ``Outbox.try_rewind`` once per process."""
-    if Outbox.try_rewind is not _rewind_with_current_state:
-        Outbox.try_rewind = _rewind_with_current_state  # type: ignore[method-assign]
+    """Replace ``Outbox.try_rewind`` and ``Outbox._emit`` once per process."""
+    if Outbox.try_rewind is not _rewind_without_stale_state:
+        Outbox.try_rewind = _rewind_without_stale_state  # type: ignore[method-assign]
+        Outbox._emit = _emit_current_state  # type: ignore[method-assign]

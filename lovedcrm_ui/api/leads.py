@@ -144,7 +144,7 @@ add_route('/{lead_id}', delete_lead, 'DELETE', status_code=status.HTTP_204_NO_CO
 async def move(lead_id: uuid.UUID, body: StageMove, caller: CallerDep, session: SessionDep) -> LeadPublic:
     """Move a lead to a stage (``position`` = 0-based index in the target column); event ``lead_stage_changed``."""
     index = None if body.position is None else int(body.position)
-    lead = await moves.move_lead(
+    moved = await moves.move_lead(
         session,
         caller=caller,
         lead_id=lead_id,
@@ -153,7 +153,7 @@ async def move(lead_id: uuid.UUID, body: StageMove, caller: CallerDep, session: 
         notes=body.notes,
         expected_version=body.expected_version,
     )
-    return leads.lead_public(lead)
+    return leads.lead_public(moved.lead)
 
 
 add_route('/{lead_id}/stage', move, 'PUT')

@@ -1,6 +1,7 @@
 """The stage move: one transaction that validates, repositions, versions and records the event."""
 
 import uuid
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +25,14 @@ def append_notes(current: str | None, text: str | None) -> str | None:
     return notes
 
 
+@dataclass(frozen=True)
+class MoveResult:
+    """The moved lead, and whether the move renumbered its whole column (other leads' positions changed)."""
+
+    lead: Lead
+    respaced: bool
+
+
 async def move_lead(
     session: AsyncSession,
     *,
@@ -33,7 +42,7 @@ async def move_lead(
     index: int | None = None,
     notes: str | None = None,
     expected_version: int | None = None,
-) -> Lead:
+) -> MoveResult:
     """Move a lead to ``stage`` at ``index`` (0 = top; None = top of a new column, same place otherwise).
 
     Same stage + index is a reorder: its event has ``old_stage == new_stage``. ``stage_changed_at``
@@ -74,4 +83,4 @@ async def move_lead(
         },
     )
     await session.commit()
-    return lead
+    return MoveResult(lead, rebalanced)

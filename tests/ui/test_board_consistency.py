@@ -48,21 +48,23 @@ async def test_burst_of_moves_leaves_every_board_in_database_order(create_user, 
             assert board.summary(stage).startswith(f'{column.count} leads')
 
 
+async def squeeze_contato(app_ctx, organization_id) -> None:  # type: ignore[no-untyped-def]
+    """Put the Contato column's leads a hair apart, so that a move between two of them respaces the column."""
+    async with app_ctx.db.session() as session:
+        leads = (
+            await session.execute(select(Lead).where(Lead.organization_id == organization_id, Lead.stage == 'contato'))
+        ).scalars()
+        for i, lead in enumerate(sorted(leads, key=lambda lead: lead.position)):
+            lead.position = i * 1e-7
+        await session.commit()
+
+
 async def test_open_boards_follow_a_move_that_renumbers_the_column(create_user, app_ctx, person):
     """A move into a gap too small to split respaces the whole column; the next move must still land right."""
     ana = await person('Ana Souza')
     bruno = await person('Bruno Lima', team_of=ana)
     await seed(app_ctx, ana.organization_id, 40)  # 8 leads a column
-    async with app_ctx.db.session() as session:
-        # squeeze the Contato column: its first two leads a hair apart, so a move between them respaces
-        leads = (
-            await session.execute(
-                select(Lead).where(Lead.organization_id == ana.organization_id, Lead.stage == 'contato')
-            )
-        ).scalars()
-        for i, lead in enumerate(sorted(leads, key=lambda lead: lead.position)):
-            lead.position = i * 1e-7
-        await session.commit()
+    await squeeze_contato(app_ctx, ana.organization_id)
     ana_user, bruno_user = create_user(), create_user()
     await sign_in(ana_user, ana)
     await sign_in(bruno_user, bruno)
@@ -83,3 +85,29 @@ async def test_open_boards_follow_a_move_that_renumbers_the_column(create_user, 
     assert expected[:4] == ['Empresa 00001', 'Empresa 00000', 'Empresa 00006', 'Empresa 00005']
     for user in (ana_user, bruno_user):
         assert board_of(user).names('contato') == expected
+
+
+async def test_ones_own_keyboard_move_that_renumbers_the_column_lands_announced_and_focused(
+    create_user, app_ctx, person
+):
+    ana = await person('Ana Souza')
+    await seed(app_ctx, ana.organization_id, 40)
+    await squeeze_contato(app_ctx, ana.organization_id)
+    ana_user = create_user()
+    await sign_in(ana_user, ana)
+    board = board_of(ana_user)
+    first, second = board.names('contato')[:2]
+    focused: list[str] = []
+    run_javascript = ana_user.client.run_javascript
+    ana_user.client.run_javascript = lambda code, *args, **kwargs: (  # type: ignore[method-assign]
+        focused.append(code),
+        run_javascript(code, *args, **kwargs),
+    )[1]
+
+    board.press(first, 'down')  # between the second and third card: no room left, the column is renumbered
+    await settle(20)
+
+    assert board.names('contato')[:2] == [second, first]
+    assert 'posição 2' in board.board.announcer.text
+    assert focused[-1] == f'getHtmlElement({board.card(first).id})?.focus()'  # the card drawn now
+    assert not board.board.own_moves

@@ -8,12 +8,54 @@ its current state.
 
 import copy
 import uuid
+from typing import Any
 
 from nicegui.nicegui import _on_handshake
 from ui_helpers import add_lead, board_of, settle, sign_in
 
 from lovedcrm_ui.services import moves
 from models import PipelineStage
+
+
+def record_sent(outbox: Any) -> list[tuple[str, dict]]:
+    """Keep a copy of every message the outbox sends (as sent: ``_emit`` fills in replayed updates)."""
+    sent: list[tuple[str, dict]] = []
+    emit = outbox._emit
+
+    async def recording_emit(message: Any) -> None:
+        await emit(message)
+        sent.append((message[1], copy.deepcopy(dict(message[2]))))
+
+    outbox._emit = recording_emit
+    return sent
+
+
+def assert_browser_current(client: Any, sent: list[tuple[str, dict]]) -> None:
+    """Apply the updates in the order sent, as the browser does: every element must end current."""
+    browser: dict[int, dict | None] = {}
+    for message_type, data in sent:
+        if message_type == 'update':
+            browser.update({int(key): value for key, value in data.items() if key != '_id'})
+    assert browser, 'nothing was replayed'
+    for element_id, state in browser.items():
+        element = client.elements.get(element_id)
+        if element is None:
+            assert state is None, f'element {element_id} is gone on the server but not in the browser'
+        else:
+            assert state == element._to_dict(), f'element {element_id} ({type(element).__name__}) is stale'
+
+
+async def reconnect(user: Any, next_message_id: int) -> None:
+    """The browser's socket comes back and says which message it expects next."""
+    await _on_handshake(
+        f'test-{uuid.uuid4()}',
+        {
+            'client_id': user.client.id,
+            'tab_id': user.tab_id,
+            'document_id': str(uuid.uuid4()),
+            'next_message_id': next_message_id,
+        },
+    )
 
 
 async def test_a_replay_after_reconnect_leaves_the_browser_in_the_current_state(create_user, app_ctx, person):
@@ -28,14 +70,7 @@ async def test_a_replay_after_reconnect_leaves_the_browser_in_the_current_state(
     outbox = client.outbox
     browser_has = outbox.next_message_id  # everything before this reached Ana's browser
 
-    sent: list[tuple[str, dict]] = []
-    emit = outbox._emit
-
-    async def recording_emit(message):  # type: ignore[no-untyped-def]
-        sent.append((message[1], copy.deepcopy(message[2])))
-        await emit(message)
-
-    outbox._emit = recording_emit  # type: ignore[method-assign]
+    sent = record_sent(outbox)
 
     async def bruno_moves(lead_id: uuid.UUID, stage: PipelineStage) -> None:
         async with app_ctx.db.session() as session:
@@ -48,29 +83,44 @@ async def test_a_replay_after_reconnect_leaves_the_browser_in_the_current_state(
     await bruno_moves(acme.id, PipelineStage.FECHADO)  # waits for the browser to come back
     await bruno_moves(beta.id, PipelineStage.CONTATO)
     sent.clear()
-    await _on_handshake(
-        f'test-{uuid.uuid4()}',
-        {
-            'client_id': client.id,
-            'tab_id': ana_user.tab_id,
-            'document_id': str(uuid.uuid4()),
-            'next_message_id': browser_has,
-        },
-    )
+    await reconnect(ana_user, browser_has)
     await settle()
 
-    # what the browser holds after applying everything it received since it reconnected, in order
-    browser: dict[int, dict | None] = {}
-    for message_type, data in sent:
-        if message_type == 'update':
-            browser.update({int(key): value for key, value in data.items() if key != '_id'})
-    assert browser, 'nothing was replayed'
-    for element_id, state in browser.items():
-        element = client.elements.get(element_id)
-        if element is None:
-            assert state is None, f'element {element_id} is gone on the server but not in the browser'
-        else:
-            assert state == element._to_dict(), f'element {element_id} ({type(element).__name__}) is stale'
+    assert_browser_current(client, sent)
     board = board_of(ana_user)
     assert board.names('fechado') == ['Acme Ltda']
     assert board.names('contato') == ['Beta SA']
+
+
+async def test_a_change_between_the_rewind_and_the_send_is_not_undone(create_user, app_ctx, person, monkeypatch):
+    """The replay is decided during the handshake and sent a moment later; a move in between must survive."""
+    ana = await person('Ana Souza')
+    bruno = await person('Bruno Lima', team_of=ana)
+    acme = await add_lead(app_ctx, ana, 'Acme Ltda')
+    ana_user = create_user()
+    await sign_in(ana_user, ana)
+    await settle()
+    client = ana_user.client
+    browser_has = client.outbox.next_message_id
+    sent = record_sent(client.outbox)
+    async with app_ctx.db.session() as session:  # sent, but the socket was already dead: lost
+        await moves.move_lead(session, caller=bruno.caller(), lead_id=acme.id, stage=PipelineStage.PROPOSTA, index=0)
+    await settle()
+    (socket_id,) = list(client._socket_to_document_id)
+    client.handle_disconnect(socket_id)
+    await settle()
+    sent.clear()
+    board = board_of(ana_user).board
+    rewind = type(client.outbox).try_rewind
+
+    def rewind_then_change(outbox: Any, target: int) -> None:
+        rewind(outbox, target)
+        # what the board's worker may do before the outbox sends: move the card on, change a total
+        board.cards[acme.id].move(board.columns['fechado'].cards)
+        board.columns['fechado'].summary.text = '1 lead · R$ 0,00'
+
+    monkeypatch.setattr(type(client.outbox), 'try_rewind', rewind_then_change)
+    await reconnect(ana_user, browser_has)
+    await settle()
+
+    assert_browser_current(client, sent)

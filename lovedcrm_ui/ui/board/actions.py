@@ -58,6 +58,8 @@ class BoardActions:
 
         def announce(self, text: str) -> None: ...
 
+        async def reload(self) -> None: ...
+
     async def on_drop(self, e: SortableEventArguments) -> None:
         """A card was dropped (NiceGUI already moved the element): persist, or put it back."""
         card = e.item
@@ -159,14 +161,20 @@ class BoardActions:
             self.place(lead, card, lead_id=card.lead_id)  # back where it was
             self._tell(self.t('board.move_failed', name=lead['name'], reason=self._reason(exc)), 'negative')
             return
-        snapshot = leads.lead_public(moved).model_dump(mode='json')
-        self.place(snapshot, card, lead_id=card.lead_id, keep_drawn=True)  # exact spot; the event finds it there
+        shown: LeadCard | None = card
+        if moved.respaced:
+            # the move renumbered the column: the drawn cards' positions are stale, so draw the board again
+            await self.reload()
+            shown = self.cards.get(card.lead_id)  # a new element
+        else:
+            snapshot = leads.lead_public(moved.lead).model_dump(mode='json')
+            self.place(snapshot, card, lead_id=card.lead_id, keep_drawn=True)  # exact spot; the event finds it there
         drawn = self.columns[stage].card_list
-        position = drawn.index(card) + 1 if card in drawn else index + 1
+        position = drawn.index(shown) + 1 if shown in drawn else index + 1
         self.announce(self.t('board.moved_self', name=lead['name'], stage=self.t(f'stage.{stage}'), position=position))
-        if refocus and card in self.cards.values():
+        if refocus and shown is not None and shown in self.cards.values():
             # the one line of JavaScript: moving a DOM node drops its focus; keyboard users keep their place
-            ui.run_javascript(f'getHtmlElement({card.id})?.focus()')
+            ui.run_javascript(f'getHtmlElement({shown.id})?.focus()')
 
     async def toggle_star(self, card: LeadCard) -> None:
         """Star or unstar from the card."""

@@ -221,8 +221,13 @@ class PipelineBoard(BoardActions, ui.column):
                 if event is None or event.seq > self.last_seq + 1 or self._respaced(event):
                     # a gap (something was missed), or a move that renumbered a whole column: the
                     # positions of the cards drawn there are stale, so their order can't place the next move
+                    respaced = event is not None and self._respaced(event)
                     await self.reload()
+                    if respaced and event is not None:
+                        self._show_remote_move(event)  # the re-read drew it; still show who moved what
                     if event is None or event.seq <= self.last_seq:
+                        if event is not None:
+                            self.own_moves.discard(event.lead_id)
                         continue
                 if event.seq <= self.last_seq:
                     self.own_moves.discard(event.lead_id)
@@ -265,8 +270,19 @@ class PipelineBoard(BoardActions, ui.column):
         own_move = event.lead_id in self.own_moves
         self.own_moves.discard(event.lead_id)
         self.place(after if matches else None, card, lead_id=event.lead_id, flash=remote, keep_drawn=own_move)
+        self._announce_remote_move(event)
+
+    def _show_remote_move(self, event: LeadEvent) -> None:
+        """Flash and announce a teammate's move that the board drew by re-reading."""
+        card = self.cards.get(event.lead_id)
+        if card is not None and event.actor_user_id != self.viewer.user_id:
+            card.flash()
+        self._announce_remote_move(event)
+
+    def _announce_remote_move(self, event: LeadEvent) -> None:
+        lead = event.lead or {}
         if (
-            remote
+            event.actor_user_id != self.viewer.user_id
             and event.type == EventType.LEAD_STAGE_CHANGED
             and event.payload.get('old_stage') != lead.get('stage')
         ):
