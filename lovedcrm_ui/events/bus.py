@@ -56,6 +56,8 @@ class LeadEvent:
             frame['lead_id'] = str(self.lead_id)
             frame['old_stage'] = self.payload.get('old_stage')
             frame['new_stage'] = self.payload.get('new_stage')
+            # ours: the move renumbered every position of the target column (re-read it before ordering)
+            frame['rebalanced'] = bool(self.payload.get('rebalanced'))
         elif self.type == 'lead_deleted':
             frame['lead_id'] = str(self.lead_id)
             if lead is not None:

@@ -5,6 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from lovedcrm_ui.services.pipeline_events import event_from_row
+
 
 def moment(timestamp: str) -> datetime:
     """An ISO 8601 timestamp of the API."""
@@ -198,10 +200,12 @@ async def test_tiny_gaps_are_respaced_and_the_order_kept(register, leads, store)
     event = (await store.events(ana.org_id))[-1]
     assert (event.payload['rebalanced'], event.payload['position']) == (True, moved['position'])
     assert event.payload['lead'] == await leads.get(ana, moved['id'])
+    assert event_from_row(event).frame['rebalanced'] is True  # API clients learn to re-read the column
 
     calm = await leads.moved(ana, made['L1']['id'], 'lead', position=1)
     assert await leads.column(ana, 'lead') == ['L2', 'L1', 'L5', 'L3', 'L4']
     assert (await store.events(ana.org_id))[-1].payload['rebalanced'] is False
+    assert event_from_row((await store.events(ana.org_id))[-1]).frame['rebalanced'] is False
     assert calm['version'] == 2
 
 

@@ -102,4 +102,5 @@ async def test_a_reorder_within_a_column_is_a_stage_change_to_the_same_stage(eve
 
     assert frame['type'] == 'lead_stage_changed'
     assert (frame['old_stage'], frame['new_stage'], frame['lead']['previous_stage']) == ('lead', 'lead', 'lead')
+    assert frame['rebalanced'] is False
     assert frame['lead']['position'] == moved['position'] < second['position']
