@@ -1,5 +1,6 @@
 """Two people of one organization in two Chromium windows: what one moves, the other sees at once."""
 
+import httpx
 import pytest
 from browser_helpers import (
     BrowserFactory,
@@ -93,3 +94,36 @@ def test_a_keyboard_move_appears_in_both_browsers_and_is_announced(
             f"{person}'s Proposta column",
         )
         wait_for_value(driver, lambda d: card_names(d, 'contato'), [], f"{person}'s Contato column")
+
+
+def test_a_teammate_whose_connection_dropped_sees_the_moves_made_meanwhile(
+    db_server: Server, open_browser: BrowserFactory
+) -> None:
+    ana, bruno = seed_team(db_server)
+    a, b = open_browser(), open_browser()
+    sign_in(a, ana)
+    sign_in(b, bruno)
+    wait_for_value(b, lambda d: card_names(d, 'proposta'), ['Escola Aprender'], "Bruno's Proposta column")
+
+    # Bruno's connection drops (his laptop's Wi-Fi, say) while Ana moves two cards over the API
+    b.execute_script('window.__samePage = true')
+    b.execute_script('window.socket.io.reconnection(false); window.socket.io.engine.close();')
+    wait_for_value(b, lambda d: d.execute_script('return window.socket.connected'), False, "Bruno's socket")
+    with httpx.Client(base_url=db_server.url, headers=ana.headers, timeout=10) as api:
+        ids = {lead['name']: lead['id'] for lead in api.get('/crm/leads').json()['leads']}
+        api.put(f'/crm/leads/{ids["Padaria Pão Quente"]}/stage', json={'stage': 'fechado'}).raise_for_status()
+        api.put(f'/crm/leads/{ids["Escola Aprender"]}/stage', json={'stage': 'contato'}).raise_for_status()
+    wait_for_value(a, lambda d: card_names(d, 'fechado'), ['Padaria Pão Quente'], "Ana's Fechado column")
+    b.execute_script('window.socket.io.reconnection(true); window.socket.connect();')
+
+    expected = {
+        'lead': ['Academia Movimento'],
+        'contato': ['Escola Aprender'],
+        'proposta': [],
+        'negociacao': [],
+        'fechado': ['Padaria Pão Quente'],
+    }
+    for driver, person in ((a, 'Ana'), (b, 'Bruno')):
+        wait_for_value(driver, board, expected, f"{person}'s board")
+    wait_for_value(b, lambda d: summary(d, 'fechado'), '1 lead · R$ 1.000,00', "Bruno's Fechado header")
+    assert b.execute_script('return window.__samePage') is True  # caught up over the socket, not by a reload
