@@ -4,6 +4,7 @@ import httpx
 import pytest
 from browser_helpers import (
     BrowserFactory,
+    Person,
     Server,
     announcements,
     board,
@@ -21,6 +22,15 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
 pytestmark = pytest.mark.browser
+
+
+def team_boards(server: Server, open_browser: BrowserFactory) -> tuple[Person, webdriver.Chrome, webdriver.Chrome]:
+    """Ana and Bruno of one team (``seed_team``), each signed in to the board in a window of their own."""
+    ana, bruno = seed_team(server)
+    a, b = open_browser(), open_browser()
+    sign_in(a, ana)
+    sign_in(b, bruno)
+    return ana, a, b
 
 
 def alt_key(driver: webdriver.Chrome, key: str) -> None:
@@ -57,10 +67,7 @@ def test_a_drag_in_one_browser_appears_in_the_teammates_browser_only(
 def test_a_keyboard_move_appears_in_both_browsers_and_is_announced(
     db_server: Server, open_browser: BrowserFactory
 ) -> None:
-    ana, bruno = seed_team(db_server)
-    a, b = open_browser(), open_browser()
-    sign_in(a, ana)
-    sign_in(b, bruno)
+    _, a, b = team_boards(db_server, open_browser)
     wait_for_value(b, lambda d: card_names(d, 'contato'), [], "Bruno's Contato column before the move")
 
     a.execute_script('arguments[0].focus()', card(a, 'Padaria Pão Quente'))
@@ -99,10 +106,7 @@ def test_a_keyboard_move_appears_in_both_browsers_and_is_announced(
 def test_a_teammate_whose_connection_dropped_sees_the_moves_made_meanwhile(
     db_server: Server, open_browser: BrowserFactory
 ) -> None:
-    ana, bruno = seed_team(db_server)
-    a, b = open_browser(), open_browser()
-    sign_in(a, ana)
-    sign_in(b, bruno)
+    ana, a, b = team_boards(db_server, open_browser)
     wait_for_value(b, lambda d: card_names(d, 'proposta'), ['Escola Aprender'], "Bruno's Proposta column")
 
     # Bruno's connection drops (his laptop's Wi-Fi, say) while Ana moves two cards over the API
