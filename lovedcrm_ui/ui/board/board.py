@@ -218,17 +218,16 @@ class PipelineBoard(BoardActions, ui.column):
             event = await self._queue.get()
             try:
                 await self._loaded.wait()
-                if event is None or event.seq > self.last_seq + 1 or self._respaced(event):
+                if event is None:
+                    await self.reload()
+                    continue
+                respaced = event.seq > self.last_seq and bool(event.payload.get('rebalanced'))
+                if event.seq > self.last_seq + 1 or respaced:
                     # a gap (something was missed), or a move that renumbered a whole column: the
                     # positions of the cards drawn there are stale, so their order can't place the next move
-                    respaced = event is not None and self._respaced(event)
                     await self.reload()
-                    if respaced and event is not None:
+                    if respaced:
                         self._show_remote_move(event)  # the re-read drew it; still show who moved what
-                    if event is None or event.seq <= self.last_seq:
-                        if event is not None:
-                            self.own_moves.discard(event.lead_id)
-                        continue
                 if event.seq <= self.last_seq:
                     self.own_moves.discard(event.lead_id)
                     continue  # already part of what the board read
@@ -243,9 +242,6 @@ class PipelineBoard(BoardActions, ui.column):
                 except Exception:
                     log.exception('board re-read failed; the next event retries')
                     self.last_seq = -1  # forces a re-read (a "gap") on the next event
-
-    def _respaced(self, event: LeadEvent) -> bool:
-        return event.seq > self.last_seq and bool(event.payload.get('rebalanced'))
 
     def apply(self, event: LeadEvent) -> None:
         """Apply one event: totals of the affected columns, then the card element."""
