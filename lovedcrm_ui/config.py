@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     # proxies that block WebSockets
     socket_io_transports: str = Field('websocket,polling', alias='SOCKET_IO_TRANSPORTS')
     reconnect_timeout: float = Field(10.0, gt=0, alias='RECONNECT_TIMEOUT')
+    # the live-path guard (events/watch.py): how often open boards and sockets are checked against the
+    # committed event sequence; one that is behind two rounds in a row re-reads (so stale ≤ ~2 rounds)
+    live_check_seconds: float = Field(5.0, gt=0, le=15, alias='LIVE_CHECK_SECONDS')
     # WebSocket API (API-CONTRACT §5, §7)
     ws_max_connections_per_user: int = Field(100, ge=1, alias='WS_MAX_CONNECTIONS_PER_USER')
     ws_send_queue: int = Field(256, ge=8, alias='WS_SEND_QUEUE')

@@ -8,7 +8,9 @@ from .db import Database, create_engine
 from .events import EventBus, PresenceRegistry
 from .events.pg_bridge import PostgresBridge
 from .events.sockets import SocketHub
+from .events.watch import SequenceWatch
 from .security import PasswordHasher, TokenService
+from .services.pipeline_events import committed_seqs
 from .services.ratelimit import SlidingWindowLimiter
 
 
@@ -25,6 +27,7 @@ class AppContext:
     login_failures: SlidingWindowLimiter
     registrations: SlidingWindowLimiter
     sockets: SocketHub
+    watch: SequenceWatch
     extras: dict[str, object] = field(default_factory=dict)
 
     @classmethod
@@ -36,6 +39,12 @@ class AppContext:
         use_bridge = settings.event_bus == 'postgres' and settings.is_postgres
         origin = uuid.uuid4().hex if use_bridge else ''
         db = Database(create_engine(settings), bus, notify_origin=origin)
+
+        async def read_seqs(organization_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+            async with db.session(read_only=True) as session:
+                return await committed_seqs(session, organization_ids=organization_ids)
+
+        watch = SequenceWatch(read_seqs, interval=settings.live_check_seconds)
         context = cls(
             settings=settings,
             db=db,
@@ -47,7 +56,8 @@ class AppContext:
                 limit=settings.login_max_failures, window=settings.login_failure_window_seconds
             ),
             registrations=SlidingWindowLimiter(limit=settings.register_max_per_hour, window=3600),
-            sockets=SocketHub(bus, presence),
+            sockets=SocketHub(bus, presence, watch),
+            watch=watch,
         )
         if use_bridge:
             context.extras['bridge'] = PostgresBridge(settings.database_url, db, bus, origin)
@@ -60,12 +70,14 @@ class AppContext:
         return bridge if isinstance(bridge, PostgresBridge) else None
 
     async def start(self) -> None:
-        """Start background services (the event listener)."""
+        """Start background services (the event listener, the live-path guard)."""
         if self.bridge is not None:
             await self.bridge.start()
+        await self.watch.start()
 
     async def close(self) -> None:
         """Stop background services and release connections."""
+        await self.watch.stop()
         if self.bridge is not None:
             await self.bridge.stop()
         await self.db.dispose()

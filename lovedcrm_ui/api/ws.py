@@ -162,6 +162,7 @@ async def _greet(ctx: AppContext, websocket: WebSocket, identity: Identity, flav
     async with ctx.db.session(read_only=True) as session:
         seq = await current_seq(session, organization_id=identity.caller.organization_id)
     ctx.bus.prime(identity.caller.organization_id, seq)
+    ctx.sockets.prime(identity.caller.organization_id, seq)
     users = ctx.presence.users(identity.caller.organization_id)
     frame = {
         'type': FIRST_FRAME[flavor],
@@ -252,6 +253,8 @@ class Connection:
                     break
                 if item.kind == 'replay':
                     await self.replay(item.since)
+                elif item.kind == 'catch_up':  # the live-path guard found events this socket never got
+                    await self.replay(self.sent_seq)
                 continue
             seq, frame = item
             if seq is not None:

@@ -14,6 +14,8 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any, Literal
 
+from .subscriptions import Listeners, Subscription
+
 log = logging.getLogger(__name__)
 
 
@@ -106,36 +108,26 @@ class EventBus:
     """
 
     def __init__(self) -> None:
-        self._lead_listeners: dict[uuid.UUID, list[LeadListener]] = {}
-        self._access_listeners: list[AccessListener] = []
+        self._lead_listeners: Listeners[uuid.UUID, LeadListener] = Listeners()
+        self._access_listeners: Listeners[None, AccessListener] = Listeners()
         self._last_seq: dict[uuid.UUID, int] = {}
         self._held: dict[uuid.UUID, dict[int, LeadEvent]] = {}
 
-    def subscribe(self, organization_id: uuid.UUID, listener: LeadListener) -> Callable[[], None]:
-        """Receive every lead event of one organization from now on; returns the unsubscribe function."""
-        listeners = self._lead_listeners.setdefault(organization_id, [])
-        listeners.append(listener)
+    def subscribe(self, organization_id: uuid.UUID, listener: LeadListener) -> Subscription:
+        """Receive every lead event of one organization from now on; the handle's ``cancel()`` stops it."""
+        return self._lead_listeners.add(organization_id, listener)
 
-        def unsubscribe() -> None:
-            if listener in listeners:
-                listeners.remove(listener)
-            if not listeners:
-                self._lead_listeners.pop(organization_id, None)
-
-        return unsubscribe
-
-    def subscribe_access(self, listener: AccessListener) -> Callable[[], None]:
+    def subscribe_access(self, listener: AccessListener) -> Subscription:
         """Receive every access change (each listener filters what concerns it)."""
-        self._access_listeners.append(listener)
-        return lambda: self._access_listeners.remove(listener) if listener in self._access_listeners else None
+        return self._access_listeners.add(None, listener)
 
     def organizations(self) -> list[uuid.UUID]:
         """Organizations with at least one listener on this process."""
-        return list(self._lead_listeners)
+        return list(self._lead_listeners.keys())
 
     def subscriber_count(self, organization_id: uuid.UUID) -> int:
         """How many listeners one organization has on this process."""
-        return len(self._lead_listeners.get(organization_id, ()))
+        return self._lead_listeners.count(organization_id)
 
     def prime(self, organization_id: uuid.UUID, seq: int) -> None:
         """Tell the bus where an organization's sequence stands (read from the database by a new subscriber).
@@ -179,7 +171,7 @@ class EventBus:
         return self._last_seq.get(organization_id, 0) + 1, max(held)
 
     def _deliver(self, event: LeadEvent) -> None:
-        for listener in list(self._lead_listeners.get(event.organization_id, ())):
+        for listener in self._lead_listeners.of(event.organization_id):
             try:
                 listener(event)
             except Exception:
@@ -187,7 +179,7 @@ class EventBus:
 
     def publish_access(self, change: AccessChange) -> None:
         """Deliver one committed access change."""
-        for listener in list(self._access_listeners):
+        for listener in self._access_listeners.of(None):
             try:
                 listener(change)
             except Exception:

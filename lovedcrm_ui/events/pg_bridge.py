@@ -19,6 +19,7 @@ import asyncpg
 from ..db import Database
 from ..services.pipeline_events import events_since
 from .bus import AccessChange, EventBus
+from .service import BackgroundService
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,10 @@ def access_from_payload(payload: str) -> tuple[AccessChange, str]:
     return AccessChange(**data), origin
 
 
-class PostgresBridge:
-    """Feeds this replica's bus from the other replicas' writes."""
+class PostgresBridge(BackgroundService):
+    """Feeds this replica's bus from the other replicas' writes (``start()`` / ``stop()`` listening)."""
+
+    task_name = 'lovedcrm-listener'
 
     def __init__(self, database_url: str, db: Database, bus: EventBus, origin: str, *, liveness_seconds: float = 5.0):
         self._dsn = asyncpg_dsn(database_url)
@@ -52,7 +55,7 @@ class PostgresBridge:
         self._bus = bus
         self._origin = origin
         self._liveness = liveness_seconds
-        self._task: asyncio.Task[None] | None = None
+        super().__init__()
         self._lost = asyncio.Event()
         self._locks: dict[uuid.UUID, asyncio.Lock] = {}
         self._catching_up: set[asyncio.Task[None]] = set()
@@ -62,18 +65,6 @@ class PostgresBridge:
     def status(self) -> str:
         """For /health: ``healthy`` while listening."""
         return 'healthy' if self.connected else 'reconnecting'
-
-    async def start(self) -> None:
-        """Start listening in the background."""
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name='lovedcrm-listener')
-
-    async def stop(self) -> None:
-        """Stop listening."""
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
 
     async def _run(self) -> None:
         backoff = 0.2

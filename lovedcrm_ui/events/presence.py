@@ -8,6 +8,8 @@ from typing import Literal
 
 from models.types import utcnow
 
+from .subscriptions import Listeners, Subscription
+
 
 @dataclass
 class PresenceEntry:
@@ -43,7 +45,7 @@ class PresenceRegistry:
 
     def __init__(self) -> None:
         self._connections: dict[uuid.UUID, dict[str, PresenceEntry]] = {}
-        self._listeners: dict[uuid.UUID, list[PresenceListener]] = {}
+        self._listeners: Listeners[uuid.UUID, PresenceListener] = Listeners()
 
     def join(self, organization_id: uuid.UUID, entry: PresenceEntry) -> None:
         """Register one connection."""
@@ -85,23 +87,14 @@ class PresenceRegistry:
         """Open boards and sockets of one organization."""
         return len(self._connections.get(organization_id, {}))
 
-    def subscribe(self, organization_id: uuid.UUID, listener: PresenceListener) -> Callable[[], None]:
-        """Be told of joins and leaves in one organization; returns the unsubscribe function."""
-        listeners = self._listeners.setdefault(organization_id, [])
-        listeners.append(listener)
-
-        def unsubscribe() -> None:
-            if listener in listeners:
-                listeners.remove(listener)
-            if not listeners:
-                self._listeners.pop(organization_id, None)
-
-        return unsubscribe
+    def subscribe(self, organization_id: uuid.UUID, listener: PresenceListener) -> Subscription:
+        """Be told of joins and leaves in one organization; the handle's ``cancel()`` stops it."""
+        return self._listeners.add(organization_id, listener)
 
     def _totals(self, organization_id: uuid.UUID) -> tuple[int, int]:
         connections = self._connections.get(organization_id, {})
         return len({e.user_id for e in connections.values()}), len(connections)
 
     def _notify(self, change: PresenceChange) -> None:
-        for listener in list(self._listeners.get(change.organization_id, ())):
+        for listener in self._listeners.of(change.organization_id):
             listener(change)

@@ -7,8 +7,8 @@ for closing with 1013 and never slows the others down.
 
 import asyncio
 import json
+import logging
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +16,10 @@ from models.types import utcnow
 
 from .bus import EventBus, LeadEvent
 from .presence import PresenceChange, PresenceEntry, PresenceRegistry
+from .subscriptions import Subscription
+from .watch import BehindCheck, SequenceWatch
 
+log = logging.getLogger(__name__)
 CLOSE_SLOW_CONSUMER = 1013
 
 
@@ -24,7 +27,7 @@ CLOSE_SLOW_CONSUMER = 1013
 class OutboxCommand:
     """Something only the writer may do, queued in order with the frames."""
 
-    kind: str  # 'close' | 'replay'
+    kind: str  # 'close' | 'replay' (from ``since``) | 'catch_up' (from what this socket last sent)
     since: int = 0
 
 
@@ -98,51 +101,92 @@ def user_info(entry: PresenceEntry) -> dict[str, Any]:
     return {'user_id': str(entry.user_id), 'full_name': entry.full_name, 'email': entry.email, 'avatar_url': None}
 
 
+@dataclass
+class _Room:
+    """The sockets of one organization on this process, and the subscriptions that feed them."""
+
+    clients: set[SocketClient]
+    subscriptions: list[Subscription]
+    delivered: int = 0  # highest event seq fanned out to this room
+    check: BehindCheck = field(default_factory=BehindCheck)
+
+
 class SocketHub:
     """The WebSocket clients of this process, grouped by organization."""
 
-    def __init__(self, bus: EventBus, presence: PresenceRegistry) -> None:
+    def __init__(self, bus: EventBus, presence: PresenceRegistry, watch: SequenceWatch | None = None) -> None:
         self._bus = bus
         self._presence = presence
-        self._clients: dict[uuid.UUID, set[SocketClient]] = {}
-        self._unsubscribe: dict[uuid.UUID, Callable[[], None]] = {}
-        bus.subscribe_access(self._on_access)
+        self._watch = watch
+        self._rooms: dict[uuid.UUID, _Room] = {}
+        self._access = bus.subscribe_access(self._on_access)
 
     def clients(self, organization_id: uuid.UUID) -> set[SocketClient]:
         """Open sockets of an organization."""
-        return self._clients.get(organization_id, set())
+        room = self._rooms.get(organization_id)
+        return room.clients if room else set()
 
     def count_for_user(self, user_id: uuid.UUID) -> int:
         """Open sockets of one user on this process (for the per-user limit)."""
-        return sum(1 for clients in self._clients.values() for c in clients if c.user_id == user_id)
+        return sum(1 for room in self._rooms.values() for c in room.clients if c.user_id == user_id)
 
     def add(self, client: SocketClient) -> None:
         """Start delivering the organization's events to ``client`` and announce it."""
         org = client.organization_id
-        if org not in self._clients:
-            self._clients[org] = set()
-            events = self._bus.subscribe(org, lambda event: self._fan_out(org, event))
-            presence = self._presence.subscribe(org, self._on_presence)
-
-            def unsubscribe() -> None:
-                events()
-                presence()
-
-            self._unsubscribe[org] = unsubscribe
-        self._clients[org].add(client)
+        room = self._rooms.get(org)
+        if room is None:
+            room = self._rooms[org] = _Room(set(), self._subscribe(org), self._bus.last_seq(org))
+        room.clients.add(client)
         self._presence.join(org, client.presence_entry)
+
+    def prime(self, organization_id: uuid.UUID, seq: int) -> None:
+        """A socket was greeted with ``seq``: the room is known to be current up to there."""
+        room = self._rooms.get(organization_id)
+        if room is not None:
+            room.delivered = max(room.delivered, seq)
+
+    def _subscribe(self, org: uuid.UUID) -> list[Subscription]:
+        subscriptions = [
+            self._bus.subscribe(org, lambda event: self._fan_out(org, event)),
+            self._presence.subscribe(org, self._on_presence),
+        ]
+        if self._watch is not None:
+            subscriptions.append(self._watch.watch(org, lambda committed: self._check(org, committed)))
+        return subscriptions
 
     def remove(self, client: SocketClient) -> None:
         """Stop delivering to ``client`` (idempotent)."""
         org = client.organization_id
-        clients = self._clients.get(org)
-        if clients is None or client not in clients:
+        room = self._rooms.get(org)
+        if room is None or client not in room.clients:
             return
-        clients.discard(client)
+        room.clients.discard(client)
         self._presence.leave(org, client.connection_id)
-        if not clients:
-            self._clients.pop(org, None)
-            self._unsubscribe.pop(org)()
+        if not room.clients:
+            del self._rooms[org]
+            for subscription in room.subscriptions:
+                subscription.cancel()
+
+    def _check(self, organization_id: uuid.UUID, committed: int) -> None:
+        """The live-path guard: a room still behind the committed sequence a round later catches up."""
+        room = self._rooms.get(organization_id)
+        if room is None:
+            return
+        delivered = room.delivered
+        if not room.check.behind(delivered, committed):
+            return
+        log.warning(
+            'sockets of organization %s missed events %d..%d; replaying from the event table',
+            organization_id,
+            delivered + 1,
+            committed,
+        )
+        if not room.subscriptions[0].active:  # the bus lost our listener: take it again
+            room.subscriptions[0].cancel()
+            room.subscriptions[0] = self._bus.subscribe(organization_id, lambda e: self._fan_out(organization_id, e))
+        room.delivered = committed
+        for client in list(room.clients):
+            client.command(OutboxCommand('catch_up'))
 
     def relay(self, sender: SocketClient, frame: dict[str, Any]) -> None:
         """Send a client's activity frame to every other socket of its organization."""
@@ -153,7 +197,11 @@ class SocketHub:
                 self._drop_if_slow(client)
 
     def _fan_out(self, organization_id: uuid.UUID, event: LeadEvent) -> None:
-        for client in list(self._clients.get(organization_id, ())):
+        room = self._rooms.get(organization_id)
+        if room is None:
+            return
+        room.delivered = max(room.delivered, event.seq)
+        for client in list(room.clients):
             client.deliver(event)
             self._drop_if_slow(client)
 
@@ -173,15 +221,15 @@ class SocketHub:
             'total_connections': change.total_connections,
         }
         encoded = json.dumps(frame, separators=(',', ':'))
-        for client in list(self._clients.get(change.organization_id, ())):
+        for client in list(self.clients(change.organization_id)):
             if client.user_id != change.user_id:
                 client.send(encoded)
                 self._drop_if_slow(client)
 
     def _on_access(self, change: Any) -> None:
         # runs after the commit of a removal / logout / password change: close the affected sockets
-        for clients in list(self._clients.values()):
-            for client in list(clients):
+        for room in list(self._rooms.values()):
+            for client in list(room.clients):
                 if client.user_id != change.user_id:
                     continue
                 if change.kind == 'member_removed' and change.organization_id == client.organization_id:

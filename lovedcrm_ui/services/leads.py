@@ -121,21 +121,34 @@ async def update_lead(session: AsyncSession, *, caller: Caller, lead_id: uuid.UU
     seq = await allocate_seq(session, caller.organization_id)
     lead = await get_lead(session, organization_id=caller.organization_id, lead_id=lead_id, for_update=True)
     check_version(lead, changes.expected_version)
-    before = snapshot(lead)
+    await apply_update(session, caller=caller, lead=lead, changes=changes, seq=seq)
+    await session.commit()
+    return lead
+
+
+def field_changes(changes: LeadUpdate) -> dict[str, Any]:
+    """The fields an update sets, normalized (empty source → 'web', no tags → [], a null favourite → unchanged)."""
     values = changes.model_dump(exclude_unset=True, exclude={'expected_version'})
     if 'name' in values and values['name'] is None:
         raise Invalid('name cannot be empty')
     if values.get('source', '') is None:
         values['source'] = 'web'
-    if 'assigned_user_id' in values:
-        await ensure_assignable(session, caller.organization_id, values['assigned_user_id'])
     if 'is_favorite' in values and values['is_favorite'] is None:
         values.pop('is_favorite')
     if 'tags' in values and values['tags'] is None:
         values['tags'] = []
+    return values
+
+
+async def apply_update(session: AsyncSession, *, caller: Caller, lead: Lead, changes: LeadUpdate, seq: int) -> None:
+    """Set the fields of ``changes`` on a locked lead and record ``lead_updated`` as ``seq`` (no commit)."""
+    values = field_changes(changes)
+    if 'assigned_user_id' in values:
+        await ensure_assignable(session, caller.organization_id, values['assigned_user_id'])
+    before = snapshot(lead)
     for key, value in values.items():
         setattr(lead, key, value)
-    return await _save_update(session, caller, lead, seq, before)
+    await _record_update(session, caller, lead, seq, before)
 
 
 async def set_favorite(session: AsyncSession, *, caller: Caller, lead_id: uuid.UUID, is_favorite: bool) -> Lead:
@@ -145,10 +158,12 @@ async def set_favorite(session: AsyncSession, *, caller: Caller, lead_id: uuid.U
     lead = await get_lead(session, organization_id=caller.organization_id, lead_id=lead_id, for_update=True)
     before = snapshot(lead)
     lead.is_favorite = is_favorite
-    return await _save_update(session, caller, lead, seq, before)
+    await _record_update(session, caller, lead, seq, before)
+    await session.commit()
+    return lead
 
 
-async def _save_update(session: AsyncSession, caller: Caller, lead: Lead, seq: int, before: dict[str, Any]) -> Lead:
+async def _record_update(session: AsyncSession, caller: Caller, lead: Lead, seq: int, before: dict[str, Any]) -> None:
     lead.version += 1
     lead.updated_at = utcnow()
     await session.flush()
@@ -161,8 +176,6 @@ async def _save_update(session: AsyncSession, caller: Caller, lead: Lead, seq: i
         actor_id=caller.user_id,
         payload={'lead': snapshot(lead), 'before': _filter_fields(before)},
     )
-    await session.commit()
-    return lead
 
 
 # what boards need of the state before an update to keep filtered counts and totals exact

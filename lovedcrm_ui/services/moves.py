@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import EventType, Lead, PipelineStage, utcnow
-from models.lead import NOTES_MAX
+from models.lead import NOTES_MAX, LeadUpdate
 
 from .access import Caller
 from .errors import Invalid
-from .leads import check_version, get_lead, snapshot
+from .leads import apply_update, check_version, field_changes, get_lead, snapshot
 from .pipeline_events import allocate_seq, record_event
 from .positions import position_at
 
@@ -52,6 +52,53 @@ async def move_lead(
     seq = await allocate_seq(session, caller.organization_id)  # organization lock first, always
     lead = await get_lead(session, organization_id=caller.organization_id, lead_id=lead_id, for_update=True)
     check_version(lead, expected_version)
+    rebalanced = await apply_move(session, caller=caller, lead=lead, stage=stage, index=index, notes=notes, seq=seq)
+    await session.commit()
+    return MoveResult(lead, rebalanced)
+
+
+async def save_lead(
+    session: AsyncSession, *, caller: Caller, lead_id: uuid.UUID, changes: LeadUpdate, stage: PipelineStage | None
+) -> MoveResult:
+    """The lead dialog's save: field changes and a new stage (top of its column) in one transaction.
+
+    Records what each part is — ``lead_updated`` for the fields (if any), then ``lead_stage_changed``
+    (if the stage differs) — committed together, so no one ever sees half a save, and a stale
+    ``changes.expected_version`` refuses the whole save (409 with the current lead).
+    """
+    caller.require_writer()
+    has_fields = bool(field_changes(changes))
+    seq = await allocate_seq(session, caller.organization_id)
+    lead = await get_lead(session, organization_id=caller.organization_id, lead_id=lead_id, for_update=True)
+    check_version(lead, changes.expected_version)
+    moves = stage is not None and stage != lead.stage
+    if not has_fields and not moves:
+        # nothing to record: give the sequence number back (a committed number without an event is a gap)
+        session.expunge(lead)  # keeps its loaded values through the rollback
+        await session.rollback()
+        return MoveResult(lead, False)
+    rebalanced = False
+    if has_fields:
+        await apply_update(session, caller=caller, lead=lead, changes=changes, seq=seq)
+        if moves:
+            seq = await allocate_seq(session, caller.organization_id)
+    if moves and stage is not None:
+        rebalanced = await apply_move(session, caller=caller, lead=lead, stage=stage, index=0, notes=None, seq=seq)
+    await session.commit()
+    return MoveResult(lead, rebalanced)
+
+
+async def apply_move(
+    session: AsyncSession,
+    *,
+    caller: Caller,
+    lead: Lead,
+    stage: PipelineStage,
+    index: int | None,
+    notes: str | None,
+    seq: int,
+) -> bool:
+    """Move a locked lead and record ``lead_stage_changed`` as ``seq`` (no commit); True if the column was respaced."""
     old_stage = lead.stage
     stage_changes = old_stage != stage
     rebalanced = False
@@ -82,5 +129,4 @@ async def move_lead(
             'rebalanced': rebalanced,
         },
     )
-    await session.commit()
-    return MoveResult(lead, rebalanced)
+    return rebalanced

@@ -98,6 +98,14 @@ async def current_seq(session: AsyncSession, *, organization_id: uuid.UUID) -> i
     return int(seq)
 
 
+async def committed_seqs(session: AsyncSession, *, organization_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """The last committed event number of each organization (one query; missing organizations are left out)."""
+    rows = await session.execute(
+        select(Organization.id, Organization.event_seq).where(Organization.id.in_(organization_ids))  # type: ignore[attr-defined]
+    )
+    return {organization_id: int(seq) for organization_id, seq in rows.all()}
+
+
 async def stage_history(
     session: AsyncSession, *, organization_id: uuid.UUID, lead_id: uuid.UUID
 ) -> list[dict[str, Any]]:

@@ -2,12 +2,14 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Literal
 
 from nicegui import app, background_tasks, ui
 
 from ..context import AppContext
 from ..events import AccessChange
-from .i18n import LANGUAGES
+from .i18n import LANGUAGES, Translate
 from .presence import PresenceBar
 from .session import Viewer, refresh_organization
 from .switcher import OrganizationSwitcher
@@ -46,9 +48,49 @@ STYLE = """
 .nav-link{color:#fff;text-decoration:none;opacity:.85;padding:.15rem .4rem;border-radius:6px;font-size:.9rem}
 .nav-link:hover,.nav-link:focus{opacity:1;background:rgba(255,255,255,.15)}
 .nav-link-active{opacity:1;font-weight:600;background:rgba(255,255,255,.2)}
+@keyframes rotating{from{transform:rotate(0)}to{transform:rotate(-360deg)}}
+.rotating{animation:rotating 1.2s linear infinite}
 .lead-assignee{margin-left:auto;background:#5c6bc0;color:#fff;border-radius:50%;width:1.6rem;height:1.6rem;display:inline-flex;align-items:center;justify-content:center;font-size:.7rem}
 </style>
 """
+
+
+ConnectionState = Literal['connected', 'offline', 'catching_up']
+CONNECTION_ICONS: dict[ConnectionState, str] = {'connected': 'wifi', 'offline': 'wifi_off', 'catching_up': 'sync'}
+
+
+class ConnectionIndicator(ui.icon):
+    """The header's live-connection icon: connected, offline (reconnecting), or catching up (re-reading)."""
+
+    def __init__(self, t: Translate) -> None:
+        super().__init__(CONNECTION_ICONS['connected'], size='20px')
+        self._t = t
+        self.state: ConnectionState = 'connected'
+        with self:
+            self.hint = ui.tooltip(t('nav.connected'))
+        self.props(f'aria-label="{t("nav.connected")}" role=status').mark('connection-state')
+
+    def set_state(self, state: ConnectionState) -> None:
+        """Show a new state (icon, tooltip and accessible name)."""
+        if state == self.state or self.is_deleted:
+            return
+        self.state = state
+        text = self._t(f'nav.{state}')
+        self.set_name(CONNECTION_ICONS[state])
+        self.hint.text = text
+        self.props(f'aria-label="{text}"')
+        if state == 'catching_up':
+            self.classes(add='rotating')
+        else:
+            self.classes(remove='rotating')
+
+
+@dataclass(frozen=True)
+class PageFrame:
+    """What a page body gets from the frame: the aria-live announcer and the connection indicator."""
+
+    announcer: ui.label
+    connection: ConnectionIndicator
 
 
 def follow_organization(ctx: AppContext, viewer: Viewer, label: ui.label) -> None:
@@ -90,8 +132,8 @@ def navigation(viewer: Viewer, page: str) -> None:
 
 
 @contextmanager
-def frame(ctx: AppContext, viewer: Viewer, page: str = 'pipeline') -> Iterator[ui.label]:
-    """Header + main area for a signed-in page; yields the page's aria-live announcer."""
+def frame(ctx: AppContext, viewer: Viewer, page: str = 'pipeline') -> Iterator[PageFrame]:
+    """Header + main area for a signed-in page; yields the page's announcer and connection indicator."""
     t = viewer.t
     ui.add_head_html(STYLE)
     client = ui.context.client
@@ -109,10 +151,9 @@ def frame(ctx: AppContext, viewer: Viewer, page: str = 'pipeline') -> Iterator[u
             presence = PresenceBar(ctx.presence, viewer.organization_id, viewer.user_id, t)
             unsubscribe = ctx.presence.subscribe(viewer.organization_id, presence.on_change)
             client.on_delete(unsubscribe)
-            connection = ui.icon('wifi', size='20px').props(f'aria-label="{t("nav.connected")}"')
-            connection.tooltip(t('nav.connected'))
-            client.on_disconnect(lambda: connection.set_name('wifi_off'))
-            client.on_connect(lambda: connection.set_name('wifi'))
+            connection = ConnectionIndicator(t)
+            client.on_disconnect(lambda: connection.set_state('offline'))
+            client.on_connect(lambda: connection.set_state('connected'))
             with ui.button(icon='translate').props(f'flat round dense color=white aria-label="{t("nav.language")}"'):
                 with ui.menu():
                     for code, label in LANGUAGES.items():
@@ -122,4 +163,4 @@ def frame(ctx: AppContext, viewer: Viewer, page: str = 'pipeline') -> Iterator[u
                 f'flat round dense color=white aria-label="{t("nav.logout")}"'
             )
     announcer = ui.label().classes('sr-only').props('aria-live=polite role=status')
-    yield announcer
+    yield PageFrame(announcer, connection)

@@ -9,7 +9,7 @@ import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,13 +51,14 @@ class Server(ServerProcess):
 
     database_url: str = ''  # empty: SQLite in the data directory
     transports: str = ''  # empty: the default (websocket, polling)
+    settings: dict[str, str] = field(default_factory=dict)  # other app variables, e.g. {'RECONNECT_TIMEOUT': '3'}
 
     # a long-poll request of a closed browser holds uvicorn's graceful shutdown for ~8 s: do not wait for it
     stop_timeout = 3.0
 
     def extra_environment(self) -> dict[str, str]:
-        """The database and the Socket.IO transports, where given."""
-        env: dict[str, str] = {}
+        """The database, the Socket.IO transports and the other settings, where given."""
+        env: dict[str, str] = dict(self.settings)
         if self.database_url:
             env['DATABASE_URL'] = self.database_url
         if self.transports:

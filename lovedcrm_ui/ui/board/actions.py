@@ -18,6 +18,7 @@ from ...services import leads, moves, pipeline_events
 from ...services.board import index_below
 from ...services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from .card import LeadCard
+from .dialogs import SaveOutcome, SaveRefused
 
 if TYPE_CHECKING:
     from nicegui import Client
@@ -207,31 +208,33 @@ class BoardActions:
                 session, organization_id=self.viewer.organization_id, lead_id=lead_id
             )
 
-    async def save_lead(self, lead_id: uuid.UUID | None, values: dict[str, Any]) -> str | None:
-        """Create or update from the dialog; returns a message to show, or None on success."""
-        stage = values.pop('stage')
-        favorite = values.pop('is_favorite')
+    async def save_lead(self, lead_id: uuid.UUID | None, values: dict[str, Any], version: int | None) -> SaveOutcome:
+        """Create, or save the dialog's edits against the version it showed, in one transaction."""
         try:
             async with self.ctx.db.session() as session:
                 if lead_id is None:
-                    created = await leads.create_lead(
-                        session, caller=self.viewer.caller, data=LeadCreate(**values, stage=stage)
-                    )
+                    values.pop('is_favorite', None)  # the new-lead form has no star
+                    created = await leads.create_lead(session, caller=self.viewer.caller, data=LeadCreate(**values))
                     self._tell(self.t('lead.created', name=created.name), 'positive')
                     return None
-                card = self.cards.get(lead_id)
-                changes = LeadUpdate(**values, is_favorite=favorite, expected_version=card.version if card else None)
-                updated = await leads.update_lead(session, caller=self.viewer.caller, lead_id=lead_id, changes=changes)
-            if stage != updated.stage:
-                async with self.ctx.db.session() as session:
-                    await moves.move_lead(
-                        session, caller=self.viewer.caller, lead_id=lead_id, stage=PipelineStage(stage), index=0
-                    )
+                stage = values.pop('stage', None)
+                changes = LeadUpdate(**values, expected_version=version)
+                saved = await moves.save_lead(
+                    session,
+                    caller=self.viewer.caller,
+                    lead_id=lead_id,
+                    changes=changes,
+                    stage=PipelineStage(stage) if stage else None,
+                )
         except ValidationError as exc:
-            return '; '.join(str(error['msg']) for error in exc.errors())
+            return SaveRefused('; '.join(str(error['msg']) for error in exc.errors()))
+        except Conflict as exc:
+            return SaveRefused(self.t('board.conflict', name=''), current=exc.extra.get('current'))
+        except NotFound:
+            return SaveRefused(self.t('lead.conflict_gone'))
         except DomainError as exc:
-            return self._reason(exc)
-        self._tell(self.t('lead.saved', name=values['name']), 'positive')
+            return SaveRefused(self._reason(exc))
+        self._tell(self.t('lead.saved', name=saved.lead.name), 'positive')
         return None
 
     async def delete_lead(self, lead: dict[str, Any]) -> None:

@@ -20,8 +20,11 @@ from models.event import EventType
 
 from ...context import AppContext
 from ...events import AccessChange, LeadEvent
+from ...events.subscriptions import Subscription
+from ...events.watch import BehindCheck
 from ...services.board import PAGE_SIZE, BoardFilter, TeamMember, board_columns, column_cards, filter_choices, team
 from ...services.pipeline_events import current_seq
+from ..frame import ConnectionIndicator
 from ..session import Viewer, refresh_organization
 from .actions import BoardActions
 from .card import LeadCard, listen_to_cards
@@ -44,12 +47,15 @@ def money(lead: dict[str, Any] | None) -> Decimal:
 class PipelineBoard(BoardActions, ui.column):
     """Five stage columns of one organization, live for every teammate."""
 
-    def __init__(self, ctx: AppContext, viewer: Viewer, announcer: ui.label) -> None:
+    def __init__(
+        self, ctx: AppContext, viewer: Viewer, announcer: ui.label, connection: ConnectionIndicator | None = None
+    ) -> None:
         super().__init__()
         self.ctx = ctx
         self.viewer = viewer
         self.t = viewer.t
         self.announcer = announcer
+        self.connection = connection
         self.filter = BoardFilter()
         self.members: dict[uuid.UUID, TeamMember] = {}
         self.cards: dict[uuid.UUID, LeadCard] = {}
@@ -59,6 +65,9 @@ class PipelineBoard(BoardActions, ui.column):
         self._loaded = asyncio.Event()  # clear while the board re-reads the database
         self._stop: Callable[[], None] = lambda: None
         self._reload_lock = asyncio.Lock()
+        self._events: Subscription | None = None
+        self._behind = BehindCheck()
+        self._catching_up: asyncio.Task[None] | None = None
         self.classes('w-full gap-2 pipeline-board').props(f'aria-label="{self.t("a11y.board")}"')
         with self:
             self.filter_bar = FilterBar(t=self.t, on_change=self.set_filter)
@@ -89,18 +98,25 @@ class PipelineBoard(BoardActions, ui.column):
         """Subscribe, then draw from the database; events that raced the read are applied after it."""
         client = self.client
         org = self.viewer.organization_id
-        unsubscribe_events = self.ctx.bus.subscribe(org, self._enqueue)
-        unsubscribe_access = self.ctx.bus.subscribe_access(self._on_access)
+        self._events = self.ctx.bus.subscribe(org, self._enqueue)
+        subscriptions = [
+            self.ctx.bus.subscribe_access(self._on_access),
+            self.ctx.watch.watch(org, self.check_live),  # the guard, independent of the bus
+        ]
         worker = background_tasks.create(self._apply_events(), name=f'board-{client.id}')
         # a task, not ui.timer: a timer waits for the browser's socket, and NiceGUI then sends the page
         # before the board is drawn (the cards arrived ~0.4 s later over the socket)
         days = background_tasks.create(self._refresh_days_forever(), name=f'board-days-{client.id}')
 
-        def stop() -> None:
-            unsubscribe_events()
-            unsubscribe_access()
+        def stop() -> None:  # runs at logout / lost access and again when NiceGUI deletes the client: idempotent
+            if self._events is not None:
+                self._events.cancel()
+            for subscription in subscriptions:
+                subscription.cancel()
             worker.cancel()
             days.cancel()
+            if self._catching_up is not None:
+                self._catching_up.cancel()
 
         self._stop = stop
         client.on_delete(stop)
@@ -113,9 +129,40 @@ class PipelineBoard(BoardActions, ui.column):
             return
         async with self.ctx.db.session(read_only=True) as session:
             seq = await current_seq(session, organization_id=self.viewer.organization_id)
-        if seq > self.last_seq and self._queue.empty():
+        if seq > self.last_seq and self._queue.empty() and self._catching_up is None:
+            if self.connection is not None:
+                self.connection.set_state('catching_up')
+            self._catching_up = asyncio.current_task()
+            await self._catch_up()
+
+    def check_live(self, committed: int) -> None:
+        """The live-path guard (``SequenceWatch``): behind the committed sequence two rounds running → re-read."""
+        if self.is_deleted or self._catching_up is not None:
+            return
+        busy = not self._loaded.is_set() or not self._queue.empty()
+        if not self._behind.behind(self.last_seq, committed, busy=busy):
+            return
+        log.warning(
+            'board %s of organization %s missed events %d..%d; re-reading',
+            self.client.id,
+            self.viewer.organization_id,
+            self.last_seq + 1,
+            committed,
+        )
+        if self._events is None or not self._events.active:  # our bus listener is gone: take it again
+            self._events = self.ctx.bus.subscribe(self.viewer.organization_id, self._enqueue)
+        if self.connection is not None:
+            self.connection.set_state('catching_up')
+        self._catching_up = background_tasks.create(self._catch_up(), name=f'board-catch-up-{self.client.id}')
+
+    async def _catch_up(self) -> None:
+        try:
             await self.reload()
             self.announce(self.t('board.resynced'))
+        finally:
+            self._catching_up = None
+            if self.connection is not None and self.connection.state == 'catching_up':
+                self.connection.set_state('connected')
 
     async def reload(self) -> None:
         """Re-read every column for the current filter (filter change, resync); one at a time."""

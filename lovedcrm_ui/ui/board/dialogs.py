@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -16,16 +17,63 @@ from ...services.board import TeamMember
 from ..i18n import Translate, format_brl, parse_brl
 
 LeadValues = dict[str, Any]
+# the form's fields in the order a conflict lists them (key, label key)
+CONFLICT_FIELDS = (
+    ('name', 'lead.name'),
+    ('email', 'lead.email'),
+    ('phone', 'lead.phone'),
+    ('estimated_value', 'lead.value'),
+    ('source', 'lead.source'),
+    ('tags', 'lead.tags'),
+    ('assigned_user_id', 'lead.assignee'),
+    ('stage', 'lead.stage'),
+    ('is_favorite', 'board.favorite'),
+    ('notes', 'lead.notes'),
+)
+
+
+@dataclass(frozen=True)
+class SaveRefused:
+    """Why a save did not happen: a message, and the lead as it is now when a teammate changed it first."""
+
+    message: str
+    current: dict[str, Any] | None = None
+
+
+SaveOutcome = SaveRefused | None  # None: saved
+
+
+def shown_values(lead: dict[str, Any]) -> LeadValues:
+    """A lead snapshot in the form's terms (what ``LeadDialog.values()`` returns when nothing was edited)."""
+    value = lead.get('estimated_value')
+    assignee = lead.get('assigned_user_id')
+    return {
+        'name': (lead.get('name') or '').strip(),
+        'email': lead.get('email') or None,
+        'phone': lead.get('phone') or None,
+        'estimated_value': Decimal(str(value)) if value is not None else None,
+        'source': lead.get('source') or 'web',
+        'tags': list(lead.get('tags') or []),
+        'assigned_user_id': uuid.UUID(str(assignee)) if assignee else None,
+        'notes': lead.get('notes') or None,
+        'stage': lead.get('stage'),
+        'is_favorite': bool(lead.get('is_favorite')),
+    }
 
 
 class LeadDialog(ui.dialog):
-    """Create or edit a lead; shows favourite, delete and the stage history. One per board."""
+    """Create or edit a lead; shows favourite, delete and the stage history. One per board.
+
+    An edit remembers the lead as it was shown and sends only the fields the person changed, with the
+    version it showed: a teammate's save in between makes the server refuse it (409), and the dialog
+    then lists the teammate's changes and offers to load them or to save the person's changes over them.
+    """
 
     def __init__(
         self,
         *,
         t: Translate,
-        on_save: Callable[[uuid.UUID | None, LeadValues], Awaitable[str | None]],
+        on_save: Callable[[uuid.UUID | None, LeadValues, int | None], Awaitable[SaveOutcome]],
         on_delete: Callable[[dict[str, Any]], Awaitable[None]],
         load_history: Callable[[uuid.UUID], Awaitable[list[dict[str, Any]]]],
     ) -> None:
@@ -34,7 +82,10 @@ class LeadDialog(ui.dialog):
         self._on_save = on_save
         self._on_delete = on_delete
         self._load_history = load_history
-        self.lead: dict[str, Any] | None = None
+        self.lead: dict[str, Any] | None = None  # the lead as the form shows it (its version is what a save sends)
+        self._members: dict[uuid.UUID, TeamMember] = {}
+        self._conflict_with: dict[str, Any] | None = None  # the teammate's version, while a conflict is shown
+        self._baseline: LeadValues = {}  # the form's values right after it was filled (edits are the difference)
         with self, ui.card().classes('w-full max-w-xl gap-2'):
             self.title = ui.label().classes('text-h6 dialog-title')
             self.name = ui.input(t('lead.name'), validation=self._name_rule()).props('outlined dense autofocus')
@@ -62,6 +113,17 @@ class LeadDialog(ui.dialog):
             )
             self.notes.classes('w-full')
             self.error = ui.label().classes('text-negative').props('role=alert')
+            with ui.column().classes('w-full gap-1 q-pa-sm rounded-borders bg-amber-1') as self.conflict:
+                ui.label(t('lead.conflict_title')).classes('text-subtitle2').props('role=alert')
+                self.conflict_changes = ui.column().classes('w-full gap-0 text-body2')
+                with ui.row().classes('w-full justify-end gap-2'):
+                    ui.button(t('lead.conflict_reload'), on_click=self._take_theirs).props('flat').mark(
+                        'lead-conflict-reload'
+                    )
+                    ui.button(t('lead.conflict_overwrite'), on_click=self._save_over).props('unelevated').mark(
+                        'lead-conflict-overwrite'
+                    )
+            self.conflict.mark('lead-conflict').set_visibility(False)
             self.history_box = ui.column().classes('w-full gap-0')
             with ui.row().classes('w-full justify-between'):
                 self.delete_button = ui.button(
@@ -117,6 +179,7 @@ class LeadDialog(ui.dialog):
 
     def set_team(self, members: dict[uuid.UUID, TeamMember]) -> None:
         """The people a lead can be assigned to."""
+        self._members = members
         self.assignee.set_options(
             {str(uid): m.name for uid, m in sorted(members.items(), key=lambda i: i[1].name.lower())}
         )
@@ -130,6 +193,7 @@ class LeadDialog(ui.dialog):
         self.lead = None
         self.title.text = self._t('lead.new')
         self._fill({'stage': stage, 'source': 'web', 'tags': []}, editable=True)
+        self._hide_conflict()
         self.history_box.clear()
         self.delete_button.set_visibility(False)
         self.favorite.set_visibility(False)
@@ -137,9 +201,10 @@ class LeadDialog(ui.dialog):
 
     async def open_edit(self, lead: dict[str, Any], *, editable: bool) -> None:
         """The lead's form (read-only for viewers) with its stage history."""
-        self.lead = lead
+        self.lead = dict(lead)  # a copy: the card's snapshot moves on with live updates, the form does not
         self.title.text = lead['name'] if editable else f'{lead["name"]} · {self._t("lead.read_only")}'
         self._fill(lead, editable=editable)
+        self._hide_conflict()
         self.delete_button.set_visibility(editable)
         self.favorite.set_visibility(True)
         self.open()
@@ -174,6 +239,7 @@ class LeadDialog(ui.dialog):
         ):
             field.set_enabled(editable)
         self.save_button.set_visibility(editable)
+        self._baseline = self._form_values()
 
     async def _show_history(self, lead_id: uuid.UUID) -> None:
         t = self._t
@@ -201,6 +267,9 @@ class LeadDialog(ui.dialog):
         fields = (self.name, self.email, self.phone, self.amount, self.source, self.notes)
         if not all(field.validate() for field in fields):
             return None
+        return self._form_values()
+
+    def _form_values(self) -> LeadValues:
         amount: Decimal | None = parse_brl(self.amount.value)
         return {
             'name': self.name.value.strip(),
@@ -215,16 +284,85 @@ class LeadDialog(ui.dialog):
             'is_favorite': bool(self.favorite.value),
         }
 
-    async def _save(self) -> None:
+    def edits(self) -> LeadValues | None:
+        """What the person changed relative to the lead as shown (all fields for a new lead); None if invalid."""
         values = self.values()
-        if values is None:
+        if values is None or self.lead is None:
+            return values
+        return {key: value for key, value in values.items() if value != self._baseline.get(key)}
+
+    async def _save(self) -> None:
+        await self._submit(self.lead.get('version') if self.lead else None)
+
+    async def _save_over(self) -> None:
+        """Keep the person's changes: send them again against the teammate's version."""
+        if self._conflict_with is not None:
+            await self._submit(self._conflict_with.get('version'))
+
+    async def _submit(self, version: int | None) -> None:
+        edits = self.edits()
+        if edits is None:
+            return
+        if self.lead is not None and not edits:
+            self.close()  # nothing changed: nothing to save (and no conflict to have)
             return
         lead_id = uuid.UUID(str(self.lead['id'])) if self.lead else None
-        problem = await self._on_save(lead_id, values)
-        if problem:
-            self.error.text = problem
-        else:
+        outcome = await self._on_save(lead_id, edits, version)
+        if outcome is None:
             self.close()
+        elif outcome.current is not None:
+            self._show_conflict(outcome.current, mine=edits)
+        else:
+            self.error.text = outcome.message
+
+    def _show_conflict(self, current: dict[str, Any], *, mine: LeadValues) -> None:
+        """List what the teammate changed since the form was filled, and the person's edits that would replace it."""
+        t = self._t
+        self._conflict_with = current
+        shown, theirs = shown_values(self.lead or {}), shown_values(current)
+        self.error.text = ''
+        self.conflict_changes.clear()
+        with self.conflict_changes:
+            for key, label in CONFLICT_FIELDS:
+                if theirs.get(key) == shown.get(key):
+                    continue
+                text = t('lead.conflict_field', field=t(label), value=self._display(key, theirs.get(key)))
+                if key in mine:
+                    text += ' · ' + t('lead.conflict_yours', value=self._display(key, mine[key]))
+                ui.label(text).mark('lead-conflict-change')
+        self.conflict.set_visibility(True)
+
+    def _display(self, key: str, value: Any) -> str:
+        """A field value as the form shows it."""
+        t = self._t
+        if value is None or value == [] or value == '':
+            return '—'
+        if key == 'estimated_value':
+            return format_brl(value)
+        if key == 'stage':
+            return t(f'stage.{value}')
+        if key == 'tags':
+            return ', '.join(value)
+        if key == 'is_favorite':
+            return t('lead.yes') if value else t('lead.no')
+        if key == 'assigned_user_id':
+            member = self._members.get(value)
+            return member.name if member else '—'
+        return str(value)
+
+    def _take_theirs(self) -> None:
+        """Drop the person's edits: fill the form with the lead as it is now."""
+        if self._conflict_with is not None:
+            current = self._conflict_with
+            self.lead = dict(current)
+            self.title.text = current['name']
+            self._fill(current, editable=True)
+            self._hide_conflict()
+
+    def _hide_conflict(self) -> None:
+        self._conflict_with = None
+        self.conflict.set_visibility(False)
+        self.conflict_changes.clear()
 
     async def _confirm_delete(self) -> None:
         if self.lead is None:

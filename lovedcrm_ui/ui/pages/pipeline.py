@@ -18,8 +18,8 @@ def register_pipeline_page(ctx: AppContext) -> None:
         if viewer is None:
             return
         client = ui.context.client
-        with frame(ctx, viewer) as announcer:
-            board = PipelineBoard(ctx, viewer, announcer)
+        with frame(ctx, viewer) as page:
+            board = PipelineBoard(ctx, viewer, page.announcer, page.connection)
         await board.start()
         # presence: this open board counts until its client goes away
         entry = PresenceEntry(
