@@ -11,8 +11,9 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any
 
 from .subscriptions import Listeners, Subscription
 
@@ -75,25 +76,57 @@ class LeadEvent:
         return json.dumps(self.frame, separators=(',', ':'), default=str)
 
 
+class AccessKind(StrEnum):
+    """What changed about who may see an organization."""
+
+    MEMBER_REMOVED = 'member_removed'
+    MEMBER_JOINED = 'member_joined'
+    ROLE_CHANGED = 'role_changed'
+    ORGANIZATION_UPDATED = 'organization_updated'  # name or idle thresholds (``user_id`` = who changed it)
+    SESSION_REVOKED = 'session_revoked'
+    USER_SESSIONS_REVOKED = 'user_sessions_revoked'
+
+
+TEAM_CHANGES = frozenset({AccessKind.MEMBER_JOINED, AccessKind.MEMBER_REMOVED, AccessKind.ROLE_CHANGED})
+
+
+class AccessLoss(StrEnum):
+    """Why an open page or socket must close: its session ended, or its viewer left the organization."""
+
+    SESSION_ENDED = 'session_ended'
+    NOT_A_MEMBER = 'not_a_member'
+
+
 @dataclass(frozen=True)
 class AccessChange:
     """A change to who may see an organization (a member removed or joined, a new role, a revoked session),
     or to the organization itself (name, idle thresholds: ``organization_updated``, ``user_id`` = who changed it).
     """
 
-    kind: Literal[
-        'member_removed',
-        'member_joined',
-        'role_changed',
-        'organization_updated',
-        'session_revoked',
-        'user_sessions_revoked',
-    ]
+    kind: AccessKind
     user_id: uuid.UUID
     organization_id: uuid.UUID | None = None
     role: str | None = None
     session_id: uuid.UUID | None = None
     except_session_id: uuid.UUID | None = None
+
+    def lost_access(
+        self, *, user_id: uuid.UUID, session_id: uuid.UUID | None, organization_id: uuid.UUID
+    ) -> AccessLoss | None:
+        """The one rule for "has this viewer lost access?" — asked by boards, other pages and API sockets alike."""
+        if user_id != self.user_id:
+            return None
+        if self.kind == AccessKind.SESSION_REVOKED and self.session_id == session_id:
+            return AccessLoss.SESSION_ENDED
+        if self.kind == AccessKind.USER_SESSIONS_REVOKED and self.except_session_id != session_id:
+            return AccessLoss.SESSION_ENDED
+        if self.kind == AccessKind.MEMBER_REMOVED and self.organization_id == organization_id:
+            return AccessLoss.NOT_A_MEMBER
+        return None
+
+    def changes_team_of(self, organization_id: uuid.UUID) -> bool:
+        """Someone joined, left or changed role in ``organization_id``."""
+        return self.kind in TEAM_CHANGES and self.organization_id == organization_id
 
 
 LeadListener = Callable[[LeadEvent], None]

@@ -18,7 +18,7 @@ import asyncpg
 
 from ..db import Database
 from ..services.pipeline_events import events_since
-from .bus import AccessChange, EventBus
+from .bus import AccessChange, AccessKind, EventBus
 from .service import BackgroundService
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,7 @@ def access_from_payload(payload: str) -> tuple[AccessChange, str]:
     for key in ('user_id', 'organization_id', 'session_id', 'except_session_id'):
         if data.get(key):
             data[key] = uuid.UUID(data[key])
+    data['kind'] = AccessKind(data['kind'])
     return AccessChange(**data), origin
 
 

@@ -14,13 +14,17 @@ from typing import Any
 
 from models.types import utcnow
 
-from .bus import EventBus, LeadEvent
+from .bus import AccessChange, AccessLoss, EventBus, LeadEvent
 from .presence import PresenceChange, PresenceEntry, PresenceRegistry
 from .subscriptions import Subscription
 from .watch import BehindCheck, SequenceWatch
 
 log = logging.getLogger(__name__)
 CLOSE_SLOW_CONSUMER = 1013
+SOCKET_CLOSE_REASONS = {
+    AccessLoss.SESSION_ENDED: 'Session ended',
+    AccessLoss.NOT_A_MEMBER: 'Not a member of this organization',
+}
 
 
 @dataclass(frozen=True)
@@ -226,15 +230,12 @@ class SocketHub:
                 client.send(encoded)
                 self._drop_if_slow(client)
 
-    def _on_access(self, change: Any) -> None:
+    def _on_access(self, change: AccessChange) -> None:
         # runs after the commit of a removal / logout / password change: close the affected sockets
         for room in list(self._rooms.values()):
             for client in list(room.clients):
-                if client.user_id != change.user_id:
-                    continue
-                if change.kind == 'member_removed' and change.organization_id == client.organization_id:
-                    client.close(4403, 'Not a member of this organization')
-                elif change.kind == 'session_revoked' and change.session_id == client.session_id:
-                    client.close(4403, 'Session ended')
-                elif change.kind == 'user_sessions_revoked' and change.except_session_id != client.session_id:
-                    client.close(4403, 'Session ended')
+                loss = change.lost_access(
+                    user_id=client.user_id, session_id=client.session_id, organization_id=client.organization_id
+                )
+                if loss is not None:
+                    client.close(4403, SOCKET_CLOSE_REASONS[loss])

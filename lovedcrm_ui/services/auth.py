@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import AuthSession, Membership, Organization, Role, User, utcnow
 
 from ..db import queue_event
-from ..events import AccessChange
+from ..events import AccessChange, AccessKind
 from ..security import PasswordHasher, TokenError, TokenService
 from .errors import BadRequest, Conflict, Forbidden, Invalid, TooManyRequests, Unauthorized
 from .ratelimit import SlidingWindowLimiter
@@ -176,7 +176,9 @@ async def logout(session: AsyncSession, *, tokens: TokenService, token: str, tok
         raise Unauthorized('Unauthorized - invalid token')
     if auth_session.revoked_at is None:
         auth_session.revoked_at = utcnow()
-        queue_event(session, AccessChange('session_revoked', user_id=claims.user_id, session_id=claims.session_id))
+        queue_event(
+            session, AccessChange(AccessKind.SESSION_REVOKED, user_id=claims.user_id, session_id=claims.session_id)
+        )
     await session.commit()
 
 
@@ -252,7 +254,9 @@ async def revoke_user_sessions(
     if except_session_id is not None:
         query = query.where(AuthSession.id != except_session_id)
     await session.execute(query.values(revoked_at=utcnow()))
-    queue_event(session, AccessChange('user_sessions_revoked', user_id=user_id, except_session_id=except_session_id))
+    queue_event(
+        session, AccessChange(AccessKind.USER_SESSIONS_REVOKED, user_id=user_id, except_session_id=except_session_id)
+    )
 
 
 async def active_membership(session: AsyncSession, user_id: uuid.UUID, organization_id: uuid.UUID) -> Membership | None:
@@ -353,5 +357,5 @@ async def end_session(session: AsyncSession, *, user_id: uuid.UUID, session_id: 
     auth_session = await session.get(AuthSession, session_id)
     if auth_session is not None and auth_session.user_id == user_id and auth_session.revoked_at is None:
         auth_session.revoked_at = utcnow()
-        queue_event(session, AccessChange('session_revoked', user_id=user_id, session_id=session_id))
+        queue_event(session, AccessChange(AccessKind.SESSION_REVOKED, user_id=user_id, session_id=session_id))
     await session.commit()

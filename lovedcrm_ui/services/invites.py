@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Invite, InviteStatus, Membership, Organization, Role, User, utcnow
 
 from ..db import queue_event
-from ..events import AccessChange
+from ..events import AccessChange, AccessKind
 from .access import Caller
 from .auth import normalize_email
 from .errors import BadRequest, Conflict, Forbidden, NotFound
@@ -229,7 +229,9 @@ async def accept_invite(session: AsyncSession, *, token: str, user_id: uuid.UUID
     membership.last_used_at = now  # the team just joined is where the next sign-in lands
     invite.status = InviteStatus.ACCEPTED
     invite.responded_at = invite.updated_at = now
-    queue_event(session, AccessChange('member_joined', user_id=user.id, organization_id=invite.organization_id))
+    queue_event(
+        session, AccessChange(AccessKind.MEMBER_JOINED, user_id=user.id, organization_id=invite.organization_id)
+    )
     await session.commit()
     return view
 

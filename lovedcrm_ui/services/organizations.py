@@ -10,7 +10,7 @@ from models import Membership, Organization, Role, User, utcnow
 from models.organization import OrganizationUpdate
 
 from ..db import queue_event
-from ..events import AccessChange
+from ..events import AccessChange, AccessKind
 from .access import Caller
 from .errors import BadRequest, Forbidden, NotFound
 
@@ -47,7 +47,9 @@ async def update_organization(session: AsyncSession, *, caller: Caller, changes:
     if organization.idle_alert_days < organization.idle_warning_days:
         raise BadRequest('idle_alert_days must not be lower than idle_warning_days')
     organization.updated_at = utcnow()
-    queue_event(session, AccessChange('organization_updated', user_id=caller.user_id, organization_id=organization.id))
+    queue_event(
+        session, AccessChange(AccessKind.ORGANIZATION_UPDATED, user_id=caller.user_id, organization_id=organization.id)
+    )
     await session.commit()
     return organization
 
@@ -130,7 +132,7 @@ async def change_role(session: AsyncSession, *, caller: Caller, user_id: uuid.UU
         membership.updated_at = utcnow()
         queue_event(
             session,
-            AccessChange('role_changed', user_id=user_id, organization_id=caller.organization_id, role=role),
+            AccessChange(AccessKind.ROLE_CHANGED, user_id=user_id, organization_id=caller.organization_id, role=role),
         )
     user = await session.get(User, user_id)
     await session.commit()
@@ -148,7 +150,9 @@ async def remove_member(session: AsyncSession, *, caller: Caller, user_id: uuid.
     organization = await session.get(Organization, caller.organization_id)
     if organization is not None and organization.owner_id == user_id:
         organization.owner_id = await _another_owner(session, caller.organization_id, user_id)
-    queue_event(session, AccessChange('member_removed', user_id=user_id, organization_id=caller.organization_id))
+    queue_event(
+        session, AccessChange(AccessKind.MEMBER_REMOVED, user_id=user_id, organization_id=caller.organization_id)
+    )
     await session.commit()
 
 

@@ -9,11 +9,16 @@ from collections.abc import Awaitable, Callable
 from nicegui import background_tasks, ui
 
 from ..context import AppContext
-from ..events import AccessChange
+from ..events import AccessChange, AccessKind, AccessLoss
 from .session import Viewer
 
 # what to redraw after a change that concerns the organization (a role changed, a member left)
 Redraw = Callable[[], Awaitable[None]]
+# where a page goes when its viewer lost access: (message key, path)
+LEAVE_FOR = {
+    AccessLoss.SESSION_ENDED: ('login.expired', '/login'),
+    AccessLoss.NOT_A_MEMBER: ('noaccess.body', '/no-access'),
+}
 
 
 class AccessWatch:
@@ -33,22 +38,17 @@ class AccessWatch:
         viewer = self.viewer
         if self.left or self.content.is_deleted:
             return
-        if change.user_id == viewer.user_id:
-            if change.kind == 'session_revoked' and change.session_id == viewer.session_id:
-                self.leave('login.expired', '/login')
-                return
-            if change.kind == 'user_sessions_revoked' and change.except_session_id != viewer.session_id:
-                self.leave('login.expired', '/login')
-                return
-        if change.organization_id != viewer.organization_id:
+        loss = change.lost_access(
+            user_id=viewer.user_id, session_id=viewer.session_id, organization_id=viewer.organization_id
+        )
+        if loss is not None:
+            self.leave(*LEAVE_FOR[loss])
             return
-        if change.user_id == viewer.user_id:
-            if change.kind == 'member_removed':
-                self.leave('noaccess.body', '/no-access')
-                return
-            if change.kind == 'role_changed' and change.role:
-                viewer.role = change.role
-        if self.redraw is not None and change.kind in ('member_removed', 'member_joined', 'role_changed'):
+        if not change.changes_team_of(viewer.organization_id):
+            return
+        if change.user_id == viewer.user_id and change.kind == AccessKind.ROLE_CHANGED and change.role:
+            viewer.role = change.role
+        if self.redraw is not None:
             background_tasks.create(self.redraw(), name=f'access-redraw-{self.client.id}')
 
     def leave(self, message_key: str, path: str) -> None:

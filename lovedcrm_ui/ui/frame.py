@@ -8,7 +8,7 @@ from typing import Literal
 from nicegui import app, background_tasks, ui
 
 from ..context import AppContext
-from ..events import AccessChange
+from ..events import AccessChange, AccessKind
 from .i18n import LANGUAGES, Translate
 from .presence import PresenceBar
 from .session import Viewer, refresh_organization
@@ -102,7 +102,7 @@ def follow_organization(ctx: AppContext, viewer: Viewer, label: ui.label) -> Non
 
     def on_change(change: AccessChange) -> None:
         # runs inside the manager's request: touch only this page's own label
-        if change.kind == 'organization_updated' and change.organization_id == viewer.organization_id:
+        if change.kind == AccessKind.ORGANIZATION_UPDATED and change.organization_id == viewer.organization_id:
             if not label.is_deleted:
                 background_tasks.create(follow(), name='follow-organization')
 

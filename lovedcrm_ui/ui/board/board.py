@@ -19,11 +19,12 @@ from models import STAGE_ORDER
 from models.event import EventType
 
 from ...context import AppContext
-from ...events import AccessChange, LeadEvent
+from ...events import AccessChange, AccessKind, LeadEvent
 from ...events.subscriptions import Subscription
 from ...events.watch import BehindCheck
 from ...services.board import PAGE_SIZE, BoardFilter, TeamMember, board_columns, column_cards, filter_choices, team
 from ...services.pipeline_events import current_seq
+from ..access_watch import LEAVE_FOR
 from ..frame import ConnectionIndicator
 from ..session import Viewer, refresh_organization
 from .actions import BoardActions
@@ -34,7 +35,6 @@ from .filters import FilterBar
 
 log = logging.getLogger(__name__)
 QUEUE_LIMIT = 1000  # a board that falls this far behind re-reads the database instead
-TEAM_CHANGES = ('member_joined', 'member_removed', 'role_changed')  # the assignee choices follow these
 DAYS_REFRESH_SECONDS = 600.0  # a board left open overnight moves its "N dias" on
 
 
@@ -436,30 +436,32 @@ class PipelineBoard(BoardActions, ui.column):
         viewer = self.viewer
         if self.is_deleted:
             return
-        if change.organization_id == viewer.organization_id:
-            if change.kind == 'organization_updated':
-                background_tasks.create(self._follow_organization(), name=f'board-organization-{self.client.id}')
-            elif change.kind in TEAM_CHANGES and change.user_id != viewer.user_id:
-                background_tasks.create(self._follow_team(), name=f'board-team-{self.client.id}')
-        if change.user_id != viewer.user_id:
+        loss = change.lost_access(
+            user_id=viewer.user_id, session_id=viewer.session_id, organization_id=viewer.organization_id
+        )
+        if loss is not None:
+            self.shut(*LEAVE_FOR[loss])
             return
-        if change.kind == 'session_revoked' and change.session_id == viewer.session_id:
-            self.shut('login.expired', '/login')
-        elif change.kind == 'user_sessions_revoked' and change.except_session_id != viewer.session_id:
-            self.shut('login.expired', '/login')
-        elif change.organization_id != viewer.organization_id:
+        if change.organization_id != viewer.organization_id:
             return
-        elif change.kind == 'member_removed':
-            self.shut('noaccess.body', '/no-access')
-        elif change.kind == 'role_changed' and change.role:
-            was_writer = viewer.can_write
-            viewer.role = change.role
-            for column in self.columns.values():
-                column.set_writable(viewer.can_write)
-            self.viewer_notice.set_visibility(not viewer.can_write)
-            if was_writer and not viewer.can_write:
-                self.move_dialog.close()
-                self.lead_dialog.close()
-                self.announce(self.t('board.role_viewer'))
-            elif viewer.can_write and not was_writer:
-                self.announce(self.t('board.role_writer'))
+        if change.kind == AccessKind.ORGANIZATION_UPDATED:
+            background_tasks.create(self._follow_organization(), name=f'board-organization-{self.client.id}')
+        elif change.changes_team_of(viewer.organization_id) and change.user_id != viewer.user_id:
+            background_tasks.create(self._follow_team(), name=f'board-team-{self.client.id}')
+        elif change.kind == AccessKind.ROLE_CHANGED and change.role:
+            self._follow_role(change.role)
+
+    def _follow_role(self, role: str) -> None:
+        """The viewer's own role changed: writing tools appear or go."""
+        viewer = self.viewer
+        was_writer = viewer.can_write
+        viewer.role = role
+        for column in self.columns.values():
+            column.set_writable(viewer.can_write)
+        self.viewer_notice.set_visibility(not viewer.can_write)
+        if was_writer and not viewer.can_write:
+            self.move_dialog.close()
+            self.lead_dialog.close()
+            self.announce(self.t('board.role_viewer'))
+        elif viewer.can_write and not was_writer:
+            self.announce(self.t('board.role_writer'))
