@@ -2,7 +2,6 @@
 
 import json
 import secrets
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -11,7 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    """Every knob of the server; read once per process via ``get_settings()``."""
+    """Every knob of the server; built once by the entry point (``main.py``) and handed to ``build_app``."""
 
     model_config = SettingsConfigDict(env_prefix='', extra='ignore', populate_by_name=True)
 
@@ -108,11 +107,3 @@ class Settings(BaseSettings):
             path.chmod(0o600)
         self.secret_key = self.secret_key or stored['secret_key']
         self.storage_secret = self.storage_secret or stored['storage_secret']
-
-
-@lru_cache
-def get_settings() -> Settings:
-    """The process-wide settings (tests build their own ``Settings`` instead)."""
-    settings = Settings()
-    settings.ensure_secrets()
-    return settings

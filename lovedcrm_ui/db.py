@@ -111,7 +111,6 @@ class Database:
     def __init__(self, engine: AsyncEngine, bus: EventBus | None = None, *, notify_origin: str = '') -> None:
         self.engine = engine
         self.bus = bus
-        self.is_sqlite = engine.dialect.name == 'sqlite'
         # notify_origin set (PostgreSQL event bus): commits also NOTIFY the other replicas
         info = {'bus': bus, 'notify_origin': notify_origin}
         self._sessions = async_sessionmaker(

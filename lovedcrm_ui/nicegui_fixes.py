@@ -19,9 +19,16 @@ a change made between the rewind and the send went out first and the replay undi
 Other replayed messages (JavaScript, notifications, navigation) are left as they were.
 """
 
+import inspect
 from typing import Any
 
+import nicegui
 from nicegui.outbox import Outbox
+
+# the NiceGUI minor version this patch was checked against (pyproject pins it), and the private
+# methods it replaces with the parameters it relies on; anything else and the app refuses to start
+TESTED_VERSION = '3.18'
+PATCHED = {'try_rewind': ['self', 'target_message_id'], '_emit': ['self', 'message']}
 
 _original_try_rewind = Outbox.try_rewind
 _original_emit = Outbox._emit
@@ -52,8 +59,35 @@ async def _emit_current_state(self: Outbox, message: Any) -> None:
     await _original_emit(self, message)
 
 
+class UnsupportedNiceGUI(RuntimeError):
+    """The installed NiceGUI is not the one the replay fix was checked against."""
+
+
+def check_compatible(version: str | None = None) -> None:
+    """Refuse a NiceGUI whose version or patched methods differ from what the fix was tested on."""
+    version = version or nicegui.__version__
+    if version.split('.')[:2] != TESTED_VERSION.split('.'):
+        raise UnsupportedNiceGUI(
+            f'NiceGUI {version} is installed, but lovedcrm_ui/nicegui_fixes.py was checked against '
+            f'{TESTED_VERSION}.x: install the pinned version (pip install -e .) or re-check the patch '
+            '(tests/ui/test_reconnect_replay.py) and raise TESTED_VERSION.'
+        )
+    for name, parameters in PATCHED.items():
+        method = getattr(Outbox, name, None)
+        original: Any = {'try_rewind': _original_try_rewind, '_emit': _original_emit}[name]
+        found = list(inspect.signature(original).parameters) if method is not None else None
+        if found != parameters:
+            raise UnsupportedNiceGUI(
+                f'NiceGUI {version}: Outbox.{name} takes {found}, the replay fix expects {parameters}; '
+                're-check lovedcrm_ui/nicegui_fixes.py against this NiceGUI.'
+            )
+    if 'self.messages' not in inspect.getsource(_original_try_rewind):
+        raise UnsupportedNiceGUI(f'NiceGUI {version}: Outbox.try_rewind no longer refills outbox.messages')
+
+
 def install() -> None:
-    """Replace ``Outbox.try_rewind`` and ``Outbox._emit`` once per process."""
+    """Check the installed NiceGUI, then replace ``Outbox.try_rewind`` and ``Outbox._emit`` once per process."""
+    check_compatible()
     if Outbox.try_rewind is not _rewind_without_stale_state:
         Outbox.try_rewind = _rewind_without_stale_state  # type: ignore[method-assign]
         Outbox._emit = _emit_current_state  # type: ignore[method-assign]

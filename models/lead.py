@@ -19,7 +19,6 @@ def _money_or_none(value: Decimal | None) -> str | None:
 
 
 # Money travels as a string ("5000.00") as the LovedCRM API does; clients call float() on it.
-Money = Annotated[Decimal, PlainSerializer(lambda v: f'{v:.2f}', return_type=str)]
 OptionalMoney = Annotated[Decimal | None, PlainSerializer(_money_or_none, return_type=str | None)]
 
 

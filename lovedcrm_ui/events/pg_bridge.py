@@ -61,7 +61,6 @@ class PostgresBridge(BackgroundService):
         self._locks: dict[uuid.UUID, asyncio.Lock] = {}
         self._catching_up: set[asyncio.Task[None]] = set()
         self.connected = False
-        self.reconnects = 0
 
     def status(self) -> str:
         """For /health: ``healthy`` while listening."""
@@ -104,7 +103,6 @@ class PostgresBridge(BackgroundService):
                 if self.connected:
                     log.warning('event listener disconnected (%s); reconnecting', exc)
                 self.connected = False
-                self.reconnects += 1
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
             finally:

@@ -30,11 +30,6 @@ class BoardFilter:
     value_min: Decimal | None = None
     value_max: Decimal | None = None
 
-    @property
-    def is_empty(self) -> bool:
-        """No condition set."""
-        return self == BoardFilter()
-
     def matches(self, lead: Mapping[str, Any]) -> bool:
         """Whether a lead snapshot (API shape) passes the filter — must agree with ``where()``."""
         needle = self.text.strip().lower()

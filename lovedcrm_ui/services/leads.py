@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import EventType, Lead, Membership, PipelineStage, utcnow
@@ -216,9 +216,3 @@ async def delete_lead(
         payload={'lead': last},
     )
     await session.commit()
-
-
-async def count_leads(session: AsyncSession, *, organization_id: uuid.UUID) -> int:
-    """How many leads an organization has."""
-    total = await session.scalar(select(func.count()).select_from(Lead).where(Lead.organization_id == organization_id))
-    return int(total or 0)

@@ -3,7 +3,7 @@
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Membership, Organization, Role, User, utcnow
@@ -170,15 +170,3 @@ async def _another_owner(session: AsyncSession, organization_id: uuid.UUID, not_
             .limit(1)
         )
     ).scalar_one_or_none()
-
-
-async def member_count(session: AsyncSession, *, organization_id: uuid.UUID) -> int:
-    """Active members of an organization."""
-    return int(
-        await session.scalar(
-            select(func.count())
-            .select_from(Membership)
-            .where(Membership.organization_id == organization_id, Membership.is_active.is_(True))  # type: ignore[attr-defined]
-        )
-        or 0
-    )

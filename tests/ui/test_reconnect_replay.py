@@ -124,3 +124,21 @@ async def test_a_change_between_the_rewind_and_the_send_is_not_undone(create_use
     await settle()
 
     assert_browser_current(client, sent)
+
+
+def test_the_patch_refuses_a_nicegui_it_was_not_checked_against(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A NiceGUI upgrade must be a decision: the app does not start on another minor version or changed internals."""
+    import pytest
+
+    from lovedcrm_ui import nicegui_fixes
+
+    nicegui_fixes.check_compatible()  # the installed, pinned one passes
+    with pytest.raises(nicegui_fixes.UnsupportedNiceGUI, match=r'checked against 3\.18'):
+        nicegui_fixes.check_compatible('3.19.0')
+
+    async def changed_emit(self, message, extra) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+    monkeypatch.setattr(nicegui_fixes, '_original_emit', changed_emit)
+    with pytest.raises(nicegui_fixes.UnsupportedNiceGUI, match=r'Outbox\._emit'):
+        nicegui_fixes.check_compatible()
