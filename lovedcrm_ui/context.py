@@ -1,16 +1,16 @@
 """The composition root's product: every long-lived object the app needs, built once per app."""
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .config import Settings
 from .db import Database, create_engine
-from .events import EventBus, PresenceRegistry
+from .events import EventBus, LeadEvent, PresenceRegistry
 from .events.pg_bridge import PostgresBridge
 from .events.sockets import SocketHub
 from .events.watch import SequenceWatch
 from .security import PasswordHasher, TokenService
-from .services.pipeline_events import committed_seqs
+from .services.pipeline_events import committed_seqs, events_since
 from .services.ratelimit import SlidingWindowLimiter
 
 
@@ -28,7 +28,7 @@ class AppContext:
     registrations: SlidingWindowLimiter
     sockets: SocketHub
     watch: SequenceWatch
-    extras: dict[str, object] = field(default_factory=dict)
+    bridge: PostgresBridge | None = None  # the LISTEN/NOTIFY bridge, when running with the PostgreSQL event bus
 
     @classmethod
     def build(cls, settings: Settings) -> 'AppContext':
@@ -60,14 +60,13 @@ class AppContext:
             watch=watch,
         )
         if use_bridge:
-            context.extras['bridge'] = PostgresBridge(settings.database_url, db, bus, origin)
-        return context
 
-    @property
-    def bridge(self) -> PostgresBridge | None:
-        """The PostgreSQL LISTEN/NOTIFY bridge, when this app runs with the PostgreSQL event bus."""
-        bridge = self.extras.get('bridge')
-        return bridge if isinstance(bridge, PostgresBridge) else None
+            async def read_events(organization_id: uuid.UUID, since: int, limit: int) -> list[LeadEvent]:
+                async with db.session(read_only=True) as session:
+                    return await events_since(session, organization_id=organization_id, since=since, limit=limit)
+
+            context.bridge = PostgresBridge(settings.database_url, read_events, bus, origin)
+        return context
 
     async def start(self) -> None:
         """Start background services (the event listener, the live-path guard)."""

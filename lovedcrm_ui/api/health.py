@@ -36,9 +36,8 @@ async def health(ctx: CtxDep) -> dict[str, Any]:
     """Service status with its dependencies; ``degraded`` when the database does not answer."""
     started = time.perf_counter()
     database = await _database_status(ctx)
-    bridge = ctx.extras.get('bridge')
-    bus_status = getattr(bridge, 'status', None)
-    event_bus = {'status': bus_status() if callable(bus_status) else 'healthy', 'type': ctx.settings.event_bus}
+    bridge = ctx.bridge
+    event_bus = {'status': bridge.status() if bridge is not None else 'healthy', 'type': ctx.settings.event_bus}
     healthy = database['status'] == 'healthy' and event_bus['status'] == 'healthy'
     return {
         'status': 'healthy' if healthy else 'degraded',

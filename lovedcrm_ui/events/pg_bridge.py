@@ -12,13 +12,12 @@ import asyncio
 import json
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
 
-from ..db import Database
-from ..services.pipeline_events import events_since
-from .bus import AccessChange, AccessKind, EventBus
+from .bus import AccessChange, AccessKind, EventBus, LeadEvent
 from .service import BackgroundService
 
 log = logging.getLogger(__name__)
@@ -27,6 +26,8 @@ EVENTS_CHANNEL = 'lovedcrm_events'
 ACCESS_CHANNEL = 'lovedcrm_access'
 APPLICATION_NAME = 'lovedcrm-listener'
 BATCH = 500
+# (organization, after seq, at most) → the committed events, in order: the bridge's one query, injected
+ReadEvents = Callable[[uuid.UUID, int, int], Awaitable[list[LeadEvent]]]
 
 
 def asyncpg_dsn(database_url: str) -> str:
@@ -50,9 +51,11 @@ class PostgresBridge(BackgroundService):
 
     task_name = 'lovedcrm-listener'
 
-    def __init__(self, database_url: str, db: Database, bus: EventBus, origin: str, *, liveness_seconds: float = 5.0):
+    def __init__(
+        self, database_url: str, read_events: ReadEvents, bus: EventBus, origin: str, *, liveness_seconds: float = 5.0
+    ):
         self._dsn = asyncpg_dsn(database_url)
-        self._db = db
+        self._read_events = read_events
         self._bus = bus
         self._origin = origin
         self._liveness = liveness_seconds
@@ -137,8 +140,7 @@ class PostgresBridge(BackgroundService):
         async with lock:
             while True:
                 since = self._bus.last_seq(organization_id)
-                async with self._db.session(read_only=True) as session:
-                    events = await events_since(session, organization_id=organization_id, since=since, limit=BATCH)
+                events = await self._read_events(organization_id, since, BATCH)
                 for event in events:
                     self._bus.publish(event)
                 if len(events) < BATCH:
