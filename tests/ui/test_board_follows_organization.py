@@ -85,7 +85,7 @@ async def test_days_in_stage_move_on_while_the_board_stays_open(create_user, app
 
     tomorrow = utcnow() + timedelta(days=1)
     monkeypatch.setattr(card_module, 'utcnow', lambda: tomorrow)
-    board_of(ana_user).board.refresh_days()  # what the board's timer does every few minutes
+    board_of(ana_user).board.follower.refresh_days()  # what the board's timer does every few minutes
 
     assert '>7 d<' in card.content
     assert 'lead-idle-warning' in card.classes

@@ -1,7 +1,8 @@
 """What a person does on the board: drop, keyboard and menu moves, star, create, edit, delete.
 
-Every action calls the same services as the API. Totals and card placement are then corrected by
-the organization's event (``PipelineBoard.apply``), which the acting board receives like everyone else.
+Every action calls the same services as the API (a stage move: ``services.moves.move_lead``, which
+validates, stores and records the event). Totals and card placement are then corrected by the
+organization's event (``PipelineBoard.apply``), which the acting board receives like everyone else.
 """
 
 import uuid
@@ -21,45 +22,23 @@ from .card import LeadCard
 from .dialogs import SaveOutcome, SaveRefused
 
 if TYPE_CHECKING:
-    from nicegui import Client
-
     from ...context import AppContext
     from ..i18n import Translate
     from ..session import Viewer
-    from .column import StageColumn
-    from .dialogs import LeadDialog, MoveDialog
+    from .board import PipelineBoard
 
 STAGES = [stage.value for stage in STAGE_ORDER]
 BOTTOM = 10**9  # an index past any column: "at the bottom"
 
 
 class BoardActions:
-    """User actions of ``PipelineBoard`` (a mixin: it only uses the board's own attributes)."""
+    """What a person does on one board; reads and redraws through the board it was given."""
 
-    if TYPE_CHECKING:  # provided by PipelineBoard
-        ctx: AppContext
-        viewer: Viewer
-        t: Translate
-        client: Client
-        columns: dict[str, StageColumn]
-        cards: dict[uuid.UUID, LeadCard]
-        own_moves: set[uuid.UUID]
-        lead_dialog: LeadDialog
-        move_dialog: MoveDialog
-
-        def place(
-            self,
-            lead: dict[str, Any] | None,
-            card: LeadCard | None,
-            *,
-            lead_id: uuid.UUID,
-            flash: bool = False,
-            keep_drawn: bool = False,
-        ) -> None: ...
-
-        def announce(self, text: str) -> None: ...
-
-        async def reload(self) -> None: ...
+    def __init__(self, board: 'PipelineBoard') -> None:
+        self.board = board
+        self.ctx: AppContext = board.ctx
+        self.viewer: Viewer = board.viewer
+        self.t: Translate = board.t
 
     async def on_drop(self, e: SortableEventArguments) -> None:
         """A card was dropped (NiceGUI already moved the element): persist, or put it back."""
@@ -69,7 +48,7 @@ class BoardActions:
         stage = getattr(e.target, 'stage', None)
         if stage is None:
             return
-        drawn = [c for c in self.columns[stage].card_list if c is not card]
+        drawn = [c for c in self.board.columns[stage].card_list if c is not card]
         above = drawn[e.new_index - 1] if 0 < e.new_index <= len(drawn) else None
         await self.request_move(card, stage, above=above)
 
@@ -84,14 +63,14 @@ class BoardActions:
             if 0 <= target < len(STAGES):
                 await self.request_move(card, STAGES[target], above=None, refocus=True)
             return
-        drawn = self.columns[stage].card_list
+        drawn = self.board.columns[stage].card_list
         index = drawn.index(card) if card in drawn else 0
         new_index = index - 1 if key == 'up' else index + 1
         if not 0 <= new_index < len(drawn):
             return
         others = [c for c in drawn if c is not card]
         above = others[new_index - 1] if new_index > 0 else None
-        card.move(self.columns[stage].cards, target_index=new_index)
+        card.move(self.board.columns[stage].cards, target_index=new_index)
         await self.request_move(card, stage, above=above, refocus=True)
 
     async def on_card(self, card: LeadCard, action: str) -> None:
@@ -108,11 +87,11 @@ class BoardActions:
     def open_move_menu(self, card: LeadCard) -> None:
         """The "Mover para…" dialog for one card."""
         if self._writer_or_explain():
-            self.move_dialog.show_for(card.lead)
+            self.board.move_dialog.show_for(card.lead)
 
     async def menu_move(self, lead_id: uuid.UUID, stage: str, place: str) -> None:
         """Move chosen in the dialog: top or bottom of a stage."""
-        card = self.cards.get(lead_id)
+        card = self.board.cards.get(lead_id)
         if card is not None:
             await self.request_move(card, stage, above=None, index=0 if place == 'top' else BOTTOM, refocus=True)
 
@@ -127,7 +106,7 @@ class BoardActions:
     ) -> None:
         """Ask the server to move ``card`` below ``above`` (or to ``index``) with the version it was drawn with."""
         lead = card.lead
-        self.own_moves.add(card.lead_id)
+        self.board.own_moves.add(card.lead_id)
         try:
             async with self.ctx.db.session() as session:
                 if index is None:
@@ -147,33 +126,37 @@ class BoardActions:
                     expected_version=card.version,
                 )
         except Conflict as exc:
-            self.own_moves.discard(card.lead_id)
+            self.board.own_moves.discard(card.lead_id)
             current = exc.extra.get('current')
-            self.place(current, card, lead_id=card.lead_id)
+            self.board.place(current, card, lead_id=card.lead_id)
             self._tell(self.t('board.conflict', name=lead['name']), 'warning')
             return
         except NotFound:
-            self.own_moves.discard(card.lead_id)
-            self.place(None, card, lead_id=card.lead_id)
+            self.board.own_moves.discard(card.lead_id)
+            self.board.place(None, card, lead_id=card.lead_id)
             self._tell(self.t('board.lead_gone', name=lead['name']), 'warning')
             return
         except DomainError as exc:
-            self.own_moves.discard(card.lead_id)
-            self.place(lead, card, lead_id=card.lead_id)  # back where it was
+            self.board.own_moves.discard(card.lead_id)
+            self.board.place(lead, card, lead_id=card.lead_id)  # back where it was
             self._tell(self.t('board.move_failed', name=lead['name'], reason=self._reason(exc)), 'negative')
             return
         shown: LeadCard | None = card
         if moved.respaced:
             # the move renumbered the column: the drawn cards' positions are stale, so draw the board again
-            await self.reload()
-            shown = self.cards.get(card.lead_id)  # a new element
+            await self.board.reload()
+            shown = self.board.cards.get(card.lead_id)  # a new element
         else:
             snapshot = leads.lead_public(moved.lead).model_dump(mode='json')
-            self.place(snapshot, card, lead_id=card.lead_id, keep_drawn=True)  # exact spot; the event finds it there
-        drawn = self.columns[stage].card_list
+            self.board.place(
+                snapshot, card, lead_id=card.lead_id, keep_drawn=True
+            )  # exact spot; the event finds it there
+        drawn = self.board.columns[stage].card_list
         position = drawn.index(shown) + 1 if shown in drawn else index + 1
-        self.announce(self.t('board.moved_self', name=lead['name'], stage=self.t(f'stage.{stage}'), position=position))
-        if refocus and shown is not None and shown in self.cards.values():
+        self.board.announce(
+            self.t('board.moved_self', name=lead['name'], stage=self.t(f'stage.{stage}'), position=position)
+        )
+        if refocus and shown is not None and shown in self.board.cards.values():
             # the one line of JavaScript: moving a DOM node drops its focus; keyboard users keep their place
             ui.run_javascript(f'getHtmlElement({shown.id})?.focus()')
 
@@ -195,11 +178,11 @@ class BoardActions:
     async def open_new(self, stage: str) -> None:
         """Quick-add in a column."""
         if self._writer_or_explain():
-            await self.lead_dialog.open_new(stage)
+            await self.board.lead_dialog.open_new(stage)
 
     async def open_card(self, card: LeadCard) -> None:
         """Open the lead (read-only for viewers)."""
-        await self.lead_dialog.open_edit(card.lead, editable=self.viewer.can_write)
+        await self.board.lead_dialog.open_edit(card.lead, editable=self.viewer.can_write)
 
     async def load_history(self, lead_id: uuid.UUID) -> list[dict[str, Any]]:
         """Stage history for the dialog."""
@@ -267,6 +250,6 @@ class BoardActions:
         return exc.detail
 
     def _tell(self, message: str, kind: str) -> None:
-        self.announce(message)
-        with self.client:
+        self.board.announce(message)
+        with self.board.client:
             ui.notify(message, type=kind)  # type: ignore[arg-type]

@@ -19,23 +19,22 @@ from models import STAGE_ORDER
 from models.event import EventType
 
 from ...context import AppContext
-from ...events import AccessChange, AccessKind, LeadEvent
+from ...events import LeadEvent
 from ...events.subscriptions import Subscription
 from ...events.watch import BehindCheck
 from ...services.board import PAGE_SIZE, BoardFilter, TeamMember, board_columns, column_cards, filter_choices, team
 from ...services.pipeline_events import current_seq
-from ..access_watch import LEAVE_FOR
 from ..frame import ConnectionIndicator
-from ..session import Viewer, refresh_organization
+from ..session import Viewer
 from .actions import BoardActions
 from .card import LeadCard, listen_to_cards
 from .column import StageColumn
 from .dialogs import LeadDialog, MoveDialog
 from .filters import FilterBar
+from .follow import OrganizationFollower
 
 log = logging.getLogger(__name__)
 QUEUE_LIMIT = 1000  # a board that falls this far behind re-reads the database instead
-DAYS_REFRESH_SECONDS = 600.0  # a board left open overnight moves its "N dias" on
 
 
 def money(lead: dict[str, Any] | None) -> Decimal:
@@ -44,7 +43,7 @@ def money(lead: dict[str, Any] | None) -> Decimal:
     return Decimal(str(raw)) if raw is not None else Decimal('0')
 
 
-class PipelineBoard(BoardActions, ui.column):
+class PipelineBoard(ui.column):
     """Five stage columns of one organization, live for every teammate."""
 
     def __init__(
@@ -68,6 +67,9 @@ class PipelineBoard(BoardActions, ui.column):
         self._events: Subscription | None = None
         self._behind = BehindCheck()
         self._catching_up: asyncio.Task[None] | None = None
+        self.actions = BoardActions(self)  # what a person does (drop, keys, menu, dialogs)
+        self.follower = OrganizationFollower(self)  # access, roles, teammates, settings, days
+        actions = self.actions
         self.classes('w-full gap-2 pipeline-board').props(f'aria-label="{self.t("a11y.board")}"')
         with self:
             self.filter_bar = FilterBar(t=self.t, on_change=self.set_filter)
@@ -78,18 +80,18 @@ class PipelineBoard(BoardActions, ui.column):
                         stage.value,
                         t=self.t,
                         can_write=viewer.can_write,
-                        on_add=self.open_new,
+                        on_add=actions.open_new,
                         on_load_more=self.load_more,
-                        on_drop=self.on_drop,
+                        on_drop=actions.on_drop,
                     )
                     for stage in STAGE_ORDER
                 }
             self.lead_dialog = LeadDialog(
-                t=self.t, on_save=self.save_lead, on_delete=self.delete_lead, load_history=self.load_history
+                t=self.t, on_save=actions.save_lead, on_delete=actions.delete_lead, load_history=actions.load_history
             )
-            self.move_dialog = MoveDialog(t=self.t, on_move=self.menu_move)
+            self.move_dialog = MoveDialog(t=self.t, on_move=actions.menu_move)
         self.columns_row = columns_row
-        listen_to_cards(columns_row, resolve=self._card_by_element, act=self.on_card)
+        listen_to_cards(columns_row, resolve=self._card_by_element, act=actions.on_card)
         self.viewer_notice.set_visibility(not viewer.can_write)
 
     # ----- building -------------------------------------------------------------------------
@@ -100,13 +102,13 @@ class PipelineBoard(BoardActions, ui.column):
         org = self.viewer.organization_id
         self._events = self.ctx.bus.subscribe(org, self._enqueue)
         subscriptions = [
-            self.ctx.bus.subscribe_access(self._on_access),
+            self.ctx.bus.subscribe_access(self.follower.on_access),
             self.ctx.watch.watch(org, self.check_live),  # the guard, independent of the bus
         ]
         worker = background_tasks.create(self._apply_events(), name=f'board-{client.id}')
         # a task, not ui.timer: a timer waits for the browser's socket, and NiceGUI then sends the page
         # before the board is drawn (the cards arrived ~0.4 s later over the socket)
-        days = background_tasks.create(self._refresh_days_forever(), name=f'board-days-{client.id}')
+        days = background_tasks.create(self.follower.refresh_days_forever(), name=f'board-days-{client.id}')
 
         def stop() -> None:  # runs at logout / lost access and again when NiceGUI deletes the client: idempotent
             if self._events is not None:
@@ -394,34 +396,6 @@ class PipelineBoard(BoardActions, ui.column):
         """Say something in the aria-live region."""
         self.announcer.text = text
 
-    # ----- access and organization changes -----------------------------------------------------
-
-    async def _follow_organization(self) -> None:
-        """New idle thresholds: redraw the highlights."""
-        await refresh_organization(self.ctx, self.viewer)
-        idle_days = (self.viewer.idle_warning_days, self.viewer.idle_alert_days)
-        for card in list(self.cards.values()):
-            card.set_idle_days(idle_days)
-
-    async def _follow_team(self) -> None:
-        """Someone joined, left or changed role: the assignee choices (and initials) follow."""
-        async with self.ctx.db.session(read_only=True) as session:
-            self.members = await team(session, organization_id=self.viewer.organization_id)
-        self.filter_bar.set_members(self.members)
-        self.lead_dialog.set_team(self.members)
-        for card in list(self.cards.values()):
-            card.redraw()
-
-    async def _refresh_days_forever(self) -> None:
-        while True:
-            await asyncio.sleep(DAYS_REFRESH_SECONDS)
-            self.refresh_days()
-
-    def refresh_days(self) -> None:
-        """Days in stage and idle highlights move on while the board stays open."""
-        for card in list(self.cards.values()):
-            card.refresh_days()
-
     def shut(self, message_key: str, path: str) -> None:
         """Access is gone: stop live updates, take every card off the page, then leave for ``path``."""
         self._stop()
@@ -430,38 +404,3 @@ class PipelineBoard(BoardActions, ui.column):
         with self:  # explicit parent: this runs inside someone else's request
             ui.label(self.t(message_key)).classes('text-h6 q-pa-lg').props('role=alert')
         self.client.open(path)
-
-    def _on_access(self, change: AccessChange) -> None:
-        # runs inside someone else's request: act on this board's client explicitly
-        viewer = self.viewer
-        if self.is_deleted:
-            return
-        loss = change.lost_access(
-            user_id=viewer.user_id, session_id=viewer.session_id, organization_id=viewer.organization_id
-        )
-        if loss is not None:
-            self.shut(*LEAVE_FOR[loss])
-            return
-        if change.organization_id != viewer.organization_id:
-            return
-        if change.kind == AccessKind.ORGANIZATION_UPDATED:
-            background_tasks.create(self._follow_organization(), name=f'board-organization-{self.client.id}')
-        elif change.changes_team_of(viewer.organization_id) and change.user_id != viewer.user_id:
-            background_tasks.create(self._follow_team(), name=f'board-team-{self.client.id}')
-        elif change.kind == AccessKind.ROLE_CHANGED and change.role:
-            self._follow_role(change.role)
-
-    def _follow_role(self, role: str) -> None:
-        """The viewer's own role changed: writing tools appear or go."""
-        viewer = self.viewer
-        was_writer = viewer.can_write
-        viewer.role = role
-        for column in self.columns.values():
-            column.set_writable(viewer.can_write)
-        self.viewer_notice.set_visibility(not viewer.can_write)
-        if was_writer and not viewer.can_write:
-            self.move_dialog.close()
-            self.lead_dialog.close()
-            self.announce(self.t('board.role_viewer'))
-        elif viewer.can_write and not was_writer:
-            self.announce(self.t('board.role_writer'))

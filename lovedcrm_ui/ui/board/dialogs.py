@@ -1,4 +1,4 @@
-"""The board's shared dialogs: one lead dialog, one "Mover para…" dialog, one confirmation."""
+"""The board's shared dialogs: one lead dialog (with its delete confirmation) and one "Mover para…" dialog."""
 
 import uuid
 from collections.abc import Awaitable, Callable
@@ -15,6 +15,7 @@ from models.lead import NOTES_MAX
 
 from ...services.board import TeamMember
 from ..i18n import Translate, format_brl, parse_brl
+from ..widgets import ConfirmDialog
 
 LeadValues = dict[str, Any]
 # the form's fields in the order a conflict lists them (key, label key)
@@ -136,7 +137,7 @@ class LeadDialog(ui.dialog):
         for field in (self.name, self.email, self.phone, self.amount, self.source):
             field.classes('w-full')
             field.on('keydown.enter', self._save)
-        self.confirm = ConfirmDialog(t=t)
+        self.confirm = ConfirmDialog(cancel_label=t('lead.cancel'))
 
     def _name_rule(self) -> dict[str, Callable[[Any], bool]]:
         t = self._t
@@ -368,26 +369,9 @@ class LeadDialog(ui.dialog):
         if self.lead is None:
             return
         lead = self.lead
-        if await self.confirm.ask(self._t('lead.delete_confirm', name=lead['name'])):
+        if await self.confirm.ask(self._t('lead.delete_confirm', name=lead['name']), self._t('lead.delete')):
             self.close()
             await self._on_delete(lead)
-
-
-class ConfirmDialog(ui.dialog):
-    """A yes/no question."""
-
-    def __init__(self, *, t: Translate) -> None:
-        super().__init__()
-        with self, ui.card():
-            self.question = ui.label()
-            with ui.row().classes('w-full justify-end'):
-                ui.button(t('lead.cancel'), on_click=lambda: self.submit(False)).props('flat')
-                ui.button(t('lead.delete'), color='negative', on_click=lambda: self.submit(True))
-
-    async def ask(self, question: str) -> bool:
-        """Show the question and wait for the answer."""
-        self.question.text = question
-        return bool(await self)
 
 
 class MoveDialog(ui.dialog):
