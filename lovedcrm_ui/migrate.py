@@ -1,6 +1,7 @@
 """Run Alembic migrations from the app and the tests (no alembic.ini lookup needed)."""
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -17,13 +18,13 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def _in_thread(target: object, *args: object) -> None:
+def _in_thread(target: Callable[..., object], *args: object) -> None:
     # env.py uses asyncio.run(); a fresh thread has no running loop, whoever calls us
     errors: list[BaseException] = []
 
     def run() -> None:
         try:
-            target(*args)  # type: ignore[operator]
+            target(*args)
         except BaseException as exc:  # re-raised in the caller's thread
             errors.append(exc)
 

@@ -22,7 +22,7 @@ async def get_ctx(request: Request) -> AppContext:
     Dependencies are ``async def`` on purpose: FastAPI runs plain ``def`` dependencies in a thread
     pool, a thread hop per request for a dictionary lookup.
     """
-    return request.app.state.ctx  # type: ignore[no-any-return]
+    return request.app.state.ctx
 
 
 CtxDep = Annotated[AppContext, Depends(get_ctx)]
@@ -49,7 +49,7 @@ async def get_caller(request: Request) -> Caller:
     caller = getattr(request.state, 'caller', None)
     if caller is None:  # a route mounted outside the guard by mistake must fail closed
         raise HTTPException(403, 'Missing or invalid authorization header')
-    return caller  # type: ignore[no-any-return]
+    return caller
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
+from starlette.exceptions import HTTPException
 
 from ..context import AppContext
 from ..paths import is_api_prefix
@@ -35,7 +36,7 @@ def install_api(app: FastAPI, ctx: AppContext) -> None:
         app.include_router(router)
     app.router.lifespan_context = lifespan
     install_error_handlers(app)
-    app.add_middleware(TenancyGuard, ctx=ctx)  # type: ignore[arg-type]
+    app.add_middleware(TenancyGuard, ctx=ctx)
     _json_404_for_api(app)
 
 
@@ -45,12 +46,13 @@ class _NotFound:
     def __init__(self, page_handler: Callable[..., Any] | None) -> None:
         self.page_handler = page_handler
 
-    async def __call__(self, request: Request, exc: Exception) -> Response:
+    async def __call__(self, request: Request, exc: HTTPException) -> Response:
+        # Starlette calls a status-code handler (404) only with an HTTPException of that status
         wants_html = 'text/html' in request.headers.get('accept', '')
         if self.page_handler is None or is_api_prefix(request.url.path) or not wants_html:
-            return await http_exception_handler(request, exc)  # type: ignore[arg-type]
+            return await http_exception_handler(request, exc)
         response = self.page_handler(request, exc)
-        return await response if inspect.isawaitable(response) else response  # type: ignore[no-any-return]
+        return await response if inspect.isawaitable(response) else response
 
 
 def _json_404_for_api(app: FastAPI) -> None:

@@ -74,7 +74,8 @@ class PostgresBridge(BackgroundService):
         while True:
             conn: asyncpg.Connection | None = None
             try:
-                conn = await asyncio.wait_for(
+                # asyncpg is untyped, so mypy keeps ``conn`` Optional after this: the body uses ``connection``
+                conn = connection = await asyncio.wait_for(
                     asyncpg.connect(
                         self._dsn,
                         server_settings={
@@ -87,9 +88,9 @@ class PostgresBridge(BackgroundService):
                     timeout=10,
                 )
                 self._lost.clear()
-                conn.add_termination_listener(lambda _conn: self._lost.set())
-                await conn.add_listener(EVENTS_CHANNEL, self._on_event_notify)
-                await conn.add_listener(ACCESS_CHANNEL, self._on_access_notify)
+                connection.add_termination_listener(lambda _conn: self._lost.set())
+                await connection.add_listener(EVENTS_CHANNEL, self._on_event_notify)
+                await connection.add_listener(ACCESS_CHANNEL, self._on_access_notify)
                 self.connected = True
                 backoff = 0.2
                 await self.catch_up_all()  # whatever was committed while we were not listening
@@ -97,7 +98,7 @@ class PostgresBridge(BackgroundService):
                     try:
                         await asyncio.wait_for(self._lost.wait(), timeout=self._liveness)
                     except TimeoutError:
-                        await asyncio.wait_for(conn.fetchval('SELECT 1'), timeout=self._liveness)
+                        await asyncio.wait_for(connection.fetchval('SELECT 1'), timeout=self._liveness)
                         await self.catch_up_held()
                 raise ConnectionError('listener connection lost')
             except asyncio.CancelledError:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, false, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models import AuthSession, Membership, Organization, User, utcnow
 from models.types import MANAGER_ROLES, WRITER_ROLES, Role
@@ -54,16 +55,16 @@ async def check_session(session: AsyncSession, *, user_id: uuid.UUID, session_id
     """The active user of a live (not revoked, not expired) session, else Unauthorized."""
     row = (
         await session.execute(
-            select(User, AuthSession.revoked_at, AuthSession.expires_at)
-            .join(AuthSession, AuthSession.user_id == User.id)  # type: ignore[arg-type]
-            .where(AuthSession.id == session_id, User.id == user_id)
+            select(User, col(AuthSession.revoked_at), col(AuthSession.expires_at))
+            .join(AuthSession, col(AuthSession.user_id) == col(User.id))
+            .where(col(AuthSession.id) == session_id, col(User.id) == user_id)
         )
     ).first()
     if row is None or row.revoked_at is not None or not row.User.is_active:
         raise Unauthorized('Unauthorized - invalid token')
     if row.expires_at <= utcnow():
         raise Unauthorized('Unauthorized - token expired')
-    return row.User  # type: ignore[no-any-return]
+    return row.User
 
 
 async def member_role(
@@ -74,22 +75,28 @@ async def member_role(
     One query; raises Unauthorized when the session is revoked or expired or the user disabled.
     """
     membership_matches = and_(
-        Membership.user_id == User.id,  # type: ignore[arg-type]
-        Membership.organization_id == organization_id if organization_id else false(),  # type: ignore[arg-type]
-        Membership.is_active.is_(True),  # type: ignore[attr-defined]
+        col(Membership.user_id) == col(User.id),
+        col(Membership.organization_id) == organization_id if organization_id else false(),
+        col(Membership.is_active).is_(True),
     )
     row = (
         await session.execute(
-            select(User.email, User.is_active, AuthSession.revoked_at, AuthSession.expires_at, Membership.role)
+            select(
+                col(User.email),
+                col(User.is_active),
+                col(AuthSession.revoked_at),
+                col(AuthSession.expires_at),
+                col(Membership.role),
+            )
             .select_from(User)
-            .join(AuthSession, AuthSession.user_id == User.id)  # type: ignore[arg-type]
+            .join(AuthSession, col(AuthSession.user_id) == col(User.id))
             .outerjoin(Membership, membership_matches)
             .outerjoin(
                 Organization,
-                and_(Organization.id == Membership.organization_id, Organization.is_active.is_(True)),  # type: ignore[arg-type,attr-defined]
+                and_(col(Organization.id) == col(Membership.organization_id), col(Organization.is_active).is_(True)),
             )
-            .add_columns(Organization.id.label('org_id'))  # type: ignore[attr-defined]
-            .where(AuthSession.id == session_id, User.id == user_id)
+            .add_columns(col(Organization.id).label('org_id'))
+            .where(col(AuthSession.id) == session_id, col(User.id) == user_id)
         )
     ).first()
     if row is None or row.revoked_at is not None or not row.is_active:

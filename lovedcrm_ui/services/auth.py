@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models import AuthSession, Membership, Organization, Role, User, utcnow
 
 from ..db import queue_event
 from ..events import AccessChange, AccessKind
-from ..security import PasswordHasher, TokenError, TokenService
+from ..security import PasswordHasher, TokenClaims, TokenError, TokenService, TokenType
 from .errors import BadRequest, Conflict, Forbidden, Invalid, TooManyRequests, Unauthorized
 from .ratelimit import SlidingWindowLimiter
 
@@ -60,7 +61,7 @@ async def unique_slug(session: AsyncSession, name: str) -> str:
     """A slug for ``name`` that no organization uses yet."""
     base = slugify(name)
     slug = base
-    while (await session.execute(select(Organization.id).where(Organization.slug == slug))).first():
+    while (await session.execute(select(col(Organization.id)).where(col(Organization.slug) == slug))).first():
         slug = f'{base}-{secrets.token_hex(3)}'
     return slug
 
@@ -97,7 +98,7 @@ async def register(
     if problem:
         raise Invalid(problem)
     email = normalize_email(email)
-    if (await session.execute(select(User.id).where(User.email == email))).first():
+    if (await session.execute(select(col(User.id)).where(col(User.email) == email))).first():
         raise BadRequest('Email already exists')
     password_hash = await hasher.hash(password)
     user = User(email=email, full_name=full_name, password_hash=password_hash, last_login=utcnow())
@@ -134,7 +135,7 @@ async def login(
         raise TooManyRequests(
             'Too many failed login attempts. Try again later.', headers={'Retry-After': str(retry_after)}
         )
-    user = (await session.execute(select(User).where(User.email == email))).scalar_one_or_none()
+    user = (await session.execute(select(User).where(col(User.email) == email))).scalar_one_or_none()
     valid = await hasher.verify(password, user.password_hash if user else None)
     if user is None or not valid or not user.is_active:
         failures.hit(email)
@@ -248,11 +249,11 @@ async def revoke_user_sessions(
 ) -> None:
     """Revoke every live session of a user but ``except_session_id`` (queued notice closes their boards and sockets)."""
     query = update(AuthSession).where(
-        AuthSession.user_id == user_id,
-        AuthSession.revoked_at.is_(None),  # type: ignore[union-attr]
+        col(AuthSession.user_id) == user_id,
+        col(AuthSession.revoked_at).is_(None),
     )
     if except_session_id is not None:
-        query = query.where(AuthSession.id != except_session_id)
+        query = query.where(col(AuthSession.id) != except_session_id)
     await session.execute(query.values(revoked_at=utcnow()))
     queue_event(
         session, AccessChange(AccessKind.USER_SESSIONS_REVOKED, user_id=user_id, except_session_id=except_session_id)
@@ -263,12 +264,12 @@ async def active_membership(session: AsyncSession, user_id: uuid.UUID, organizat
     """The user's active membership in an active organization, or None."""
     row = await session.execute(
         select(Membership)
-        .join(Organization, Organization.id == Membership.organization_id)  # type: ignore[arg-type]
+        .join(Organization, col(Organization.id) == col(Membership.organization_id))
         .where(
-            Membership.user_id == user_id,
-            Membership.organization_id == organization_id,
-            Membership.is_active.is_(True),  # type: ignore[attr-defined]
-            Organization.is_active.is_(True),  # type: ignore[attr-defined]
+            col(Membership.user_id) == user_id,
+            col(Membership.organization_id) == organization_id,
+            col(Membership.is_active).is_(True),
+            col(Organization.is_active).is_(True),
         )
     )
     return row.scalar_one_or_none()
@@ -278,11 +279,11 @@ async def _preferred_membership(session: AsyncSession, user_id: uuid.UUID) -> Me
     # most recently used first; never-used ones after, owned organizations first among those
     rows = await session.execute(
         select(Membership)
-        .join(Organization, Organization.id == Membership.organization_id)  # type: ignore[arg-type]
+        .join(Organization, col(Organization.id) == col(Membership.organization_id))
         .where(
-            Membership.user_id == user_id,
-            Membership.is_active.is_(True),  # type: ignore[attr-defined]
-            Organization.is_active.is_(True),  # type: ignore[attr-defined]
+            col(Membership.user_id) == user_id,
+            col(Membership.is_active).is_(True),
+            col(Organization.is_active).is_(True),
         )
     )
     memberships = list(rows.scalars())
@@ -328,26 +329,30 @@ def _issue(
 ) -> AuthResult:
     org_id = organization.id if organization else None
     role = membership.role if membership else None
-    common = {
-        'user_id': user.id,
-        'email': user.email,
-        'organization_id': org_id,
-        'role': role,
-        'session_id': session_id,
-    }
+
+    def token(token_type: TokenType) -> str:
+        return tokens.issue(
+            user_id=user.id,
+            email=user.email,
+            organization_id=org_id,
+            role=role,
+            session_id=session_id,
+            token_type=token_type,
+        )
+
     return AuthResult(
         user=user,
         organization=organization,
         membership=membership,
         session_id=session_id,
-        access_token=tokens.issue(**common, token_type='access'),  # type: ignore[arg-type]
-        refresh_token=tokens.issue(**common, token_type='refresh'),  # type: ignore[arg-type]
+        access_token=token('access'),
+        refresh_token=token('refresh'),
     )
 
 
-def _verify(tokens: TokenService, token: str, token_type: str):  # type: ignore[no-untyped-def]
+def _verify(tokens: TokenService, token: str, token_type: TokenType) -> TokenClaims:
     try:
-        return tokens.verify(token, expected_type=token_type)  # type: ignore[arg-type]
+        return tokens.verify(token, expected_type=token_type)
     except TokenError as exc:
         raise Unauthorized(exc.detail) from exc
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models import STAGE_ORDER, Lead, Membership, User, utcnow
 from models.lead import LeadPublic
@@ -58,11 +59,12 @@ class BoardFilter:
         """SQL conditions on ``Lead`` for this filter."""
         conditions: list[Any] = []
         if self.text.strip():
-            conditions.append(contains_text((Lead.name, Lead.email, Lead.phone), self.text.strip(), dialect))
+            columns = (col(Lead.name), col(Lead.email), col(Lead.phone))
+            conditions.append(contains_text(columns, self.text.strip(), dialect))
         if self.source:
-            conditions.append(Lead.source == self.source)
+            conditions.append(col(Lead.source) == self.source)
         if self.assignee_id:
-            conditions.append(Lead.assigned_user_id == self.assignee_id)
+            conditions.append(col(Lead.assigned_user_id) == self.assignee_id)
         if self.tags:
             if dialect == 'postgresql':
                 clause = 'EXISTS (SELECT 1 FROM json_array_elements_text(leads.tags) AS t(v) WHERE t.v IN :tags)'
@@ -70,11 +72,11 @@ class BoardFilter:
                 clause = 'EXISTS (SELECT 1 FROM json_each(leads.tags) WHERE json_each.value IN :tags)'
             conditions.append(text(clause).bindparams(bindparam('tags', list(self.tags), expanding=True)))
         if self.favorites_only:
-            conditions.append(Lead.is_favorite.is_(True))
+            conditions.append(col(Lead.is_favorite).is_(True))
         if self.value_min is not None:
-            conditions.append(Lead.estimated_value >= self.value_min)
+            conditions.append(col(Lead.estimated_value) >= self.value_min)
         if self.value_max is not None:
-            conditions.append(Lead.estimated_value <= self.value_max)
+            conditions.append(col(Lead.estimated_value) <= self.value_max)
         return conditions
 
 
@@ -99,11 +101,11 @@ async def stage_totals(
     session: AsyncSession, *, organization_id: uuid.UUID, board_filter: BoardFilter
 ) -> dict[str, tuple[int, Decimal]]:
     """(count, sum of estimated value) per stage for the filter."""
-    dialect = session.bind.dialect.name
+    dialect = session.get_bind().dialect.name
     rows = await session.execute(
-        select(Lead.stage, func.count(), func.sum(Lead.estimated_value))
-        .where(Lead.organization_id == organization_id, *board_filter.where(dialect))
-        .group_by(Lead.stage)
+        select(col(Lead.stage), func.count(), func.sum(col(Lead.estimated_value)))
+        .where(col(Lead.organization_id) == organization_id, *board_filter.where(dialect))
+        .group_by(col(Lead.stage))
     )
     totals = {stage.value: (0, Decimal('0.00')) for stage in STAGE_ORDER}
     for stage, count, total in rows.all():
@@ -121,14 +123,16 @@ async def column_cards(
     limit: int = PAGE_SIZE,
 ) -> list[LeadPublic]:
     """Cards of one column in board order, after ``(position, id)`` when loading more."""
-    dialect = session.bind.dialect.name
+    dialect = session.get_bind().dialect.name
     query = select(Lead).where(
-        Lead.organization_id == organization_id, Lead.stage == stage, *board_filter.where(dialect)
+        col(Lead.organization_id) == organization_id, col(Lead.stage) == stage, *board_filter.where(dialect)
     )
     if after is not None:
         position, lead_id = after
-        query = query.where((Lead.position > position) | ((Lead.position == position) & (Lead.id > lead_id)))
-    rows = await session.execute(query.order_by(Lead.position, Lead.id).limit(limit))
+        query = query.where(
+            (col(Lead.position) > position) | ((col(Lead.position) == position) & (col(Lead.id) > lead_id))
+        )
+    rows = await session.execute(query.order_by(col(Lead.position), col(Lead.id)).limit(limit))
     now = utcnow()
     return [lead_public(lead, now) for lead in rows.scalars()]
 
@@ -171,9 +175,9 @@ class TeamMember:
 async def team(session: AsyncSession, *, organization_id: uuid.UUID) -> dict[uuid.UUID, TeamMember]:
     """Active members by user id."""
     rows = await session.execute(
-        select(User.id, User.full_name, User.email, Membership.role)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.organization_id == organization_id, Membership.is_active.is_(True))
+        select(col(User.id), col(User.full_name), col(User.email), col(Membership.role))
+        .join(Membership, col(Membership.user_id) == col(User.id))
+        .where(col(Membership.organization_id) == organization_id, col(Membership.is_active).is_(True))
     )
     return {uid: TeamMember(uid, name or email, email, role) for uid, name, email, role in rows.all()}
 
@@ -190,7 +194,9 @@ async def index_below(
         return 0
     above = (
         await session.execute(
-            select(Lead.position, Lead.stage).where(Lead.id == above_id, Lead.organization_id == organization_id)
+            select(col(Lead.position), col(Lead.stage)).where(
+                col(Lead.id) == above_id, col(Lead.organization_id) == organization_id
+            )
         )
     ).first()
     if above is None or above.stage != stage:
@@ -199,10 +205,11 @@ async def index_below(
         select(func.count())
         .select_from(Lead)
         .where(
-            Lead.organization_id == organization_id,
-            Lead.stage == stage,
-            Lead.id != lead_id,
-            (Lead.position < above.position) | ((Lead.position == above.position) & (Lead.id <= above_id)),
+            col(Lead.organization_id) == organization_id,
+            col(Lead.stage) == stage,
+            col(Lead.id) != lead_id,
+            (col(Lead.position) < above.position)
+            | ((col(Lead.position) == above.position) & (col(Lead.id) <= above_id)),
         )
     )
     return int(count or 0)
@@ -210,9 +217,12 @@ async def index_below(
 
 async def filter_choices(session: AsyncSession, *, organization_id: uuid.UUID) -> tuple[list[str], list[str]]:
     """Sources and tags in use, for the filter bar (distinct values computed by the database)."""
-    dialect = session.bind.dialect.name
+    dialect = session.get_bind().dialect.name
     sources = await session.execute(
-        select(Lead.source).where(Lead.organization_id == organization_id).distinct().order_by(Lead.source)
+        select(col(Lead.source))
+        .where(col(Lead.organization_id) == organization_id)
+        .distinct()
+        .order_by(col(Lead.source))
     )
     if dialect == 'postgresql':
         tag_sql = (

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models import Invite, InviteStatus, Membership, Organization, Role, User, utcnow
 
@@ -93,24 +94,26 @@ async def create_invite(
         raise Forbidden('Only owners can invite admins')
     email = normalize_email(email)
     # one invite at a time per organization, so two managers inviting one address cannot both pass the check
-    await session.execute(select(Organization.id).where(Organization.id == caller.organization_id).with_for_update())
+    await session.execute(
+        select(col(Organization.id)).where(col(Organization.id) == caller.organization_id).with_for_update()
+    )
     member = await session.execute(
-        select(Membership.id)
-        .join(User, User.id == Membership.user_id)  # type: ignore[arg-type]
+        select(col(Membership.id))
+        .join(User, col(User.id) == col(Membership.user_id))
         .where(
-            Membership.organization_id == caller.organization_id,
-            Membership.is_active.is_(True),  # type: ignore[attr-defined]
-            User.email == email,
+            col(Membership.organization_id) == caller.organization_id,
+            col(Membership.is_active).is_(True),
+            col(User.email) == email,
         )
     )
     if member.first():
         raise Conflict('User is already a member of this organization')
     pending = await session.execute(
-        select(Invite.id).where(
-            Invite.organization_id == caller.organization_id,
-            Invite.email == email,
-            Invite.status == InviteStatus.PENDING,
-            Invite.expires_at > utcnow(),
+        select(col(Invite.id)).where(
+            col(Invite.organization_id) == caller.organization_id,
+            col(Invite.email) == email,
+            col(Invite.status) == InviteStatus.PENDING,
+            col(Invite.expires_at) > utcnow(),
         )
     )
     if pending.first():
@@ -134,23 +137,21 @@ async def list_invites(
     session: AsyncSession, *, organization_id: uuid.UUID, status: str | None, limit: int, offset: int
 ) -> list[InviteView]:
     """Invites of an organization, newest first, optionally by (effective) status."""
-    query = select(Invite).where(Invite.organization_id == organization_id)
+    query = select(Invite).where(col(Invite.organization_id) == organization_id)
     now = utcnow()
     if status == InviteStatus.EXPIRED:
-        query = query.where(Invite.status == InviteStatus.PENDING, Invite.expires_at <= now)
+        query = query.where(col(Invite.status) == InviteStatus.PENDING, col(Invite.expires_at) <= now)
     elif status == InviteStatus.PENDING:
-        query = query.where(Invite.status == InviteStatus.PENDING, Invite.expires_at > now)
+        query = query.where(col(Invite.status) == InviteStatus.PENDING, col(Invite.expires_at) > now)
     elif status:
-        query = query.where(Invite.status == status)
-    rows = await session.execute(
-        query.order_by(Invite.created_at.desc()).limit(limit).offset(offset)  # type: ignore[attr-defined]
-    )
+        query = query.where(col(Invite.status) == status)
+    rows = await session.execute(query.order_by(col(Invite.created_at).desc()).limit(limit).offset(offset))
     return [await _view(session, invite) for invite in rows.scalars()]
 
 
 async def invite_stats(session: AsyncSession, *, organization_id: uuid.UUID) -> dict[str, int]:
     """Counts of the organization's invites by effective status."""
-    rows = await session.execute(select(Invite).where(Invite.organization_id == organization_id))
+    rows = await session.execute(select(Invite).where(col(Invite.organization_id) == organization_id))
     counts = dict.fromkeys(InviteStatus, 0)
     now = utcnow()
     total = 0
@@ -183,7 +184,7 @@ async def invite_by_token(session: AsyncSession, *, token: str, lock: bool = Fal
     ``lock`` holds the row until commit, so two answers to one invite (a double click) are serialized
     and the second sees the first's outcome.
     """
-    query = select(Invite).where(Invite.token == token)
+    query = select(Invite).where(col(Invite.token) == token)
     invite = (await session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
     return await _view(session, invite) if invite else None
 
@@ -206,7 +207,7 @@ async def accept_invite(session: AsyncSession, *, token: str, user_id: uuid.UUID
         if user is None or user.email != invite.email:
             raise Forbidden('This invite was sent to a different e-mail address')
     else:
-        user = (await session.execute(select(User).where(User.email == invite.email))).scalar_one_or_none()
+        user = (await session.execute(select(User).where(col(User.email) == invite.email))).scalar_one_or_none()
         if user is None:
             raise BadRequest('No account exists for the invited e-mail; register first')
     if not user.is_active:
@@ -214,7 +215,7 @@ async def accept_invite(session: AsyncSession, *, token: str, user_id: uuid.UUID
     membership = (
         await session.execute(
             select(Membership).where(
-                Membership.organization_id == invite.organization_id, Membership.user_id == user.id
+                col(Membership.organization_id) == invite.organization_id, col(Membership.user_id) == user.id
             )
         )
     ).scalar_one_or_none()

@@ -3,11 +3,10 @@
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import Select
+from sqlmodel import col
 
 from models import STAGE_ORDER, Lead, Membership, PipelineStage, User, utcnow
 from models.lead import LeadPublic
@@ -45,7 +44,7 @@ def glob_pattern(text: str) -> str:
     return f'*{"".join(parts)}*'
 
 
-def contains_text(columns: Sequence[Any], text: str, dialect: str) -> Any:
+def contains_text(columns: Sequence[SQLColumnExpression[str | None]], text: str, dialect: str) -> ColumnElement[bool]:
     """Any of ``columns`` contains ``text``, ignoring letter case (also beyond ASCII).
 
     SQLite's LIKE (and so SQLAlchemy's ILIKE there) folds ASCII letters only: "JOÃO" would miss
@@ -58,15 +57,16 @@ def contains_text(columns: Sequence[Any], text: str, dialect: str) -> Any:
     return or_(*(column.ilike(pattern, escape='\\') for column in columns))
 
 
-def text_match(query: str, dialect: str):  # type: ignore[no-untyped-def]
+def text_match(query: str, dialect: str) -> ColumnElement[bool]:
     """Case-insensitive match of name, e-mail, phone or source."""
-    return contains_text((Lead.name, Lead.email, Lead.phone, Lead.source), query.strip(), dialect)
+    columns = (col(Lead.name), col(Lead.email), col(Lead.phone), col(Lead.source))
+    return contains_text(columns, query.strip(), dialect)
 
 
-async def _page(session: AsyncSession, query: Select, page: int, page_size: int) -> LeadPage:  # type: ignore[type-arg]
+async def _page(session: AsyncSession, query: Select[Lead], page: int, page_size: int) -> LeadPage:
     total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = await session.execute(
-        query.order_by(Lead.created_at.desc(), Lead.id.desc()).offset((page - 1) * page_size).limit(page_size)
+        query.order_by(col(Lead.created_at).desc(), col(Lead.id).desc()).offset((page - 1) * page_size).limit(page_size)
     )
     now = utcnow()
     return LeadPage([lead_public(lead, now) for lead in rows.scalars()], int(total or 0), page, page_size)
@@ -76,9 +76,9 @@ async def list_leads(
     session: AsyncSession, *, organization_id: uuid.UUID, page: int, page_size: int, stage: PipelineStage | None
 ) -> LeadPage:
     """Newest first, optionally one stage."""
-    query = select(Lead).where(Lead.organization_id == organization_id)
+    query = select(Lead).where(col(Lead.organization_id) == organization_id)
     if stage is not None:
-        query = query.where(Lead.stage == stage)
+        query = query.where(col(Lead.stage) == stage)
     return await _page(session, query, page, page_size)
 
 
@@ -86,15 +86,17 @@ async def search_leads(
     session: AsyncSession, *, organization_id: uuid.UUID, query: str, page: int, page_size: int
 ) -> LeadPage:
     """Leads whose name, e-mail, phone or source contain ``query`` (any case), newest first."""
-    dialect = session.bind.dialect.name
-    select_query = select(Lead).where(Lead.organization_id == organization_id, text_match(query, dialect))
+    dialect = session.get_bind().dialect.name
+    select_query = select(Lead).where(col(Lead.organization_id) == organization_id, text_match(query, dialect))
     return await _page(session, select_query, page, page_size)
 
 
 async def stage_counts(session: AsyncSession, *, organization_id: uuid.UUID) -> dict[str, int]:
     """Leads per stage (every stage present)."""
     rows = await session.execute(
-        select(Lead.stage, func.count()).where(Lead.organization_id == organization_id).group_by(Lead.stage)
+        select(col(Lead.stage), func.count())
+        .where(col(Lead.organization_id) == organization_id)
+        .group_by(col(Lead.stage))
     )
     counts = {stage.value: 0 for stage in STAGE_ORDER}
     for stage, count in rows.all():
@@ -112,22 +114,23 @@ async def statistics(session: AsyncSession, *, organization_id: uuid.UUID) -> di
 
 async def filter_options(session: AsyncSession, *, organization_id: uuid.UUID) -> dict[str, object]:
     """Sources, assignable members, creation date range, tags in use, and the stages."""
-    scope = Lead.organization_id == organization_id
-    sources = (await session.execute(select(Lead.source).where(scope).distinct().order_by(Lead.source))).scalars()
+    scope = col(Lead.organization_id) == organization_id
+    sources = (
+        await session.execute(select(col(Lead.source)).where(scope).distinct().order_by(col(Lead.source)))
+    ).scalars()
     members = await session.execute(
-        select(User.id, User.full_name, User.email)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.organization_id == organization_id, Membership.is_active.is_(True))
+        select(col(User.id), col(User.full_name), col(User.email))
+        .join(Membership, col(Membership.user_id) == col(User.id))
+        .where(col(Membership.organization_id) == organization_id, col(Membership.is_active).is_(True))
     )
     earliest, latest = (
-        await session.execute(select(func.min(Lead.created_at), func.max(Lead.created_at)).where(scope))
+        await session.execute(select(func.min(col(Lead.created_at)), func.max(col(Lead.created_at))).where(scope))
     ).one()
     tags: set[str] = set()
-    for tag_list in (await session.execute(select(Lead.tags).where(scope))).scalars():
+    for tag_list in (await session.execute(select(col(Lead.tags)).where(scope))).scalars():
         tags.update(t for t in tag_list or [] if isinstance(t, str))
-    people = sorted(
-        ({'id': uid, 'name': name or email} for uid, name, email in members.all()), key=lambda p: p['name'].lower()
-    )
+    named = [(uid, name or email) for uid, name, email in members.all()]
+    people = [{'id': uid, 'name': name} for uid, name in sorted(named, key=lambda p: p[1].lower())]
     return {
         'sources': [s for s in sources if s],
         'assigned_users': people,

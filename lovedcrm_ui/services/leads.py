@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models import EventType, Lead, Membership, PipelineStage, utcnow
 from models.lead import LeadCreate, LeadPublic, LeadUpdate
@@ -55,7 +56,7 @@ async def get_lead(
     session: AsyncSession, *, organization_id: uuid.UUID, lead_id: uuid.UUID, for_update: bool = False
 ) -> Lead:
     """One lead of the organization; another organization's lead is simply not found."""
-    query = select(Lead).where(Lead.id == lead_id, Lead.organization_id == organization_id)
+    query = select(Lead).where(col(Lead.id) == lead_id, col(Lead.organization_id) == organization_id)
     if for_update:
         query = query.with_for_update()
     lead = (await session.execute(query)).scalar_one_or_none()
@@ -69,10 +70,10 @@ async def ensure_assignable(session: AsyncSession, organization_id: uuid.UUID, u
     if user_id is None:
         return
     member = await session.scalar(
-        select(Membership.id).where(
-            Membership.organization_id == organization_id,
-            Membership.user_id == user_id,
-            Membership.is_active.is_(True),
+        select(col(Membership.id)).where(
+            col(Membership.organization_id) == organization_id,
+            col(Membership.user_id) == user_id,
+            col(Membership.is_active).is_(True),
         )
     )
     if member is None:

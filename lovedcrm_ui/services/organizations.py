@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models import Membership, Organization, Role, User, utcnow
 from models.organization import OrganizationUpdate
@@ -57,14 +58,14 @@ async def update_organization(session: AsyncSession, *, caller: Caller, changes:
 async def user_organizations(session: AsyncSession, *, user_id: uuid.UUID) -> list[tuple[Organization, str]]:
     """The active organizations a user belongs to, with the role in each, by name."""
     rows = await session.execute(
-        select(Organization, Membership.role)
-        .join(Membership, Membership.organization_id == Organization.id)  # type: ignore[arg-type]
+        select(Organization, col(Membership.role))
+        .join(Membership, col(Membership.organization_id) == col(Organization.id))
         .where(
-            Membership.user_id == user_id,
-            Membership.is_active.is_(True),  # type: ignore[attr-defined]
-            Organization.is_active.is_(True),  # type: ignore[attr-defined]
+            col(Membership.user_id) == user_id,
+            col(Membership.is_active).is_(True),
+            col(Organization.is_active).is_(True),
         )
-        .order_by(Organization.name)
+        .order_by(col(Organization.name))
     )
     return [(row[0], row[1]) for row in rows]
 
@@ -74,8 +75,8 @@ async def list_members(session: AsyncSession, *, organization_id: uuid.UUID) -> 
     rank = {Role.OWNER: 0, Role.ADMIN: 1, Role.MEMBER: 2, Role.VIEWER: 3}
     rows = await session.execute(
         select(Membership, User)
-        .join(User, User.id == Membership.user_id)  # type: ignore[arg-type]
-        .where(Membership.organization_id == organization_id, Membership.is_active.is_(True))  # type: ignore[attr-defined]
+        .join(User, col(User.id) == col(Membership.user_id))
+        .where(col(Membership.organization_id) == organization_id, col(Membership.is_active).is_(True))
     )
     members = [Member(membership=m, user=u) for m, u in rows.all()]
     members.sort(key=lambda x: (rank.get(Role(x.membership.role), 9), (x.user.full_name or x.user.email).lower()))
@@ -88,9 +89,9 @@ async def _member_for_change(session: AsyncSession, caller: Caller, user_id: uui
         await session.execute(
             select(Membership)
             .where(
-                Membership.organization_id == caller.organization_id,
-                Membership.user_id == user_id,
-                Membership.is_active.is_(True),  # type: ignore[attr-defined]
+                col(Membership.organization_id) == caller.organization_id,
+                col(Membership.user_id) == user_id,
+                col(Membership.is_active).is_(True),
             )
             .with_for_update()
         )
@@ -105,11 +106,11 @@ async def _member_for_change(session: AsyncSession, caller: Caller, user_id: uui
 async def _owner_count(session: AsyncSession, organization_id: uuid.UUID) -> int:
     # lock the owners so two concurrent demotions cannot both see "another owner is left"
     owners = await session.execute(
-        select(Membership.id)
+        select(col(Membership.id))
         .where(
-            Membership.organization_id == organization_id,
-            Membership.role == Role.OWNER,
-            Membership.is_active.is_(True),  # type: ignore[attr-defined]
+            col(Membership.organization_id) == organization_id,
+            col(Membership.role) == Role.OWNER,
+            col(Membership.is_active).is_(True),
         )
         .with_for_update()
     )
@@ -159,14 +160,14 @@ async def remove_member(session: AsyncSession, *, caller: Caller, user_id: uuid.
 async def _another_owner(session: AsyncSession, organization_id: uuid.UUID, not_user: uuid.UUID) -> uuid.UUID | None:
     return (
         await session.execute(
-            select(Membership.user_id)
+            select(col(Membership.user_id))
             .where(
-                Membership.organization_id == organization_id,
-                Membership.role == Role.OWNER,
-                Membership.is_active.is_(True),  # type: ignore[attr-defined]
-                Membership.user_id != not_user,
+                col(Membership.organization_id) == organization_id,
+                col(Membership.role) == Role.OWNER,
+                col(Membership.is_active).is_(True),
+                col(Membership.user_id) != not_user,
             )
-            .order_by(Membership.created_at)
+            .order_by(col(Membership.created_at))
             .limit(1)
         )
     ).scalar_one_or_none()

@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models import EventType, Organization, PipelineEvent, User, utcnow
 
@@ -22,9 +23,9 @@ async def allocate_seq(session: AsyncSession, organization_id: uuid.UUID) -> int
     """
     seq = await session.scalar(
         update(Organization)
-        .where(Organization.id == organization_id)
-        .values(event_seq=Organization.event_seq + 1)
-        .returning(Organization.event_seq)
+        .where(col(Organization.id) == organization_id)
+        .values(event_seq=col(Organization.event_seq) + 1)
+        .returning(col(Organization.event_seq))
     )
     if seq is None:
         raise NotFound('Organization not found')
@@ -83,8 +84,8 @@ async def events_since(session: AsyncSession, *, organization_id: uuid.UUID, sin
     """An organization's events with ``seq > since``, in order, at most ``limit``."""
     rows = await session.execute(
         select(PipelineEvent)
-        .where(PipelineEvent.organization_id == organization_id, PipelineEvent.seq > since)
-        .order_by(PipelineEvent.seq)
+        .where(col(PipelineEvent.organization_id) == organization_id, col(PipelineEvent.seq) > since)
+        .order_by(col(PipelineEvent.seq))
         .limit(limit)
     )
     return [event_from_row(row) for row in rows.scalars()]
@@ -92,7 +93,7 @@ async def events_since(session: AsyncSession, *, organization_id: uuid.UUID, sin
 
 async def current_seq(session: AsyncSession, *, organization_id: uuid.UUID) -> int:
     """The organization's last committed event number."""
-    seq = await session.scalar(select(Organization.event_seq).where(Organization.id == organization_id))
+    seq = await session.scalar(select(col(Organization.event_seq)).where(col(Organization.id) == organization_id))
     if seq is None:
         raise NotFound('Organization not found')
     return int(seq)
@@ -101,7 +102,7 @@ async def current_seq(session: AsyncSession, *, organization_id: uuid.UUID) -> i
 async def committed_seqs(session: AsyncSession, *, organization_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
     """The last committed event number of each organization (one query; missing organizations are left out)."""
     rows = await session.execute(
-        select(Organization.id, Organization.event_seq).where(Organization.id.in_(organization_ids))  # type: ignore[attr-defined]
+        select(col(Organization.id), col(Organization.event_seq)).where(col(Organization.id).in_(organization_ids))
     )
     return {organization_id: int(seq) for organization_id, seq in rows.all()}
 
@@ -111,14 +112,14 @@ async def stage_history(
 ) -> list[dict[str, Any]]:
     """A lead's creation and stage moves, oldest first: who moved it from where to where, when."""
     rows = await session.execute(
-        select(PipelineEvent, User.full_name, User.email)
-        .outerjoin(User, User.id == PipelineEvent.actor_user_id)
+        select(PipelineEvent, col(User.full_name), col(User.email))
+        .outerjoin(User, col(User.id) == col(PipelineEvent.actor_user_id))
         .where(
-            PipelineEvent.organization_id == organization_id,
-            PipelineEvent.lead_id == lead_id,
-            PipelineEvent.type.in_([EventType.LEAD_CREATED, EventType.LEAD_STAGE_CHANGED]),
+            col(PipelineEvent.organization_id) == organization_id,
+            col(PipelineEvent.lead_id) == lead_id,
+            col(PipelineEvent.type).in_([EventType.LEAD_CREATED, EventType.LEAD_STAGE_CHANGED]),
         )
-        .order_by(PipelineEvent.seq)
+        .order_by(col(PipelineEvent.seq))
     )
     history = []
     for event, full_name, email in rows.all():

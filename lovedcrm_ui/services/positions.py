@@ -2,8 +2,9 @@
 
 import uuid
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models import Lead
 
@@ -13,17 +14,21 @@ MIN_GAP = 1e-6
 MAX_INDEX = 2**31
 
 
-def _column(organization_id: uuid.UUID, stage: str, exclude: uuid.UUID | None = None):  # type: ignore[no-untyped-def]
-    query = select(Lead.id, Lead.position).where(Lead.organization_id == organization_id, Lead.stage == stage)
+def _column(organization_id: uuid.UUID, stage: str, exclude: uuid.UUID | None = None) -> Select[uuid.UUID, float]:
+    query = select(col(Lead.id), col(Lead.position)).where(
+        col(Lead.organization_id) == organization_id, col(Lead.stage) == stage
+    )
     if exclude is not None:
-        query = query.where(Lead.id != exclude)
-    return query.order_by(Lead.position, Lead.id)
+        query = query.where(col(Lead.id) != exclude)
+    return query.order_by(col(Lead.position), col(Lead.id))
 
 
 async def top_position(session: AsyncSession, organization_id: uuid.UUID, stage: str) -> float:
     """A position above every lead of the column."""
     first = await session.scalar(
-        select(func.min(Lead.position)).where(Lead.organization_id == organization_id, Lead.stage == stage)
+        select(func.min(col(Lead.position))).where(
+            col(Lead.organization_id) == organization_id, col(Lead.stage) == stage
+        )
     )
     return 0.0 if first is None else float(first) - STEP
 
@@ -44,15 +49,13 @@ async def position_at(
             after = rows[1] if len(rows) > 1 else None
             if before is None:  # index past the end: go last
                 last = await session.scalar(
-                    select(func.max(Lead.position)).where(
-                        Lead.organization_id == organization_id, Lead.stage == stage, Lead.id != lead_id
+                    select(func.max(col(Lead.position))).where(
+                        col(Lead.organization_id) == organization_id, col(Lead.stage) == stage, col(Lead.id) != lead_id
                     )
                 )
                 before = None if last is None else float(last)
-        if before is None and after is None:
-            return 0.0, attempt > 0
         if before is None:
-            return after - STEP, attempt > 0  # type: ignore[operator]
+            return (0.0 if after is None else after - STEP), attempt > 0
         if after is None:
             return before + STEP, attempt > 0
         if after - before > MIN_GAP:

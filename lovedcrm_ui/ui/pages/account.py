@@ -10,14 +10,14 @@ from models.auth import MARKUP
 from ...context import AppContext
 from ...services import auth, organizations
 from ...services.errors import BadRequest, DomainError, Invalid, TooManyRequests
-from ..i18n import translator
+from ..i18n import Translate, translator
 from ..refusals import refusal
 from ..session import forget_login, load_signed_in, load_viewer, page_language, remember_login
 from ..switcher import switch_organization
 from ..widgets import LanguageSwitch
 
 
-def _email_problem(email: str, t) -> str | None:  # type: ignore[no-untyped-def]
+def _email_problem(email: str, t: Translate) -> str | None:
     try:
         validate_email(email, check_deliverability=False)
     except EmailNotValidError:
