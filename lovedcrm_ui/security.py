@@ -12,6 +12,7 @@ from passlib.context import CryptContext
 from models.types import utcnow
 
 from .config import Settings
+from .services.errors import ErrorCode
 
 TokenType = Literal['access', 'refresh']
 ALGORITHM = 'HS256'
@@ -21,11 +22,12 @@ REQUIRED_CLAIMS = ['sub', 'email', 'type', 'iat', 'exp', 'iss', 'jti', 'sid']
 
 
 class TokenError(Exception):
-    """A token that cannot be used; ``detail`` is the API's message for it."""
+    """A token that cannot be used; ``detail`` is the API's message for it, ``code`` its stable code."""
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, code: ErrorCode = ErrorCode.TOKEN_INVALID) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.code = code
 
 
 class PasswordHasher:
@@ -116,11 +118,11 @@ class TokenService:
                 options={'require': REQUIRED_CLAIMS},
             )
         except jwt.ExpiredSignatureError as exc:
-            raise TokenError('Unauthorized - token expired') from exc
+            raise TokenError('Unauthorized - token expired', ErrorCode.TOKEN_EXPIRED) from exc
         except jwt.PyJWTError as exc:
             raise TokenError('Unauthorized - invalid token') from exc
         if claims.get('type') != expected_type:
-            raise TokenError('Invalid token type')
+            raise TokenError('Invalid token type', ErrorCode.TOKEN_TYPE_INVALID)
         try:
             org = claims.get('org_id')
             return TokenClaims(

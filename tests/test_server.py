@@ -116,7 +116,7 @@ def test_leads_without_credentials_are_refused(embedded: Server) -> None:
 
     assert response.status_code == 403
     assert response.headers['content-type'].startswith('application/json')
-    assert response.json() == {'detail': 'Missing or invalid authorization header'}
+    assert response.json() == {'detail': 'Missing or invalid authorization header', 'code': 'authorization_missing'}
 
 
 def test_unknown_api_path_is_json_404(embedded: Server) -> None:
@@ -126,7 +126,7 @@ def test_unknown_api_path_is_json_404(embedded: Server) -> None:
 
     assert response.status_code == 404
     assert response.headers['content-type'].startswith('application/json')
-    assert response.json() == {'detail': 'Not Found'}
+    assert response.json() == {'detail': 'Not Found', 'code': 'not_found'}
 
 
 def test_browser_on_unknown_page_gets_html_404(embedded: Server) -> None:

@@ -17,7 +17,7 @@ from models.user import UserPublic
 
 from ..context import AppContext
 from ..services import auth
-from ..services.errors import TooManyRequests, Unauthorized
+from ..services.errors import ErrorCode, TooManyRequests, Unauthorized
 from .deps import CtxDep, SessionDep, SignedInDep
 from .guard import bearer_token
 
@@ -60,7 +60,11 @@ async def register(
     address = _client_address(request)
     retry_after = ctx.registrations.retry_after(address)
     if retry_after is not None:
-        raise TooManyRequests('Too many registrations. Try again later.', headers={'Retry-After': str(retry_after)})
+        raise TooManyRequests(
+            'Too many registrations. Try again later.',
+            code=ErrorCode.REGISTRATION_RATE_LIMITED,
+            headers={'Retry-After': str(retry_after)},
+        )
     ctx.registrations.hit(address)
     result = await auth.register(
         session,
@@ -113,7 +117,7 @@ async def logout(
     elif refresh_token:
         await auth.logout(session, tokens=ctx.tokens, token=refresh_token, token_type='refresh')
     else:
-        raise Unauthorized('Not authenticated')
+        raise Unauthorized('Not authenticated', code=ErrorCode.NOT_AUTHENTICATED)
     response.delete_cookie('access_token')
     response.delete_cookie('refresh_token')
     return Message(message='Successfully logged out')

@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import User
@@ -13,6 +13,7 @@ from models import User
 from ..context import AppContext
 from ..security import TokenClaims, TokenError
 from ..services.access import Caller, check_session
+from ..services.errors import ErrorCode, Forbidden, Unauthorized
 from .guard import bearer_token
 
 
@@ -48,7 +49,7 @@ async def get_caller(request: Request) -> Caller:
     """The member the tenancy guard authorized for this request."""
     caller = getattr(request.state, 'caller', None)
     if caller is None:  # a route mounted outside the guard by mistake must fail closed
-        raise HTTPException(403, 'Missing or invalid authorization header')
+        raise Forbidden('Missing or invalid authorization header', code=ErrorCode.AUTHORIZATION_MISSING)
     return caller
 
 
@@ -72,11 +73,11 @@ async def get_signed_in(request: Request, ctx: CtxDep, session: ReadSessionDep) 
     """Bearer access token of a live session (no X-Org-Id needed)."""
     token = bearer_token(request.headers.get('authorization'))
     if token is None:
-        raise HTTPException(403, 'Not authenticated')
+        raise Forbidden('Not authenticated', code=ErrorCode.NOT_AUTHENTICATED)
     try:
         claims = ctx.tokens.verify(token, expected_type='access')
     except TokenError as exc:
-        raise HTTPException(401, exc.detail) from exc
+        raise Unauthorized(exc.detail, code=exc.code) from exc
     user = await check_session(session, user_id=claims.user_id, session_id=claims.session_id)
     return SignedIn(user=user, claims=claims)
 

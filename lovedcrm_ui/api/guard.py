@@ -10,16 +10,16 @@ from ..context import AppContext
 from ..paths import is_api_prefix, is_public_api_path, is_ui_path
 from ..security import TokenError
 from ..services.access import Caller, member_role
-from ..services.errors import DomainError
+from ..services.errors import DomainError, ErrorCode
+from .errors import error_body
 
 
-class GuardError(Exception):
-    """A refusal of the guard: status and detail of the JSON response."""
+class GuardError(DomainError):
+    """A refusal of the guard: status, detail and code of the JSON response."""
 
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
+    def __init__(self, status: int, detail: str, code: ErrorCode) -> None:
+        super().__init__(detail, code=code)
+        self.status_code = status
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -36,13 +36,13 @@ async def authorize(ctx: AppContext, authorization: str | None, org_header: str 
     """Steps 1 to 7 of the guard, in the contract's order; raises GuardError."""
     token = bearer_token(authorization)
     if token is None:
-        raise GuardError(403, 'Missing or invalid authorization header')
+        raise GuardError(403, 'Missing or invalid authorization header', ErrorCode.AUTHORIZATION_MISSING)
     if not org_header or not org_header.strip():
-        raise GuardError(400, 'Missing X-Org-Id header for organization context')
+        raise GuardError(400, 'Missing X-Org-Id header for organization context', ErrorCode.ORG_HEADER_MISSING)
     try:
         claims = ctx.tokens.verify(token, expected_type='access')
     except TokenError as exc:
-        raise GuardError(401, exc.detail) from exc
+        raise GuardError(401, exc.detail, exc.code) from exc
     # revocation belongs to step 3, so the session is read before the organization is looked at;
     # the same query fetches the role in the token's organization for step 7
     try:
@@ -51,17 +51,17 @@ async def authorize(ctx: AppContext, authorization: str | None, org_header: str 
                 session, user_id=claims.user_id, session_id=claims.session_id, organization_id=claims.organization_id
             )
     except DomainError as exc:
-        raise GuardError(exc.status_code, exc.detail) from exc
+        raise GuardError(exc.status_code, exc.detail, exc.code) from exc
     if claims.organization_id is None:
-        raise GuardError(401, 'Invalid token: missing organization context')
+        raise GuardError(401, 'Invalid token: missing organization context', ErrorCode.TOKEN_WITHOUT_ORGANIZATION)
     try:
         organization_id = uuid.UUID(org_header.strip())
     except ValueError as exc:
-        raise GuardError(400, 'Invalid organization ID format') from exc
+        raise GuardError(400, 'Invalid organization ID format', ErrorCode.ORG_ID_INVALID) from exc
     if organization_id != claims.organization_id:
-        raise GuardError(403, 'Access denied: organization mismatch')
+        raise GuardError(403, 'Access denied: organization mismatch', ErrorCode.ORGANIZATION_MISMATCH)
     if role is None:
-        raise GuardError(403, 'Not a member of this organization')
+        raise GuardError(403, 'Not a member of this organization', ErrorCode.NOT_A_MEMBER)
     return Caller(
         user_id=claims.user_id,
         email=email,
@@ -94,7 +94,7 @@ class TenancyGuard:
         try:
             caller = await authorize(self.ctx, headers.get('authorization'), headers.get('x-org-id'))
         except GuardError as exc:
-            await _json(send, exc.status, {'detail': exc.detail})
+            await _json(send, exc.status_code, error_body(exc.detail, exc.code))
             return
         scope.setdefault('state', {})['caller'] = caller
         await self.app(scope, receive, send)

@@ -7,7 +7,7 @@ from models.invite import InviteAccepted, InviteAnswer, InviteDetails
 from ..security import TokenError
 from ..services import invites
 from ..services.access import check_session
-from ..services.errors import BadRequest, NotFound, Unauthorized
+from ..services.errors import BadRequest, ErrorCode, NotFound, Unauthorized
 from .deps import CtxDep, ReadSessionDep, SessionDep
 from .guard import bearer_token
 
@@ -19,7 +19,7 @@ async def show(token: str, session: ReadSessionDep) -> InviteDetails:
     """What the invite offers (404 for unknown or answered invites)."""
     view = await invites.invite_by_token(session, token=token)
     if view is None or not view.invite.status == 'pending':
-        raise NotFound('Invalid or expired invite')
+        raise NotFound('Invalid or expired invite', code=ErrorCode.INVITE_INVALID)
     return InviteDetails(
         organization_name=view.organization.name,
         organization_slug=view.organization.slug,
@@ -37,14 +37,14 @@ async def show(token: str, session: ReadSessionDep) -> InviteDetails:
 async def accept(token: str, body: InviteAnswer, request: Request, ctx: CtxDep, session: SessionDep) -> InviteAccepted:
     """Join the organization (with a Bearer token, the signed-in user's e-mail must match)."""
     if body.token != token:
-        raise BadRequest('Token mismatch')
+        raise BadRequest('Token mismatch', code=ErrorCode.INVITE_TOKEN_MISMATCH)
     user_id = None
     bearer = bearer_token(request.headers.get('authorization'))
     if bearer:
         try:
             claims = ctx.tokens.verify(bearer, expected_type='access')
         except TokenError as exc:
-            raise Unauthorized(exc.detail) from exc
+            raise Unauthorized(exc.detail, code=exc.code) from exc
         # a signed-out (revoked) or disabled session must not act for its user
         user_id = (await check_session(session, user_id=claims.user_id, session_id=claims.session_id)).id
     view = await invites.accept_invite(session, token=token, user_id=user_id)
@@ -59,6 +59,6 @@ async def accept(token: str, body: InviteAnswer, request: Request, ctx: CtxDep, 
 async def reject(token: str, body: InviteAnswer, session: SessionDep) -> dict[str, str]:
     """Decline the invite."""
     if body.token != token:
-        raise BadRequest('Token mismatch')
+        raise BadRequest('Token mismatch', code=ErrorCode.INVITE_TOKEN_MISMATCH)
     view = await invites.reject_invite(session, token=token, reason=body.reason)
     return {'message': f'Invite to {view.organization.name} has been rejected'}

@@ -3,12 +3,13 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Query
+from fastapi import APIRouter, Header, Query
 
 from ..events.presence import PresenceEntry
+from ..services.errors import ErrorCode, Forbidden
 from ..services.pipeline_events import current_seq, events_since
 from .deps import CallerDep, CtxDep, ReadSessionDep
-from .guard import GuardError, authorize
+from .guard import authorize
 
 router = APIRouter(tags=['real-time'])
 
@@ -48,12 +49,9 @@ def _entry(entry: PresenceEntry) -> dict[str, Any]:
 
 async def _stats_caller(ctx: CtxDep, org_id: str, authorization: str | None, x_org_id: str | None) -> uuid.UUID:
     # /ws/* is outside the HTTP tenancy guard (sockets authenticate themselves): run its checks here
-    try:
-        caller = await authorize(ctx, authorization, x_org_id)
-    except GuardError as exc:
-        raise HTTPException(exc.status, exc.detail) from exc
+    caller = await authorize(ctx, authorization, x_org_id)  # a GuardError is a DomainError: the same JSON refusal
     if str(caller.organization_id) != org_id.strip().lower():
-        raise HTTPException(403, 'Organization access denied')
+        raise Forbidden('Organization access denied', code=ErrorCode.ORGANIZATION_MISMATCH)
     return caller.organization_id
 
 

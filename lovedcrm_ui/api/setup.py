@@ -5,13 +5,12 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
-from fastapi.exception_handlers import http_exception_handler
 from starlette.exceptions import HTTPException
 
 from ..context import AppContext
 from ..paths import is_api_prefix
 from . import auth, health, invites, leads, organizations, realtime, users, ws
-from .errors import install_error_handlers
+from .errors import http_error_handler, install_error_handlers
 from .guard import TenancyGuard
 
 ROUTERS = (
@@ -50,7 +49,7 @@ class _NotFound:
         # Starlette calls a status-code handler (404) only with an HTTPException of that status
         wants_html = 'text/html' in request.headers.get('accept', '')
         if self.page_handler is None or is_api_prefix(request.url.path) or not wants_html:
-            return await http_exception_handler(request, exc)
+            return await http_error_handler(request, exc)
         response = self.page_handler(request, exc)
         return await response if inspect.isawaitable(response) else response
 

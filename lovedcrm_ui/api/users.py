@@ -7,7 +7,7 @@ from models.organization import OrganizationPublic
 from models.user import UserPublic, UserUpdate
 
 from ..services import organizations, users
-from ..services.errors import NotFound
+from ..services.errors import ErrorCode, NotFound
 from .deps import CallerDep, ReadSessionDep, SessionDep, SignedInDep
 
 router = APIRouter(prefix='/users', tags=['users'])
@@ -18,7 +18,7 @@ async def read_me(caller: CallerDep, session: ReadSessionDep) -> UserPublic:
     """The caller (Bearer + X-Org-Id)."""
     user = await session.get(User, caller.user_id)
     if user is None:
-        raise NotFound('User not found')
+        raise NotFound('User not found', code=ErrorCode.USER_NOT_FOUND)
     return UserPublic.model_validate(user)
 
 

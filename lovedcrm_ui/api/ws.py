@@ -24,8 +24,9 @@ from ..context import AppContext
 from ..events.sockets import CLOSE_SLOW_CONSUMER, OutboxCommand, SocketClient, user_info
 from ..security import TokenClaims, TokenError
 from ..services.access import Caller, check_member
-from ..services.errors import DomainError
+from ..services.errors import DomainError, ErrorCode
 from ..services.pipeline_events import current_seq, events_since
+from .errors import error_body
 from .ws_frames import MAX_FRAME_BYTES, TokenBucket, relay_frame
 
 router = APIRouter(tags=['websocket'])
@@ -35,11 +36,11 @@ FIRST_FRAME = {'pipeline': 'pipeline_connection_established', 'collaborate': 'co
 
 
 class Refused(Exception):
-    """The handshake is refused: HTTP status (before accept) or close code (after ``auth`` message)."""
+    """The handshake is refused: HTTP status and error code (before accept) or close code (after ``auth`` message)."""
 
-    def __init__(self, status: int, detail: str, close_code: int) -> None:
+    def __init__(self, status: int, detail: str, close_code: int, code: ErrorCode) -> None:
         super().__init__(detail)
-        self.status, self.detail, self.close_code = status, detail, close_code
+        self.status, self.detail, self.close_code, self.code = status, detail, close_code, code
 
 
 @dataclass
@@ -55,17 +56,17 @@ class Identity:
 async def authenticate(ctx: AppContext, token: str | None, org_id: str | None) -> Identity:
     """Verify an access token, its organization claim and the live membership (never client ids)."""
     if not token:
-        raise Refused(403, 'Missing token', 4401)
+        raise Refused(403, 'Missing token', 4401, ErrorCode.TOKEN_MISSING)
     try:
         claims = ctx.tokens.verify(token, expected_type='access')
     except TokenError as exc:
-        raise Refused(403, exc.detail, 4401) from exc
+        raise Refused(403, exc.detail, 4401, exc.code) from exc
     try:
         organization_id = uuid.UUID(str(org_id))
     except ValueError as exc:
-        raise Refused(403, 'Invalid organization ID format', 4403) from exc
+        raise Refused(403, 'Invalid organization ID format', 4403, ErrorCode.ORG_ID_INVALID) from exc
     if claims.organization_id != organization_id:
-        raise Refused(403, 'Access denied: organization mismatch', 4403)
+        raise Refused(403, 'Access denied: organization mismatch', 4403, ErrorCode.ORGANIZATION_MISMATCH)
     try:
         async with ctx.db.session(read_only=True) as session:
             caller = await check_member(
@@ -74,7 +75,7 @@ async def authenticate(ctx: AppContext, token: str | None, org_id: str | None) -
             user = await session.get(User, claims.user_id)
             organization = await session.get(Organization, organization_id)
     except DomainError as exc:
-        raise Refused(403, exc.detail, 4403 if exc.status_code == 403 else 4401) from exc
+        raise Refused(403, exc.detail, 4403 if exc.status_code == 403 else 4401, exc.code) from exc
     assert user is not None and organization is not None
     return Identity(caller, claims, user, organization)
 
@@ -105,12 +106,12 @@ async def serve(websocket: WebSocket, flavor: str) -> None:
             identity = await authenticate(ctx, params.get('token'), params.get('org_id'))
         # both ways of authenticating count: after an ``auth`` message the refusal is a close (1013)
         if ctx.sockets.count_for_user(identity.caller.user_id) >= ctx.settings.ws_max_connections_per_user:
-            raise Refused(429, 'Too many connections', 1013)
+            raise Refused(429, 'Too many connections', 1013, ErrorCode.TOO_MANY_CONNECTIONS)
         if not by_message:
             await websocket.accept()
     except Refused as refusal:
         if websocket.client_state == WebSocketState.CONNECTING:
-            await websocket.send_denial_response(JSONResponse({'detail': refusal.detail}, refusal.status))
+            await websocket.send_denial_response(JSONResponse(error_body(refusal.detail, refusal.code), refusal.status))
         else:
             await websocket.close(refusal.close_code, refusal.detail)
         return
@@ -143,9 +144,9 @@ async def _auth_message(ctx: AppContext, websocket: WebSocket) -> Identity:
         raw = await asyncio.wait_for(websocket.receive_text(), ctx.settings.ws_auth_timeout_seconds)
         message = json.loads(raw)
     except (TimeoutError, json.JSONDecodeError, KeyError) as exc:
-        raise Refused(403, 'Authentication required', 4401) from exc
+        raise Refused(403, 'Authentication required', 4401, ErrorCode.AUTHENTICATION_REQUIRED) from exc
     if not isinstance(message, dict) or message.get('type') != 'auth':
-        raise Refused(403, 'Authentication required', 4401)
+        raise Refused(403, 'Authentication required', 4401, ErrorCode.AUTHENTICATION_REQUIRED)
     return await authenticate(ctx, message.get('token'), message.get('org_id'))
 
 

@@ -11,7 +11,7 @@ from sqlmodel import col
 from models import AuthSession, Membership, Organization, User, utcnow
 from models.types import MANAGER_ROLES, WRITER_ROLES, Role
 
-from .errors import Forbidden, Unauthorized
+from .errors import ErrorCode, Forbidden, Unauthorized
 
 
 @dataclass(frozen=True)
@@ -38,12 +38,12 @@ class Caller:
     def require_writer(self) -> None:
         """Raise Forbidden for viewers."""
         if not self.can_write:
-            raise Forbidden('Viewers cannot change leads')
+            raise Forbidden('Viewers cannot change leads', code=ErrorCode.VIEWER_READ_ONLY)
 
     def require_manager(self) -> None:
         """Raise Forbidden unless owner or admin."""
         if not self.can_manage:
-            raise Forbidden('Only owners and admins can do this')
+            raise Forbidden('Only owners and admins can do this', code=ErrorCode.MANAGERS_ONLY)
 
     @property
     def is_owner(self) -> bool:
@@ -61,9 +61,9 @@ async def check_session(session: AsyncSession, *, user_id: uuid.UUID, session_id
         )
     ).first()
     if row is None or row.revoked_at is not None or not row.User.is_active:
-        raise Unauthorized('Unauthorized - invalid token')
+        raise Unauthorized('Unauthorized - invalid token', code=ErrorCode.SESSION_INVALID)
     if row.expires_at <= utcnow():
-        raise Unauthorized('Unauthorized - token expired')
+        raise Unauthorized('Unauthorized - token expired', code=ErrorCode.SESSION_EXPIRED)
     return row.User
 
 
@@ -100,9 +100,9 @@ async def member_role(
         )
     ).first()
     if row is None or row.revoked_at is not None or not row.is_active:
-        raise Unauthorized('Unauthorized - invalid token')
+        raise Unauthorized('Unauthorized - invalid token', code=ErrorCode.SESSION_INVALID)
     if row.expires_at <= utcnow():
-        raise Unauthorized('Unauthorized - token expired')
+        raise Unauthorized('Unauthorized - token expired', code=ErrorCode.SESSION_EXPIRED)
     return row.email, (row.role if row.org_id is not None else None)
 
 
@@ -117,7 +117,7 @@ async def check_member(
     """Session live (401 otherwise), then an active membership of an active organization (403)."""
     email, role = await member_role(session, user_id=user_id, session_id=session_id, organization_id=organization_id)
     if role is None:
-        raise Forbidden('Not a member of this organization')
+        raise Forbidden('Not a member of this organization', code=ErrorCode.NOT_A_MEMBER)
     return Caller(
         user_id=user_id,
         email=email,

@@ -16,7 +16,7 @@ from models import AuthSession, Membership, Organization, Role, User, utcnow
 from ..db import queue_event
 from ..events import AccessChange, AccessKind
 from ..security import PasswordHasher, TokenClaims, TokenError, TokenService, TokenType
-from .errors import BadRequest, Conflict, Forbidden, Invalid, TooManyRequests, Unauthorized
+from .errors import BadRequest, Conflict, ErrorCode, Forbidden, Invalid, TooManyRequests, Unauthorized
 from .ratelimit import SlidingWindowLimiter
 
 
@@ -32,16 +32,16 @@ class AuthResult:
     refresh_token: str
 
 
-def password_problem(password: str) -> str | None:
-    """Why a password breaks the policy, or None when it is acceptable."""
+def password_problem(password: str) -> Invalid | None:
+    """Why a password breaks the policy (an error to raise or show), or None when it is acceptable."""
     if len(password) < 8:
-        return 'Password must be at least 8 characters long'
+        return Invalid('Password must be at least 8 characters long', code=ErrorCode.PASSWORD_TOO_SHORT)
     if not re.search(r'\d', password):
-        return 'Password must contain at least one digit'
+        return Invalid('Password must contain at least one digit', code=ErrorCode.PASSWORD_NEEDS_DIGIT)
     if not re.search(r'[A-Z]', password):
-        return 'Password must contain at least one uppercase letter'
+        return Invalid('Password must contain at least one uppercase letter', code=ErrorCode.PASSWORD_NEEDS_UPPERCASE)
     if not re.search(r'[a-z]', password):
-        return 'Password must contain at least one lowercase letter'
+        return Invalid('Password must contain at least one lowercase letter', code=ErrorCode.PASSWORD_NEEDS_LOWERCASE)
     return None
 
 
@@ -78,7 +78,7 @@ async def create_organization(session: AsyncSession, *, name: str, owner_id: uui
             slug = f'{slugify(name)}-{secrets.token_hex(3)}'
             continue
         return organization
-    raise Conflict('Could not find a free organization slug; try again')
+    raise Conflict('Could not find a free organization slug; try again', code=ErrorCode.SLUG_UNAVAILABLE)
 
 
 async def register(
@@ -93,13 +93,13 @@ async def register(
 ) -> AuthResult:
     """Create the user, their organization and their owner membership in one transaction, signed in."""
     if not terms_accepted:
-        raise BadRequest('You must accept the terms and conditions to register')
+        raise BadRequest('You must accept the terms and conditions to register', code=ErrorCode.TERMS_NOT_ACCEPTED)
     problem = password_problem(password)
-    if problem:
-        raise Invalid(problem)
+    if problem is not None:
+        raise problem
     email = normalize_email(email)
     if (await session.execute(select(col(User.id)).where(col(User.email) == email))).first():
-        raise BadRequest('Email already exists')
+        raise BadRequest('Email already exists', code=ErrorCode.EMAIL_TAKEN)
     password_hash = await hasher.hash(password)
     user = User(email=email, full_name=full_name, password_hash=password_hash, last_login=utcnow())
     session.add(user)
@@ -108,7 +108,7 @@ async def register(
     except IntegrityError as exc:
         # a concurrent registration with the same e-mail won the race (PostgreSQL; SQLite serializes writers)
         await session.rollback()
-        raise BadRequest('Email already exists') from exc
+        raise BadRequest('Email already exists', code=ErrorCode.EMAIL_TAKEN) from exc
     organization = await create_organization(
         session, name=f"{full_name or email.split('@')[0]}'s Organization"[:255], owner_id=user.id
     )
@@ -133,13 +133,15 @@ async def login(
     retry_after = failures.retry_after(email)
     if retry_after is not None:
         raise TooManyRequests(
-            'Too many failed login attempts. Try again later.', headers={'Retry-After': str(retry_after)}
+            'Too many failed login attempts. Try again later.',
+            code=ErrorCode.LOGIN_RATE_LIMITED,
+            headers={'Retry-After': str(retry_after)},
         )
     user = (await session.execute(select(User).where(col(User.email) == email))).scalar_one_or_none()
     valid = await hasher.verify(password, user.password_hash if user else None)
     if user is None or not valid or not user.is_active:
         failures.hit(email)
-        raise Unauthorized('Invalid credentials')
+        raise Unauthorized('Invalid credentials', code=ErrorCode.INVALID_CREDENTIALS)
     failures.reset(email)
     membership = await _preferred_membership(session, user.id)
     organization = await session.get(Organization, membership.organization_id) if membership else None
@@ -155,7 +157,7 @@ async def login(
 async def refresh(session: AsyncSession, *, tokens: TokenService, refresh_token: str | None) -> AuthResult:
     """Exchange a valid refresh token for a new pair in the same session (role re-read)."""
     if not refresh_token:
-        raise Unauthorized('Refresh token required')
+        raise Unauthorized('Refresh token required', code=ErrorCode.REFRESH_TOKEN_REQUIRED)
     claims = _verify(tokens, refresh_token, 'refresh')
     user = await _live_session_user(session, claims.session_id, claims.user_id)
     membership = None
@@ -174,7 +176,7 @@ async def logout(session: AsyncSession, *, tokens: TokenService, token: str, tok
     claims = _verify(tokens, token, 'refresh' if token_type == 'refresh' else 'access')
     auth_session = await session.get(AuthSession, claims.session_id)
     if auth_session is None or auth_session.user_id != claims.user_id:
-        raise Unauthorized('Unauthorized - invalid token')
+        raise Unauthorized('Unauthorized - invalid token', code=ErrorCode.SESSION_INVALID)
     if auth_session.revoked_at is None:
         auth_session.revoked_at = utcnow()
         queue_event(
@@ -195,7 +197,7 @@ async def switch_organization(
     user = await _live_session_user(session, session_id, user_id)
     membership = await active_membership(session, user.id, organization_id)
     if membership is None:
-        raise Forbidden('Not a member of this organization')
+        raise Forbidden('Not a member of this organization', code=ErrorCode.NOT_A_MEMBER)
     membership.last_used_at = utcnow()
     organization = await session.get(Organization, organization_id)
     result = _issue(tokens, user, organization, membership, session_id)
@@ -222,14 +224,14 @@ async def change_password(
     """
     user = await session.get(User, user_id)
     if user is None or not user.is_active:
-        raise Unauthorized('Unauthorized - invalid token')
+        raise Unauthorized('Unauthorized - invalid token', code=ErrorCode.SESSION_INVALID)
     if keep_session_id is not None:
         await _live_session_user(session, keep_session_id, user_id)
     if not await hasher.verify(current_password, user.password_hash):
-        raise BadRequest('Current password is incorrect')
+        raise BadRequest('Current password is incorrect', code=ErrorCode.CURRENT_PASSWORD_WRONG)
     problem = password_problem(new_password)
-    if problem:
-        raise Invalid(problem)
+    if problem is not None:
+        raise problem
     user.password_hash = await hasher.hash(new_password)
     user.updated_at = utcnow()
     await revoke_user_sessions(session, user_id, except_session_id=keep_session_id)
@@ -298,12 +300,12 @@ async def _preferred_membership(session: AsyncSession, user_id: uuid.UUID) -> Me
 async def _live_session_user(session: AsyncSession, session_id: uuid.UUID, user_id: uuid.UUID) -> User:
     auth_session = await session.get(AuthSession, session_id)
     if auth_session is None or auth_session.user_id != user_id or auth_session.revoked_at is not None:
-        raise Unauthorized('Unauthorized - invalid token')
+        raise Unauthorized('Unauthorized - invalid token', code=ErrorCode.SESSION_INVALID)
     if auth_session.expires_at <= utcnow():
-        raise Unauthorized('Unauthorized - token expired')
+        raise Unauthorized('Unauthorized - token expired', code=ErrorCode.SESSION_EXPIRED)
     user = await session.get(User, user_id)
     if user is None or not user.is_active:
-        raise Unauthorized('Unauthorized - invalid token')
+        raise Unauthorized('Unauthorized - invalid token', code=ErrorCode.SESSION_INVALID)
     return user
 
 
@@ -354,7 +356,7 @@ def _verify(tokens: TokenService, token: str, token_type: TokenType) -> TokenCla
     try:
         return tokens.verify(token, expected_type=token_type)
     except TokenError as exc:
-        raise Unauthorized(exc.detail) from exc
+        raise Unauthorized(exc.detail, code=exc.code) from exc
 
 
 async def end_session(session: AsyncSession, *, user_id: uuid.UUID, session_id: uuid.UUID) -> None:

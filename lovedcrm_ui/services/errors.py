@@ -1,45 +1,155 @@
-"""Domain errors; one API handler maps them to HTTP, the UI maps them to a notification."""
+"""Domain errors; one API handler maps them to HTTP, the UI maps them to a notification.
 
+Every error carries a stable machine ``code`` (an ``ErrorCode``, listed in docs/API-ERRORS.md) beside
+its English ``detail``: clients and the UI tell errors apart by the code, never by the text.
+"""
+
+from enum import StrEnum
 from typing import Any
 
 
+class ErrorCode(StrEnum):
+    """The stable codes of every error body (``{"detail": …, "code": …}``)."""
+
+    # one per kind of error: what an error without a more specific code says
+    BAD_REQUEST = 'bad_request'
+    UNAUTHORIZED = 'unauthorized'
+    FORBIDDEN = 'forbidden'
+    NOT_FOUND = 'not_found'
+    CONFLICT = 'conflict'
+    INVALID = 'invalid'
+    TOO_MANY_REQUESTS = 'too_many_requests'
+    METHOD_NOT_ALLOWED = 'method_not_allowed'
+    HTTP_ERROR = 'http_error'
+    VALIDATION_ERROR = 'validation_error'  # the request did not match its schema (422, ``detail`` is a list)
+    # credentials, tokens and the tenancy guard
+    AUTHORIZATION_MISSING = 'authorization_missing'
+    NOT_AUTHENTICATED = 'not_authenticated'
+    AUTHENTICATION_REQUIRED = 'authentication_required'
+    TOKEN_MISSING = 'token_missing'
+    TOKEN_INVALID = 'token_invalid'
+    TOKEN_EXPIRED = 'token_expired'
+    TOKEN_TYPE_INVALID = 'token_type_invalid'
+    TOKEN_WITHOUT_ORGANIZATION = 'token_without_organization'
+    REFRESH_TOKEN_REQUIRED = 'refresh_token_required'
+    SESSION_INVALID = 'session_invalid'
+    SESSION_EXPIRED = 'session_expired'
+    INVALID_CREDENTIALS = 'invalid_credentials'
+    ACCOUNT_DISABLED = 'account_disabled'
+    ORG_HEADER_MISSING = 'org_header_missing'
+    ORG_ID_INVALID = 'org_id_invalid'
+    ORGANIZATION_MISMATCH = 'organization_mismatch'
+    NOT_A_MEMBER = 'not_a_member'
+    LOGIN_RATE_LIMITED = 'login_rate_limited'
+    REGISTRATION_RATE_LIMITED = 'registration_rate_limited'
+    TOO_MANY_CONNECTIONS = 'too_many_connections'
+    # registration and passwords
+    TERMS_NOT_ACCEPTED = 'terms_not_accepted'
+    EMAIL_TAKEN = 'email_taken'
+    PASSWORD_TOO_SHORT = 'password_too_short'
+    PASSWORD_NEEDS_DIGIT = 'password_needs_digit'
+    PASSWORD_NEEDS_UPPERCASE = 'password_needs_uppercase'
+    PASSWORD_NEEDS_LOWERCASE = 'password_needs_lowercase'
+    CURRENT_PASSWORD_WRONG = 'current_password_wrong'
+    SLUG_UNAVAILABLE = 'slug_unavailable'
+    USER_NOT_FOUND = 'user_not_found'
+    # organizations and their members
+    ORGANIZATION_NOT_FOUND = 'organization_not_found'
+    ORGANIZATION_NAME_EMPTY = 'organization_name_empty'
+    ORGANIZATION_NAME_TOO_SHORT = 'organization_name_too_short'
+    IDLE_DAYS_ORDER = 'idle_days_order'
+    MEMBER_NOT_FOUND = 'member_not_found'
+    MANAGERS_ONLY = 'managers_only'
+    OWNER_ONLY = 'owner_only'
+    LAST_OWNER_DEMOTE = 'last_owner_demote'
+    LAST_OWNER_REMOVE = 'last_owner_remove'
+    # invites
+    INVITE_OWNER_ROLE = 'invite_owner_role'
+    INVITE_ADMIN_OWNER_ONLY = 'invite_admin_owner_only'
+    ALREADY_MEMBER = 'already_member'
+    INVITE_ALREADY_PENDING = 'invite_already_pending'
+    INVITE_NOT_FOUND = 'invite_not_found'
+    INVITE_INVALID = 'invite_invalid'
+    INVITE_ALREADY_ANSWERED = 'invite_already_answered'
+    INVITE_EXPIRED = 'invite_expired'
+    INVITE_EMAIL_MISMATCH = 'invite_email_mismatch'
+    INVITE_ACCOUNT_MISSING = 'invite_account_missing'
+    INVITE_TOKEN_MISMATCH = 'invite_token_mismatch'
+    # leads
+    VIEWER_READ_ONLY = 'viewer_read_only'
+    LEAD_NOT_FOUND = 'lead_not_found'
+    LEAD_NAME_EMPTY = 'lead_name_empty'
+    VERSION_CONFLICT = 'version_conflict'
+    ASSIGNEE_NOT_MEMBER = 'assignee_not_member'
+    NOTES_TOO_LONG = 'notes_too_long'
+
+
 class DomainError(Exception):
-    """Base of every error a service raises on purpose; ``detail`` is safe to show."""
+    """Base of every error a service raises on purpose; ``detail`` is safe to show, ``code`` is stable."""
 
     status_code = 400
+    default_code = ErrorCode.BAD_REQUEST
 
-    def __init__(self, detail: str, *, extra: dict[str, Any] | None = None, headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        detail: str,
+        *,
+        code: ErrorCode | None = None,
+        extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(detail)
         self.detail = detail
+        self.code = code or self.default_code
         self.extra = extra or {}
         self.headers = headers or {}
 
 
 class BadRequest(DomainError):
     status_code = 400
+    default_code = ErrorCode.BAD_REQUEST
 
 
 class Unauthorized(DomainError):
     status_code = 401
+    default_code = ErrorCode.UNAUTHORIZED
 
 
 class Forbidden(DomainError):
     status_code = 403
+    default_code = ErrorCode.FORBIDDEN
 
 
 class NotFound(DomainError):
     status_code = 404
+    default_code = ErrorCode.NOT_FOUND
 
 
 class Conflict(DomainError):
     status_code = 409
+    default_code = ErrorCode.CONFLICT
 
 
 class Invalid(DomainError):
     """Input that passed the schema but breaks a rule (a 422 with a string detail)."""
 
     status_code = 422
+    default_code = ErrorCode.INVALID
 
 
 class TooManyRequests(DomainError):
     status_code = 429
+    default_code = ErrorCode.TOO_MANY_REQUESTS
+
+
+# the code an HTTP error raised by the framework (an unknown path, a wrong method) carries, by status
+STATUS_CODES = {
+    400: ErrorCode.BAD_REQUEST,
+    401: ErrorCode.UNAUTHORIZED,
+    403: ErrorCode.FORBIDDEN,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    409: ErrorCode.CONFLICT,
+    422: ErrorCode.INVALID,
+    429: ErrorCode.TOO_MANY_REQUESTS,
+}

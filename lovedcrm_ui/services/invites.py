@@ -15,7 +15,7 @@ from ..db import queue_event
 from ..events import AccessChange, AccessKind
 from .access import Caller
 from .auth import normalize_email
-from .errors import BadRequest, Conflict, Forbidden, NotFound
+from .errors import BadRequest, Conflict, ErrorCode, Forbidden, NotFound
 
 
 @dataclass
@@ -89,9 +89,9 @@ async def create_invite(
     """Invite an e-mail address with a role (owner/admin; admins cannot invite admins)."""
     caller.require_manager()
     if role == Role.OWNER:
-        raise Forbidden('Invites cannot grant the owner role')
+        raise Forbidden('Invites cannot grant the owner role', code=ErrorCode.INVITE_OWNER_ROLE)
     if role == Role.ADMIN and not caller.is_owner:
-        raise Forbidden('Only owners can invite admins')
+        raise Forbidden('Only owners can invite admins', code=ErrorCode.INVITE_ADMIN_OWNER_ONLY)
     email = normalize_email(email)
     # one invite at a time per organization, so two managers inviting one address cannot both pass the check
     await session.execute(
@@ -107,7 +107,7 @@ async def create_invite(
         )
     )
     if member.first():
-        raise Conflict('User is already a member of this organization')
+        raise Conflict('User is already a member of this organization', code=ErrorCode.ALREADY_MEMBER)
     pending = await session.execute(
         select(col(Invite.id)).where(
             col(Invite.organization_id) == caller.organization_id,
@@ -117,7 +117,7 @@ async def create_invite(
         )
     )
     if pending.first():
-        raise Conflict('A pending invite already exists for this e-mail')
+        raise Conflict('A pending invite already exists for this e-mail', code=ErrorCode.INVITE_ALREADY_PENDING)
     invite = Invite(
         organization_id=caller.organization_id,
         email=email,
@@ -169,9 +169,9 @@ async def cancel_invite(session: AsyncSession, *, caller: Caller, invite_id: uui
     caller.require_manager()
     invite = await session.get(Invite, invite_id)
     if invite is None or invite.organization_id != caller.organization_id:
-        raise NotFound('Invite not found')
+        raise NotFound('Invite not found', code=ErrorCode.INVITE_NOT_FOUND)
     if invite.status != InviteStatus.PENDING:
-        raise BadRequest(f'Invite is already {invite.status}')
+        raise BadRequest(f'Invite is already {invite.status}', code=ErrorCode.INVITE_ALREADY_ANSWERED)
     invite.status = InviteStatus.CANCELLED
     invite.responded_at = invite.updated_at = utcnow()
     await session.commit()
@@ -192,9 +192,9 @@ async def invite_by_token(session: AsyncSession, *, token: str, lock: bool = Fal
 async def _answerable(session: AsyncSession, token: str) -> InviteView:
     view = await invite_by_token(session, token=token, lock=True)
     if view is None or view.invite.status != InviteStatus.PENDING:
-        raise NotFound('Invalid or expired invite')
+        raise NotFound('Invalid or expired invite', code=ErrorCode.INVITE_INVALID)
     if view.is_expired:
-        raise BadRequest('Invite has expired')
+        raise BadRequest('Invite has expired', code=ErrorCode.INVITE_EXPIRED)
     return view
 
 
@@ -205,13 +205,15 @@ async def accept_invite(session: AsyncSession, *, token: str, user_id: uuid.UUID
     if user_id is not None:
         user = await session.get(User, user_id)
         if user is None or user.email != invite.email:
-            raise Forbidden('This invite was sent to a different e-mail address')
+            raise Forbidden('This invite was sent to a different e-mail address', code=ErrorCode.INVITE_EMAIL_MISMATCH)
     else:
         user = (await session.execute(select(User).where(col(User.email) == invite.email))).scalar_one_or_none()
         if user is None:
-            raise BadRequest('No account exists for the invited e-mail; register first')
+            raise BadRequest(
+                'No account exists for the invited e-mail; register first', code=ErrorCode.INVITE_ACCOUNT_MISSING
+            )
     if not user.is_active:
-        raise Forbidden('This account is disabled')
+        raise Forbidden('This account is disabled', code=ErrorCode.ACCOUNT_DISABLED)
     membership = (
         await session.execute(
             select(Membership).where(
@@ -221,7 +223,7 @@ async def accept_invite(session: AsyncSession, *, token: str, user_id: uuid.UUID
     ).scalar_one_or_none()
     now = utcnow()
     if membership is not None and membership.is_active:
-        raise Conflict('User is already a member of this organization')
+        raise Conflict('User is already a member of this organization', code=ErrorCode.ALREADY_MEMBER)
     if membership is None:
         membership = Membership(organization_id=invite.organization_id, user_id=user.id, role=invite.role)
         session.add(membership)

@@ -12,7 +12,7 @@ from models import EventType, Lead, Membership, PipelineStage, utcnow
 from models.lead import LeadCreate, LeadPublic, LeadUpdate
 
 from .access import Caller
-from .errors import Conflict, Invalid, NotFound
+from .errors import Conflict, ErrorCode, Invalid, NotFound
 from .pipeline_events import allocate_seq, record_event
 from .positions import top_position
 
@@ -61,7 +61,7 @@ async def get_lead(
         query = query.with_for_update()
     lead = (await session.execute(query)).scalar_one_or_none()
     if lead is None:
-        raise NotFound('Lead not found')
+        raise NotFound('Lead not found', code=ErrorCode.LEAD_NOT_FOUND)
     return lead
 
 
@@ -77,13 +77,13 @@ async def ensure_assignable(session: AsyncSession, organization_id: uuid.UUID, u
         )
     )
     if member is None:
-        raise Invalid('assigned_user_id must be a member of this organization')
+        raise Invalid('assigned_user_id must be a member of this organization', code=ErrorCode.ASSIGNEE_NOT_MEMBER)
 
 
 def check_version(lead: Lead, expected_version: int | None) -> None:
     """Optimistic concurrency: a stale ``expected_version`` gets 409 with the current lead."""
     if expected_version is not None and expected_version != lead.version:
-        raise Conflict(CONFLICT_DETAIL, extra={'current': snapshot(lead)})
+        raise Conflict(CONFLICT_DETAIL, code=ErrorCode.VERSION_CONFLICT, extra={'current': snapshot(lead)})
 
 
 async def create_lead(session: AsyncSession, *, caller: Caller, data: LeadCreate) -> Lead:
@@ -131,7 +131,7 @@ def field_changes(changes: LeadUpdate) -> dict[str, Any]:
     """The fields an update sets, normalized (empty source → 'web', no tags → [], a null favourite → unchanged)."""
     values = changes.model_dump(exclude_unset=True, exclude={'expected_version'})
     if 'name' in values and values['name'] is None:
-        raise Invalid('name cannot be empty')
+        raise Invalid('name cannot be empty', code=ErrorCode.LEAD_NAME_EMPTY)
     if values.get('source', '') is None:
         values['source'] = 'web'
     if 'is_favorite' in values and values['is_favorite'] is None:

@@ -9,7 +9,7 @@ from models import EventType, Lead, PipelineStage, utcnow
 from models.lead import NOTES_MAX, LeadUpdate
 
 from .access import Caller
-from .errors import Invalid
+from .errors import ErrorCode, Invalid
 from .leads import apply_update, check_version, field_changes, get_lead, snapshot
 from .pipeline_events import allocate_seq, record_event
 from .positions import position_at
@@ -21,7 +21,7 @@ def append_notes(current: str | None, text: str | None) -> str | None:
         return current
     notes = text if not current else f'{current}\n{text}'
     if len(notes) > NOTES_MAX:
-        raise Invalid(f'notes cannot exceed {NOTES_MAX:,} characters')
+        raise Invalid(f'notes cannot exceed {NOTES_MAX:,} characters', code=ErrorCode.NOTES_TOO_LONG)
     return notes
 
 

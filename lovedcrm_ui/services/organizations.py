@@ -13,7 +13,7 @@ from models.organization import OrganizationUpdate
 from ..db import queue_event
 from ..events import AccessChange, AccessKind
 from .access import Caller
-from .errors import BadRequest, Forbidden, NotFound
+from .errors import BadRequest, ErrorCode, Forbidden, NotFound
 
 
 @dataclass
@@ -28,7 +28,7 @@ async def get_organization(session: AsyncSession, *, organization_id: uuid.UUID)
     """One organization, or NotFound."""
     organization = await session.get(Organization, organization_id)
     if organization is None:
-        raise NotFound('Organization not found')
+        raise NotFound('Organization not found', code=ErrorCode.ORGANIZATION_NOT_FOUND)
     return organization
 
 
@@ -38,15 +38,15 @@ async def update_organization(session: AsyncSession, *, caller: Caller, changes:
     organization = await get_organization(session, organization_id=caller.organization_id)
     values = changes.model_dump(exclude_unset=True)
     if 'name' in values and values['name'] is None:
-        raise BadRequest('name cannot be empty')
+        raise BadRequest('name cannot be empty', code=ErrorCode.ORGANIZATION_NAME_EMPTY)
     for key, value in values.items():
         if key == 'name':
             value = value.strip()
             if len(value) < 2:
-                raise BadRequest('name must have at least 2 characters')
+                raise BadRequest('name must have at least 2 characters', code=ErrorCode.ORGANIZATION_NAME_TOO_SHORT)
         setattr(organization, key, value)
     if organization.idle_alert_days < organization.idle_warning_days:
-        raise BadRequest('idle_alert_days must not be lower than idle_warning_days')
+        raise BadRequest('idle_alert_days must not be lower than idle_warning_days', code=ErrorCode.IDLE_DAYS_ORDER)
     organization.updated_at = utcnow()
     queue_event(
         session, AccessChange(AccessKind.ORGANIZATION_UPDATED, user_id=caller.user_id, organization_id=organization.id)
@@ -97,9 +97,9 @@ async def _member_for_change(session: AsyncSession, caller: Caller, user_id: uui
         )
     ).scalar_one_or_none()
     if membership is None:
-        raise NotFound('Member not found')
+        raise NotFound('Member not found', code=ErrorCode.MEMBER_NOT_FOUND)
     if membership.role == Role.OWNER and not caller.is_owner:
-        raise Forbidden('Only an owner can change or remove an owner')
+        raise Forbidden('Only an owner can change or remove an owner', code=ErrorCode.OWNER_ONLY)
     return membership
 
 
@@ -121,13 +121,13 @@ async def change_role(session: AsyncSession, *, caller: Caller, user_id: uuid.UU
     """Give a member another role; never demote the last owner; admins cannot create owners."""
     membership = await _member_for_change(session, caller, user_id)
     if role == Role.OWNER and not caller.is_owner:
-        raise Forbidden('Only an owner can make someone an owner')
+        raise Forbidden('Only an owner can make someone an owner', code=ErrorCode.OWNER_ONLY)
     if (
         membership.role == Role.OWNER
         and role != Role.OWNER
         and await _owner_count(session, caller.organization_id) <= 1
     ):
-        raise BadRequest('The last owner cannot be demoted')
+        raise BadRequest('The last owner cannot be demoted', code=ErrorCode.LAST_OWNER_DEMOTE)
     if membership.role != role:
         membership.role = role
         membership.updated_at = utcnow()
@@ -145,7 +145,7 @@ async def remove_member(session: AsyncSession, *, caller: Caller, user_id: uuid.
     """Deactivate a membership (owner/admin; never the last owner); their boards and sockets close."""
     membership = await _member_for_change(session, caller, user_id)
     if membership.role == Role.OWNER and await _owner_count(session, caller.organization_id) <= 1:
-        raise BadRequest('The last owner cannot be removed')
+        raise BadRequest('The last owner cannot be removed', code=ErrorCode.LAST_OWNER_REMOVE)
     membership.is_active = False
     membership.updated_at = utcnow()
     organization = await session.get(Organization, caller.organization_id)

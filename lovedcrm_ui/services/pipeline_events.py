@@ -11,7 +11,7 @@ from models import EventType, Organization, PipelineEvent, User, utcnow
 
 from ..db import queue_event
 from ..events import LeadEvent
-from .errors import NotFound
+from .errors import ErrorCode, NotFound
 
 
 async def allocate_seq(session: AsyncSession, organization_id: uuid.UUID) -> int:
@@ -28,7 +28,7 @@ async def allocate_seq(session: AsyncSession, organization_id: uuid.UUID) -> int
         .returning(col(Organization.event_seq))
     )
     if seq is None:
-        raise NotFound('Organization not found')
+        raise NotFound('Organization not found', code=ErrorCode.ORGANIZATION_NOT_FOUND)
     return int(seq)
 
 
@@ -95,7 +95,7 @@ async def current_seq(session: AsyncSession, *, organization_id: uuid.UUID) -> i
     """The organization's last committed event number."""
     seq = await session.scalar(select(col(Organization.event_seq)).where(col(Organization.id) == organization_id))
     if seq is None:
-        raise NotFound('Organization not found')
+        raise NotFound('Organization not found', code=ErrorCode.ORGANIZATION_NOT_FOUND)
     return int(seq)
 
 

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import User, utcnow
 from models.user import UserUpdate
 
-from .errors import NotFound
+from .errors import ErrorCode, NotFound
 
 REQUIRED_FIELDS = {'full_name', 'timezone', 'language'}
 
@@ -16,7 +16,7 @@ async def update_profile(session: AsyncSession, *, user_id: uuid.UUID, changes: 
     """Change only the fields sent; null leaves a required field as it is."""
     user = await session.get(User, user_id)
     if user is None:
-        raise NotFound('User not found')
+        raise NotFound('User not found', code=ErrorCode.USER_NOT_FOUND)
     for key, value in changes.model_dump(exclude_unset=True).items():
         if key in REQUIRED_FIELDS and value is None:
             continue

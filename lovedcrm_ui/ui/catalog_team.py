@@ -152,6 +152,10 @@ TEAM_CATALOG: dict[str, tuple[str, str]] = {
         'This invite was sent to a different e-mail address.',
     ),
     'invite.account_disabled': ('Esta conta está desativada.', 'This account is disabled.'),
+    'invite.register_first': (
+        'Ainda não existe conta para o e-mail convidado: crie a conta primeiro.',
+        'There is no account for the invited e-mail yet: register first.',
+    ),
     'invite.to_login': ('Ir para a página de entrada', 'Go to the sign-in page'),
     # the invite e-mail (in the inviter's language)
     'mail.invite_subject': ('Convite para {organization} no LovedCRM', 'Invitation to {organization} on LovedCRM'),

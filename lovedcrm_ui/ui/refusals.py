@@ -1,49 +1,156 @@
-"""A service's refusal in the viewer's language (services speak API English: API-CONTRACT §7)."""
+"""Errors in the viewer's language: a service's refusal by its ``code``, a form's validation by pydantic's ``type``.
 
-from ..services.errors import DomainError, Forbidden, NotFound, TooManyRequests, Unauthorized
+Services speak API English (API-CONTRACT §7); the UI never reads that text. A refusal's stable
+``ErrorCode`` and a validation error's ``type`` and field pick the catalog entry instead.
+"""
+
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from ..services.errors import DomainError, ErrorCode
 from .i18n import Translate
 
-# service detail → catalog key; anything else falls back to a message for its kind of error
-DETAIL_KEYS = {
-    'The last owner cannot be demoted': 'team.last_owner_demote',
-    'The last owner cannot be removed': 'team.last_owner_remove',
-    'Only an owner can change or remove an owner': 'team.owner_only',
-    'Only an owner can make someone an owner': 'team.owner_only',
-    'Only owners and admins can do this': 'team.managers_only',
-    'Member not found': 'team.member_gone',
-    'Invites cannot grant the owner role': 'invite.no_owner_role',
-    'Only owners can invite admins': 'invite.admin_owner_only',
-    'User is already a member of this organization': 'invite.already_member',
-    'A pending invite already exists for this e-mail': 'invite.already_pending',
-    'Invite not found': 'invite.gone',
-    'Invalid or expired invite': 'invite.not_pending',
-    'Invite has expired': 'invite.expired_now',
-    'This invite was sent to a different e-mail address': 'invite.other_email',
-    'This account is disabled': 'invite.account_disabled',
-    'Current password is incorrect': 'profile.current_wrong',
-    'Password must be at least 8 characters long': 'password.short',
-    'Password must contain at least one digit': 'password.digit',
-    'Password must contain at least one uppercase letter': 'password.upper',
-    'Password must contain at least one lowercase letter': 'password.lower',
-    'idle_alert_days must not be lower than idle_warning_days': 'settings.idle_order',
-    'name must have at least 2 characters': 'settings.name_length',
-    'name cannot be empty': 'settings.name_length',
+# every code → catalog key; a unit test checks that no code is missing and that each key exists in both languages
+CODE_KEYS: dict[ErrorCode, str] = {
+    ErrorCode.BAD_REQUEST: 'error.generic',
+    ErrorCode.UNAUTHORIZED: 'login.expired',
+    ErrorCode.FORBIDDEN: 'error.forbidden',
+    ErrorCode.NOT_FOUND: 'error.not_found',
+    ErrorCode.CONFLICT: 'error.generic',
+    ErrorCode.INVALID: 'error.invalid',
+    ErrorCode.TOO_MANY_REQUESTS: 'login.too_many',
+    ErrorCode.METHOD_NOT_ALLOWED: 'error.generic',
+    ErrorCode.HTTP_ERROR: 'error.generic',
+    ErrorCode.VALIDATION_ERROR: 'error.invalid',
+    ErrorCode.AUTHORIZATION_MISSING: 'login.expired',
+    ErrorCode.NOT_AUTHENTICATED: 'login.expired',
+    ErrorCode.AUTHENTICATION_REQUIRED: 'login.expired',
+    ErrorCode.TOKEN_MISSING: 'login.expired',
+    ErrorCode.TOKEN_INVALID: 'login.expired',
+    ErrorCode.TOKEN_EXPIRED: 'login.expired',
+    ErrorCode.TOKEN_TYPE_INVALID: 'login.expired',
+    ErrorCode.TOKEN_WITHOUT_ORGANIZATION: 'login.expired',
+    ErrorCode.REFRESH_TOKEN_REQUIRED: 'login.expired',
+    ErrorCode.SESSION_INVALID: 'login.expired',
+    ErrorCode.SESSION_EXPIRED: 'login.expired',
+    ErrorCode.INVALID_CREDENTIALS: 'login.invalid',
+    ErrorCode.ACCOUNT_DISABLED: 'invite.account_disabled',
+    ErrorCode.ORG_HEADER_MISSING: 'error.generic',
+    ErrorCode.ORG_ID_INVALID: 'error.generic',
+    ErrorCode.ORGANIZATION_MISMATCH: 'error.forbidden',
+    ErrorCode.NOT_A_MEMBER: 'noaccess.body',
+    ErrorCode.LOGIN_RATE_LIMITED: 'login.too_many',
+    ErrorCode.REGISTRATION_RATE_LIMITED: 'login.too_many',
+    ErrorCode.TOO_MANY_CONNECTIONS: 'error.too_many_connections',
+    ErrorCode.TERMS_NOT_ACCEPTED: 'register.terms_required',
+    ErrorCode.EMAIL_TAKEN: 'register.email_taken',
+    ErrorCode.PASSWORD_TOO_SHORT: 'password.short',
+    ErrorCode.PASSWORD_NEEDS_DIGIT: 'password.digit',
+    ErrorCode.PASSWORD_NEEDS_UPPERCASE: 'password.upper',
+    ErrorCode.PASSWORD_NEEDS_LOWERCASE: 'password.lower',
+    ErrorCode.CURRENT_PASSWORD_WRONG: 'profile.current_wrong',
+    ErrorCode.SLUG_UNAVAILABLE: 'error.generic',
+    ErrorCode.USER_NOT_FOUND: 'error.not_found',
+    ErrorCode.ORGANIZATION_NOT_FOUND: 'error.not_found',
+    ErrorCode.ORGANIZATION_NAME_EMPTY: 'settings.name_length',
+    ErrorCode.ORGANIZATION_NAME_TOO_SHORT: 'settings.name_length',
+    ErrorCode.IDLE_DAYS_ORDER: 'settings.idle_order',
+    ErrorCode.MEMBER_NOT_FOUND: 'team.member_gone',
+    ErrorCode.MANAGERS_ONLY: 'team.managers_only',
+    ErrorCode.OWNER_ONLY: 'team.owner_only',
+    ErrorCode.LAST_OWNER_DEMOTE: 'team.last_owner_demote',
+    ErrorCode.LAST_OWNER_REMOVE: 'team.last_owner_remove',
+    ErrorCode.INVITE_OWNER_ROLE: 'invite.no_owner_role',
+    ErrorCode.INVITE_ADMIN_OWNER_ONLY: 'invite.admin_owner_only',
+    ErrorCode.ALREADY_MEMBER: 'invite.already_member',
+    ErrorCode.INVITE_ALREADY_PENDING: 'invite.already_pending',
+    ErrorCode.INVITE_NOT_FOUND: 'invite.gone',
+    ErrorCode.INVITE_INVALID: 'invite.not_pending',
+    ErrorCode.INVITE_ALREADY_ANSWERED: 'invite.already_answered',
+    ErrorCode.INVITE_EXPIRED: 'invite.expired_now',
+    ErrorCode.INVITE_EMAIL_MISMATCH: 'invite.other_email',
+    ErrorCode.INVITE_ACCOUNT_MISSING: 'invite.register_first',
+    ErrorCode.INVITE_TOKEN_MISMATCH: 'invite.unknown',
+    ErrorCode.VIEWER_READ_ONLY: 'board.viewer_notice',
+    ErrorCode.LEAD_NOT_FOUND: 'error.not_found',
+    ErrorCode.LEAD_NAME_EMPTY: 'lead.name_required',
+    ErrorCode.VERSION_CONFLICT: 'error.version_conflict',
+    ErrorCode.ASSIGNEE_NOT_MEMBER: 'lead.not_member',
+    ErrorCode.NOTES_TOO_LONG: 'lead.notes_too_long',
 }
+RETRY_KEY = 'login.too_many'  # the one message that says when to try again (from ``Retry-After``)
 
 
 def refusal(exc: DomainError, t: Translate) -> str:
     """What to show when a service says no."""
-    key = DETAIL_KEYS.get(exc.detail)
-    if key:
-        return t(key)
-    if exc.detail.startswith('Invite is already'):
-        return t('invite.already_answered')
-    if isinstance(exc, Unauthorized):
-        return t('login.expired')
-    if isinstance(exc, Forbidden):
-        return t('error.forbidden')
-    if isinstance(exc, NotFound):
-        return t('error.not_found')
-    if isinstance(exc, TooManyRequests):
-        return t('login.too_many', seconds=exc.headers.get('Retry-After', '60'))
-    return t('error.generic')
+    key = CODE_KEYS.get(exc.code, 'error.generic')
+    if key == RETRY_KEY:
+        return t(key, seconds=exc.headers.get('Retry-After', '60'))
+    return t(key)
+
+
+# a schema field → the catalog key of its label, for messages that name the field
+FIELD_LABELS = {
+    'name': 'lead.name',
+    'email': 'lead.email',
+    'phone': 'lead.phone',
+    'estimated_value': 'lead.value',
+    'source': 'lead.source',
+    'tags': 'lead.tags',
+    'notes': 'lead.notes',
+    'assigned_user_id': 'lead.assignee',
+    'stage': 'lead.stage',
+    'full_name': 'register.full_name',
+    'password': 'login.password',
+    'description': 'settings.description',
+    'website': 'settings.website',
+    'idle_warning_days': 'settings.idle_warning',
+    'idle_alert_days': 'settings.idle_alert',
+    'message': 'invite.message',
+    'role': 'team.role',
+    'language': 'profile.language',
+}
+CENT_PLACES = 2  # amounts typed in the UI have at most two decimal places (``parse_brl`` refuses more)
+
+
+def validation_messages(exc: ValidationError, t: Translate) -> list[str]:
+    """Each problem of a pydantic validation in the viewer's language (by error type and field), without repeats."""
+    messages: list[str] = []
+    for error in exc.errors():
+        message = _validation_message(error, t)
+        if message not in messages:
+            messages.append(message)
+    return messages or [t('error.invalid')]
+
+
+def _validation_message(error: ErrorDetails, t: Translate) -> str:
+    kind = error['type']
+    context: dict[str, Any] = error.get('ctx') or {}
+    field = str(error['loc'][0]) if error['loc'] else ''
+    if kind in ('decimal_max_digits', 'decimal_whole_digits'):
+        whole = context.get('whole_digits', int(context.get('max_digits', 0)) - CENT_PLACES)
+        return t('form.value_whole_digits', n=whole)
+    if kind in ('decimal_max_places', 'decimal_parsing', 'decimal_type'):
+        return t('form.invalid_value')
+    if field == 'estimated_value' and kind in ('greater_than_equal', 'greater_than'):
+        return t('form.negative_value')
+    if field == 'email' and kind == 'value_error':
+        return t('form.invalid_email')
+    label_key = FIELD_LABELS.get(field)
+    if label_key is None:
+        return t('error.invalid')
+    label = t(label_key)
+    blank = isinstance(error.get('input'), str) and not str(error.get('input')).strip()
+    if kind == 'missing' or (kind in ('string_too_short', 'value_error') and blank):
+        return t('form.field_required', field=label)
+    if kind == 'string_too_long':
+        return t('form.field_too_long', field=label, n=context.get('max_length'))
+    if kind == 'string_too_short':
+        return t('form.field_too_short', field=label, n=context.get('min_length'))
+    if kind == 'greater_than_equal':
+        return t('form.field_min', field=label, n=context.get('ge'))
+    if kind == 'less_than_equal':
+        return t('form.field_max', field=label, n=context.get('le'))
+    return t('form.field_invalid', field=label)

@@ -244,7 +244,10 @@ async def test_an_unknown_invite_link_is_not_found(api):
         ('POST', '/invites/no-such-token/reject', {'token': 'no-such-token'}),
     ]:
         response = await api.request(method, path, json=body)
-        assert (response.status_code, response.json()) == (404, {'detail': 'Invalid or expired invite'}), path
+        assert (response.status_code, response.json()) == (
+            404,
+            {'detail': 'Invalid or expired invite', 'code': 'invite_invalid'},
+        ), path
 
 
 async def test_the_body_token_must_match_the_link(api, register, operator):
@@ -254,7 +257,10 @@ async def test_the_body_token_must_match_the_link(api, register, operator):
 
     for action in ('accept', 'reject'):
         response = await api.post(f'/invites/{token}/{action}', headers=dora.bearer, json={'token': 'other-token'})
-        assert (response.status_code, response.json()) == (400, {'detail': 'Token mismatch'})
+        assert (response.status_code, response.json()) == (
+            400,
+            {'detail': 'Token mismatch', 'code': 'invite_token_mismatch'},
+        )
     assert (await api.get(f'/invites/{token}')).status_code == 200
 
 
@@ -299,7 +305,7 @@ async def test_an_invite_link_works_once(api, register, operator):
     again = await api.post(f'/invites/{token}/accept', headers=dora.bearer, json={'token': token})
     shown = await api.get(f'/invites/{token}')
 
-    assert (again.status_code, again.json()) == (404, {'detail': 'Invalid or expired invite'})
+    assert (again.status_code, again.json()) == (404, {'detail': 'Invalid or expired invite', 'code': 'invite_invalid'})
     assert shown.status_code == 404
 
 
@@ -374,7 +380,10 @@ async def test_a_signed_out_token_cannot_accept_an_invite(api, register, operato
 
     response = await api.post(f'/invites/{token}/accept', headers=dora.bearer, json={'token': token})
 
-    assert (response.status_code, response.json()) == (401, {'detail': 'Unauthorized - invalid token'})
+    assert (response.status_code, response.json()) == (
+        401,
+        {'detail': 'Unauthorized - invalid token', 'code': 'session_invalid'},
+    )
     assert (await api.get(f'/invites/{token}')).status_code == 200
 
 

@@ -237,7 +237,10 @@ async def test_a_removed_member_disappears_and_loses_access(api, register, join)
     assert [m['user_id'] for m in members] == [ana.user_id]
     for path in ('/organizations/current', '/organizations/members'):
         refused = await api.get(path, headers=bruno.headers)
-        assert (refused.status_code, refused.json()) == (403, {'detail': 'Not a member of this organization'})
+        assert (refused.status_code, refused.json()) == (
+            403,
+            {'detail': 'Not a member of this organization', 'code': 'not_a_member'},
+        )
     switch = await api.post('/auth/switch-organization', headers=bruno.bearer, json={'organization_id': ana.org_id})
     assert switch.status_code == 403
     assert (await api.delete(f'/organizations/members/{bruno.user_id}', headers=ana.headers)).status_code == 404

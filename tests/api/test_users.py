@@ -23,7 +23,10 @@ async def test_auth_me_without_a_bearer_token_is_not_authenticated(api):
     for headers in ({}, {'Authorization': 'Basic YW5hOnNlY3JldA=='}, {'Authorization': 'Bearer'}):
         response = await api.get('/auth/me', headers=headers)
 
-        assert (response.status_code, response.json()) == (403, {'detail': 'Not authenticated'}), headers
+        assert (response.status_code, response.json()) == (
+            403,
+            {'detail': 'Not authenticated', 'code': 'not_authenticated'},
+        ), headers
 
 
 async def test_auth_me_ignores_the_access_cookie(api, register):
@@ -44,7 +47,7 @@ async def test_users_me_needs_the_organization_context(api, register):
     assert (with_org.status_code, with_org.json()) == (200, ana.user)
     assert (without_org.status_code, without_org.json()) == (
         400,
-        {'detail': 'Missing X-Org-Id header for organization context'},
+        {'detail': 'Missing X-Org-Id header for organization context', 'code': 'org_header_missing'},
     )
 
 

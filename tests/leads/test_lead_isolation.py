@@ -50,7 +50,10 @@ async def test_a_viewer_reads_every_lead_but_changes_none(api, register, join, l
         assert response.status_code == 200, (method, path, response.text)
     for method, path, body in [*writes(lead['id']), *writes(str(uuid.uuid4()))[1:]]:
         response = await api.request(method, path, headers=vera.headers, json=body)
-        assert (response.status_code, response.json()) == (403, {'detail': 'Viewers cannot change leads'}), path
+        assert (response.status_code, response.json()) == (
+            403,
+            {'detail': 'Viewers cannot change leads', 'code': 'viewer_read_only'},
+        ), path
 
     assert await leads.every(ana) == [lead]
     assert (await store.seq(ana.org_id), len(await store.events(ana.org_id))) == (1, 1)
@@ -95,7 +98,10 @@ async def test_a_removed_member_reaches_no_lead(api, register, join, leads):
 
     for method, path, body in [*reads(lead['id']), *writes(lead['id'])]:
         response = await api.request(method, path, headers=bruno.headers, json=body)
-        assert (response.status_code, response.json()) == (403, {'detail': 'Not a member of this organization'})
+        assert (response.status_code, response.json()) == (
+            403,
+            {'detail': 'Not a member of this organization', 'code': 'not_a_member'},
+        )
     assert await leads.get(ana, lead['id']) == lead
 
 
@@ -107,9 +113,12 @@ async def test_another_organizations_lead_is_not_found(api, register, leads, sto
 
     for method, suffix, body in BY_ID:
         response = await api.request(method, f'/crm/leads/{lead["id"]}{suffix}', headers=carla.headers, json=body)
-        assert (response.status_code, response.json()) == (404, {'detail': 'Lead not found'}), (method, suffix)
+        assert (response.status_code, response.json()) == (
+            404,
+            {'detail': 'Lead not found', 'code': 'lead_not_found'},
+        ), (method, suffix)
     moved = await leads.move(carla, lead['id'], 'contato', position=0, expected_version=1)
-    assert (moved.status_code, moved.json()) == (404, {'detail': 'Lead not found'})
+    assert (moved.status_code, moved.json()) == (404, {'detail': 'Lead not found', 'code': 'lead_not_found'})
 
     assert await leads.get(ana, lead['id']) == lead
     assert [e.type for e in await store.events(ana.org_id)] == ['lead_created']
@@ -155,7 +164,10 @@ async def test_naming_another_organization_in_the_header_is_refused(api, registe
     for method, path, body in [*reads(lead['id']), *writes(lead['id'])]:
         for headers in (intruder, lost):
             response = await api.request(method, path, headers=headers, json=body)
-            assert (response.status_code, response.json()) == (403, {'detail': 'Access denied: organization mismatch'})
+            assert (response.status_code, response.json()) == (
+                403,
+                {'detail': 'Access denied: organization mismatch', 'code': 'organization_mismatch'},
+            )
         anonymous = await api.request(method, path, json=body)
         assert anonymous.status_code == 403
     assert await leads.every(ana) == [lead]

@@ -187,7 +187,11 @@ async def test_a_stale_update_is_409_with_the_current_lead(api, register, leads)
 
     assert stale.status_code == 409
     current = await leads.get(ana, lead['id'])
-    assert stale.json() == {'detail': 'Lead was changed by someone else', 'current': current}
+    assert stale.json() == {
+        'detail': 'Lead was changed by someone else',
+        'code': 'version_conflict',
+        'current': current,
+    }
     assert (current['name'], current['version']) == ('Acme Ltda', 2)
     fresh = await api.put(path, headers=ana.headers, json={'name': 'Renamed', 'expected_version': 2})
     assert (fresh.status_code, fresh.json()['name'], fresh.json()['version']) == (200, 'Renamed', 3)
@@ -224,7 +228,7 @@ async def test_a_deleted_lead_is_gone(api, register, leads):
         await api.put(f'{path}/favorite', headers=ana.headers, json={'is_favorite': True}),
         await api.get(f'{path}/history', headers=ana.headers),
     ):
-        assert (response.status_code, response.json()) == (404, {'detail': 'Lead not found'})
+        assert (response.status_code, response.json()) == (404, {'detail': 'Lead not found', 'code': 'lead_not_found'})
     assert [found['id'] for found in await leads.every(ana)] == [kept['id']]
 
 
@@ -241,7 +245,10 @@ async def test_unknown_and_malformed_lead_ids(api, register):
         ('GET', '/history', None),
     ]:
         missing = await api.request(method, unknown + suffix, headers=ana.headers, json=body)
-        assert (missing.status_code, missing.json()) == (404, {'detail': 'Lead not found'}), (method, suffix)
+        assert (missing.status_code, missing.json()) == (404, {'detail': 'Lead not found', 'code': 'lead_not_found'}), (
+            method,
+            suffix,
+        )
         malformed = await api.request(method, f'/crm/leads/not-a-uuid{suffix}', headers=ana.headers, json=body)
         assert malformed.status_code == 422, (method, suffix)
         assert malformed.json()['detail'][0]['loc'] == ['path', 'lead_id']

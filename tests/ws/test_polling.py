@@ -57,8 +57,14 @@ async def test_polling_is_behind_the_tenancy_guard_and_validates_its_query(sqlit
     negative = await ana.request('GET', '/crm/pipeline/events', 422, params={'since': -1})
     too_many = await ana.request('GET', '/crm/pipeline/events', 422, params={'limit': 1001})
 
-    assert (anonymous.status_code, anonymous.json()) == (403, {'detail': 'Missing or invalid authorization header'})
-    assert (other_org.status_code, other_org.json()) == (403, {'detail': 'Access denied: organization mismatch'})
+    assert (anonymous.status_code, anonymous.json()) == (
+        403,
+        {'detail': 'Missing or invalid authorization header', 'code': 'authorization_missing'},
+    )
+    assert (other_org.status_code, other_org.json()) == (
+        403,
+        {'detail': 'Access denied: organization mismatch', 'code': 'organization_mismatch'},
+    )
     assert negative['detail'][0]['loc'] == ['query', 'since']
     assert too_many['detail'][0]['loc'] == ['query', 'limit']
 
@@ -93,5 +99,8 @@ async def test_stats_of_another_organization_are_refused(sqlite_server: Server) 
 
     for path in (f'/ws/organization-stats/{carla.org_id}', f'/ws/active-users/{carla.org_id}'):
         refused = await ana.request('GET', path, 403)
-        assert refused == {'detail': 'Organization access denied'}
-    assert (anonymous.status_code, anonymous.json()) == (403, {'detail': 'Missing or invalid authorization header'})
+        assert refused == {'detail': 'Organization access denied', 'code': 'organization_mismatch'}
+    assert (anonymous.status_code, anonymous.json()) == (
+        403,
+        {'detail': 'Missing or invalid authorization header', 'code': 'authorization_missing'},
+    )

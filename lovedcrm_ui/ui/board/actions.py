@@ -17,7 +17,8 @@ from models.lead import LeadCreate, LeadUpdate
 
 from ...services import leads, moves, pipeline_events
 from ...services.board import index_below
-from ...services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from ...services.errors import Conflict, DomainError, NotFound
+from ..refusals import refusal, validation_messages
 from .card import LeadCard
 from .dialogs import SaveOutcome, SaveRefused
 
@@ -139,7 +140,7 @@ class BoardActions:
         except DomainError as exc:
             self.board.own_moves.discard(card.lead_id)
             self.board.place(lead, card, lead_id=card.lead_id)  # back where it was
-            self._tell(self.t('board.move_failed', name=lead['name'], reason=self._reason(exc)), 'negative')
+            self._tell(self.t('board.move_failed', name=lead['name'], reason=refusal(exc, self.t)), 'negative')
             return
         shown: LeadCard | None = card
         if moved.respaced:
@@ -173,7 +174,7 @@ class BoardActions:
                     is_favorite=not card.lead.get('is_favorite'),
                 )
         except DomainError as exc:
-            self._tell(self._reason(exc), 'negative')
+            self._tell(refusal(exc, self.t), 'negative')
 
     async def open_new(self, stage: str) -> None:
         """Quick-add in a column."""
@@ -209,14 +210,14 @@ class BoardActions:
                     changes=changes,
                     stage=PipelineStage(stage) if stage else None,
                 )
-        except ValidationError as exc:
-            return SaveRefused('; '.join(str(error['msg']) for error in exc.errors()))
+        except ValidationError as exc:  # the form checks most fields itself; the schema has the last word
+            return SaveRefused('; '.join(validation_messages(exc, self.t)))
         except Conflict as exc:
-            return SaveRefused(self.t('board.conflict', name=''), current=exc.extra.get('current'))
+            return SaveRefused(refusal(exc, self.t), current=exc.extra.get('current'))
         except NotFound:
             return SaveRefused(self.t('lead.conflict_gone'))
         except DomainError as exc:
-            return SaveRefused(self._reason(exc))
+            return SaveRefused(refusal(exc, self.t))
         self._tell(self.t('lead.saved', name=saved.lead.name), 'positive')
         return None
 
@@ -228,7 +229,7 @@ class BoardActions:
         except NotFound:
             pass  # someone else deleted it first: the event removes the card
         except DomainError as exc:
-            self._tell(self._reason(exc), 'negative')
+            self._tell(refusal(exc, self.t), 'negative')
             return
         self._tell(self.t('lead.deleted', name=lead['name']), 'positive')
 
@@ -237,17 +238,6 @@ class BoardActions:
             return True
         self._tell(self.t('board.viewer_notice'), 'info')
         return False
-
-    def _reason(self, exc: DomainError) -> str:
-        if isinstance(exc, Forbidden):
-            return self.t('error.forbidden')
-        if isinstance(exc, Conflict):
-            return self.t('board.conflict', name='')
-        if isinstance(exc, Invalid) and 'member' in exc.detail:
-            return self.t('lead.not_member')
-        if isinstance(exc, NotFound):
-            return self.t('error.not_found')
-        return exc.detail
 
     def _tell(self, message: str, kind: str) -> None:
         self.board.announce(message)

@@ -9,7 +9,7 @@ from models.auth import MARKUP
 
 from ...context import AppContext
 from ...services import auth, organizations
-from ...services.errors import BadRequest, DomainError, Invalid, TooManyRequests
+from ...services.errors import DomainError, Invalid
 from ..i18n import Translate, translator
 from ..refusals import refusal
 from ..session import forget_login, load_signed_in, load_viewer, page_language, remember_login
@@ -71,11 +71,8 @@ def register_account_pages(ctx: AppContext) -> None:
                             email=address,
                             password=password.value,
                         )
-                except TooManyRequests as exc:
-                    error.text = t('login.too_many', seconds=exc.headers.get('Retry-After', '60'))
-                    return
-                except DomainError:
-                    error.text = t('login.invalid')
+                except DomainError as exc:  # wrong credentials or too many attempts
+                    error.text = refusal(exc, t)
                     return
                 _open_board(result)
 
@@ -128,8 +125,8 @@ def register_account_pages(ctx: AppContext) -> None:
                 except Invalid:
                     error.text = t('register.password_rule')
                     return
-                except BadRequest:
-                    error.text = t('register.email_taken')
+                except DomainError as exc:  # the e-mail is taken
+                    error.text = refusal(exc, t)
                     return
                 _open_board(result)
 

@@ -15,7 +15,7 @@ from models.auth import MARKUP
 
 from ...context import AppContext
 from ...services import auth, invites
-from ...services.errors import BadRequest, Conflict, DomainError, Invalid
+from ...services.errors import DomainError, ErrorCode
 from ...services.invites import InviteView
 from ..i18n import Translate, format_date, translator
 from ..refusals import refusal
@@ -132,11 +132,11 @@ class InvitePanel(ui.column):
         try:
             async with self.ctx.db.session() as session:
                 await invites.accept_invite(session, token=self.token, user_id=user_id)
-        except Conflict:
-            pass  # already a member: the board of that organization is where they want to be
         except DomainError as exc:
-            self.status.error(refusal(exc, self.t))
-            return False
+            if exc.code != ErrorCode.ALREADY_MEMBER:
+                self.status.error(refusal(exc, self.t))
+                return False
+            # already a member: the board of that organization is where they want to be
         remember_login(user_id=user_id, organization_id=organization_id, session_id=session_id, storage=self.storage)
         ui.navigate.to('/pipeline')
         return True
@@ -171,11 +171,8 @@ class InvitePanel(ui.column):
                     full_name=full_name,
                     terms_accepted=True,
                 )
-        except Invalid as exc:  # the password policy: say which rule
-            self.status.error(refusal(exc, t))
-            return
-        except BadRequest:
-            self.status.error(t('invite.email_has_account'))
+        except DomainError as exc:  # the password policy says which rule; an existing account has its own way in
+            self.status.error(t('invite.email_has_account') if exc.code == ErrorCode.EMAIL_TAKEN else refusal(exc, t))
             return
         if not await self._join(view, result.user.id, result.session_id):
             # signed up but the invite went away meanwhile: signed in to their own organization
@@ -202,7 +199,7 @@ class InvitePanel(ui.column):
                     password=password,
                 )
         except DomainError as exc:
-            self.status.error(refusal(exc, self.t) if exc.status_code == 429 else self.t('login.invalid'))
+            self.status.error(refusal(exc, self.t))  # wrong password or too many attempts
             return
         own = result.organization.id if result.organization else None
         remember_login(user_id=result.user.id, organization_id=own, session_id=result.session_id, storage=self.storage)

@@ -7,7 +7,7 @@ from nicegui import app, ui
 from nicegui.element_filter import ElementFilter
 from pydantic import ValidationError
 
-from models.user import UserUpdate
+from models.user import MARKUP, UserUpdate
 
 from ...context import AppContext
 from ...services import auth, users
@@ -15,7 +15,7 @@ from ...services.errors import DomainError
 from ..access_watch import AccessWatch
 from ..frame import frame
 from ..i18n import LANGUAGES
-from ..refusals import refusal
+from ..refusals import refusal, validation_messages
 from ..session import Viewer, require_viewer
 from ..widgets import StatusLine
 
@@ -44,10 +44,10 @@ class ProfileForm(ui.card):
         t = self.viewer.t
         for error in exc.errors():
             if error['loc'] and error['loc'][0] == 'full_name':
-                if 'HTML' in str(error.get('msg', '')):
+                if MARKUP.search(str(error.get('input') or '')):
                     return t('register.name_markup')
                 return t('profile.name_invalid')
-        return t('error.generic')
+        return '; '.join(validation_messages(exc, t))
 
     async def save(self) -> None:
         """Save name and language through the service; a new language switches this browser's pages."""
@@ -113,8 +113,8 @@ class PasswordForm(ui.card):
             self.status.error(t('profile.password_mismatch'))
             return
         problem = auth.password_problem(new)
-        if problem:
-            self.status.error(refusal(DomainError(problem), t))
+        if problem is not None:
+            self.status.error(refusal(problem, t))
             return
         try:
             async with self.ctx.db.session() as session:

@@ -16,7 +16,7 @@ from ...context import AppContext
 from ...services import invites, mail
 from ...services.errors import DomainError
 from ..i18n import format_date
-from ..refusals import refusal
+from ..refusals import refusal, validation_messages
 from ..session import Viewer
 from ..widgets import LinkField, StatusLine
 
@@ -79,7 +79,7 @@ class InviteForm(ui.card):
             return t('form.invalid_email')
         if 'message' in fields:
             return t('invite.message_length')
-        return t('error.generic')
+        return '; '.join(validation_messages(exc, t))
 
     async def submit(self) -> None:
         """Create the invite through the service; the typed values stay until it exists."""
