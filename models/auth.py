@@ -7,7 +7,7 @@ from sqlmodel import Field, SQLModel
 
 from .organization import OrganizationPublic
 from .user import MARKUP as MARKUP  # re-exported: the UI's registration form uses the same rule
-from .user import UserPublic, reject_markup
+from .user import DisplayName, UserPublic
 
 
 class RegisterRequest(SQLModel):
@@ -15,7 +15,7 @@ class RegisterRequest(SQLModel):
 
     email: EmailStr
     password: str = Field(min_length=1, max_length=128)
-    full_name: str | None = Field(default=None, min_length=1, max_length=255)
+    full_name: DisplayName = None
     terms_accepted: bool
 
     @field_validator('email')
@@ -24,14 +24,6 @@ class RegisterRequest(SQLModel):
         # RFC 5321 limit; email-validator 2.x no longer enforces it
         if len(value.rsplit('@', 1)[0]) > 64:
             raise ValueError('the part of the e-mail address before the @ must be at most 64 characters')
-        return value
-
-    @field_validator('full_name')
-    @classmethod
-    def _clean_name(cls, value: str | None) -> str | None:
-        value = reject_markup(value)
-        if value is not None and not value:
-            raise ValueError('full_name must not be blank')
         return value
 
 

@@ -35,3 +35,15 @@ class PipelineEvent(SQLModel, table=True):
     # {"lead": LeadPublic JSON, "old_stage": ..., "new_stage": ...} depending on the type
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class StageHistoryEntry(SQLModel):
+    """One step of a lead's stage history: its creation (``from_stage`` None) or a move to another stage."""
+
+    seq: int
+    type: str
+    from_stage: str | None
+    to_stage: str | None
+    actor_user_id: uuid.UUID | None
+    actor_name: str | None
+    at: datetime

@@ -7,10 +7,19 @@ from pydantic import EmailStr
 from sqlalchemy import Column, ForeignKey, String, Text
 from sqlmodel import Field, SQLModel
 
-from .types import Role, UTCDateTime, new_id, utcnow
+from .types import PUBLIC_CONFIG, Role, UTCDateTime, new_id, utcnow
 
 
-class Invite(SQLModel, table=True):
+class InviteBase(SQLModel):
+    """Who is invited, with which role, and what the invitation says."""
+
+    email: EmailStr = Field(sa_type=String(320), index=True)
+    role: Role = Field(default=Role.MEMBER, sa_type=String(20))
+    message: str | None = Field(default=None, min_length=10, max_length=500, sa_type=Text)
+    invited_name: str | None = Field(default=None, max_length=100)
+
+
+class Invite(InviteBase, table=True):
     """A pending (or answered) invitation; the token only ever travels in the invite link."""
 
     __tablename__ = 'invites'
@@ -19,12 +28,8 @@ class Invite(SQLModel, table=True):
     organization_id: uuid.UUID = Field(
         sa_column=Column(ForeignKey('organizations.id', ondelete='CASCADE'), nullable=False, index=True)
     )
-    email: str = Field(sa_type=String(320), index=True)
-    role: str = Field(default=Role.MEMBER, sa_type=String(20))
     token: str = Field(sa_type=String(64), unique=True)
     status: str = Field(default='pending', sa_type=String(20))
-    message: str | None = Field(default=None, sa_type=Text)
-    invited_name: str | None = Field(default=None, max_length=100)
     invited_by_id: uuid.UUID | None = Field(
         default=None, sa_column=Column(ForeignKey('users.id', ondelete='SET NULL'), nullable=True)
     )
@@ -35,25 +40,18 @@ class Invite(SQLModel, table=True):
     responded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class InviteCreate(SQLModel):
+class InviteCreate(InviteBase):
     """``POST /organizations/invites``."""
 
-    email: EmailStr
-    role: Role = Role.MEMBER
-    message: str | None = Field(default=None, min_length=10, max_length=500)
-    invited_name: str | None = Field(default=None, max_length=100)
 
+class InvitePublic(InviteBase):
+    """An invite as the organization's managers see it (no token); ``status`` is the effective one."""
 
-class InvitePublic(SQLModel):
-    """An invite as the organization's managers see it (no token)."""
+    model_config = PUBLIC_CONFIG
 
     id: uuid.UUID
     organization_id: uuid.UUID
-    email: str
-    role: str
     status: str
-    message: str | None
-    invited_name: str | None
     created_at: datetime
     expires_at: datetime
     responded_at: datetime | None

@@ -6,10 +6,11 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, EmailStr, FiniteFloat, PlainSerializer, field_validator
+from pydantic import Field as Rule
 from sqlalchemy import JSON, Column, Float, ForeignKey, Index, Numeric, String, Text
 from sqlmodel import Field, SQLModel
 
-from .types import PipelineStage, UTCDateTime, new_id, utcnow
+from .types import PUBLIC_CONFIG, PipelineStage, UTCDateTime, new_id, utcnow
 
 NOTES_MAX = 10_000
 
@@ -18,8 +19,9 @@ def _money_or_none(value: Decimal | None) -> str | None:
     return None if value is None else f'{value:.2f}'
 
 
-# Money travels as a string ("5000.00") as the LovedCRM API does; clients call float() on it.
-OptionalMoney = Annotated[Decimal | None, PlainSerializer(_money_or_none, return_type=str | None)]
+# Money travels as a string ("5000.00") as the LovedCRM API does; clients call float() on it. Only in JSON:
+# in Python the value stays a Decimal, so a validated body can go straight into a table row.
+OptionalMoney = Annotated[Decimal | None, PlainSerializer(_money_or_none, return_type=str | None, when_used='json')]
 
 
 def _clean_tags(value: Any) -> Any:
@@ -33,43 +35,18 @@ def _clean_tags(value: Any) -> Any:
     return list(seen)
 
 
+# Each editable field's rule, declared once: LeadBase uses them as they are, LeadUpdate makes them optional.
+# (pydantic's Field, imported as Rule: constraints carried by the type; the table takes its string lengths from them.)
+LeadName = Annotated[str, Rule(min_length=1, max_length=255)]
+LeadPhone = Annotated[str | None, Rule(max_length=50)]
+LeadSource = Annotated[str, Rule(max_length=100)]
+LeadValue = Annotated[OptionalMoney, Rule(ge=0, max_digits=12, decimal_places=2)]
 Tags = Annotated[list[str], BeforeValidator(_clean_tags)]
-
-
-class Lead(SQLModel, table=True):
-    """A prospect in one organization's pipeline, ordered within its stage by ``position``."""
-
-    __tablename__ = 'leads'
-    # one index serves both the column counts (org, stage) and the column order (…, position)
-    __table_args__ = (Index('idx_leads_org_stage', 'organization_id', 'stage', 'position'),)
-
-    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
-    organization_id: uuid.UUID = Field(
-        sa_column=Column(ForeignKey('organizations.id', ondelete='CASCADE'), nullable=False)
-    )
-    name: str = Field(max_length=255)
-    email: str | None = Field(default=None, sa_type=String(320))
-    phone: str | None = Field(default=None, max_length=50)
-    source: str = Field(default='web', max_length=100)
-    estimated_value: Decimal | None = Field(default=None, sa_type=Numeric(12, 2, asdecimal=True))
-    tags: list[str] = Field(default_factory=list, sa_type=JSON)
-    notes: str | None = Field(default=None, sa_type=Text)
-    stage: str = Field(default=PipelineStage.LEAD, sa_type=String(20))
-    position: float = Field(default=0.0, sa_type=Float)
-    assigned_user_id: uuid.UUID | None = Field(
-        default=None, sa_column=Column(ForeignKey('users.id', ondelete='SET NULL'), nullable=True)
-    )
-    is_favorite: bool = False
-    last_contact_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    last_contact_channel: str | None = Field(default=None, max_length=50)
-    stage_changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    version: int = 1
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+Notes = Annotated[str | None, Rule(max_length=NOTES_MAX)]
 
 
 class LeadFields(SQLModel):
-    """Validation shared by create and update."""
+    """Validation shared by every lead model that has these fields (base, create, update, public)."""
 
     @field_validator('name', check_fields=False)
     @classmethod
@@ -84,30 +61,55 @@ class LeadFields(SQLModel):
         return None if isinstance(value, str) and not value.strip() else value
 
 
-class LeadCreate(LeadFields):
-    """``POST /crm/leads``."""
+class LeadBase(LeadFields):
+    """What a client sets on a lead, with the rules every stored lead satisfies."""
 
-    name: str = Field(min_length=1, max_length=255)
-    email: EmailStr | None = None
-    phone: str | None = Field(default=None, max_length=50)
-    source: str = Field(default='web', max_length=100)
-    estimated_value: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
-    tags: Tags = Field(default_factory=list)
-    notes: str | None = Field(default=None, max_length=NOTES_MAX)
-    stage: PipelineStage = PipelineStage.LEAD
-    assigned_user_id: uuid.UUID | None = None
+    name: LeadName
+    email: EmailStr | None = Field(default=None, sa_type=String(320))
+    phone: LeadPhone = None
+    source: LeadSource = 'web'
+    estimated_value: LeadValue = Field(default=None, sa_type=Numeric(12, 2, asdecimal=True))
+    tags: Tags = Field(default_factory=list, sa_type=JSON)
+    notes: Notes = Field(default=None, sa_type=Text)
+    stage: PipelineStage = Field(default=PipelineStage.LEAD, sa_type=String(20))
+    assigned_user_id: uuid.UUID | None = Field(default=None, foreign_key='users.id', ondelete='SET NULL')
+
+
+class Lead(LeadBase, table=True):
+    """A prospect in one organization's pipeline, ordered within its stage by ``position``."""
+
+    __tablename__ = 'leads'
+    # one index serves both the column counts (org, stage) and the column order (…, position)
+    __table_args__ = (Index('idx_leads_org_stage', 'organization_id', 'stage', 'position'),)
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    organization_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey('organizations.id', ondelete='CASCADE'), nullable=False)
+    )
+    position: float = Field(default=0.0, sa_type=Float)
+    is_favorite: bool = False
+    last_contact_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_contact_channel: str | None = Field(default=None, max_length=50)
+    stage_changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class LeadCreate(LeadBase):
+    """``POST /crm/leads``."""
 
 
 class LeadUpdate(LeadFields):
-    """``PUT /crm/leads/{id}``: only the keys sent change."""
+    """``PUT /crm/leads/{id}``: only the keys sent change (the stage is not one of them)."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=255)
+    name: LeadName | None = None
     email: EmailStr | None = None
-    phone: str | None = Field(default=None, max_length=50)
-    source: str | None = Field(default=None, max_length=100)
-    estimated_value: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
+    phone: LeadPhone = None
+    source: LeadSource | None = None
+    estimated_value: LeadValue = None
     tags: Tags | None = None
-    notes: str | None = Field(default=None, max_length=NOTES_MAX)
+    notes: Notes = None
     assigned_user_id: uuid.UUID | None = None
     is_favorite: bool | None = None
     expected_version: int | None = Field(default=None, ge=1)
@@ -117,7 +119,7 @@ class StageMove(SQLModel):
     """``PUT /crm/leads/{id}/stage``."""
 
     stage: PipelineStage
-    notes: str | None = Field(default=None, max_length=NOTES_MAX)
+    notes: Notes = None
     # 0-based index in the target column; JSON parsing accepts NaN and Infinity, which no index is
     position: FiniteFloat | None = None
     expected_version: int | None = Field(default=None, ge=1)
@@ -129,20 +131,13 @@ class FavoriteUpdate(SQLModel):
     is_favorite: bool
 
 
-class LeadPublic(SQLModel):
-    """A lead as the API returns it (and as every event snapshot stores it)."""
+class LeadPublic(LeadBase):
+    """A lead as the API returns it (and as every event snapshot stores it): the table's row plus two derived fields."""
+
+    model_config = PUBLIC_CONFIG
 
     id: uuid.UUID
     organization_id: uuid.UUID
-    name: str
-    email: str | None
-    phone: str | None
-    source: str
-    estimated_value: OptionalMoney
-    tags: list[str]
-    notes: str | None
-    stage: str
-    assigned_user_id: uuid.UUID | None
     last_contact_at: datetime | None
     last_contact_channel: str | None
     created_at: datetime
@@ -156,7 +151,7 @@ class LeadPublic(SQLModel):
 
 
 class LeadList(SQLModel):
-    """A page of leads."""
+    """A page of leads (``has_more``: a later page exists)."""
 
     leads: list[LeadPublic]
     total_count: int
@@ -189,6 +184,8 @@ class AssignableUser(SQLModel):
 
 
 class DateRange(SQLModel):
+    """The creation dates of the oldest and the newest lead (None without leads)."""
+
     earliest: datetime | None
     latest: datetime | None
 
@@ -201,3 +198,10 @@ class FilterOptions(SQLModel):
     date_ranges: DateRange
     available_tags: list[str]
     stages: list[str]
+
+
+class FilterChoices(SQLModel):
+    """What the board's filter bar offers: the sources and tags in use."""
+
+    sources: list[str]
+    tags: list[str]

@@ -2,18 +2,30 @@
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
+from pydantic import Field as Rule
 from pydantic import field_validator
 from sqlalchemy import BigInteger, Column, ForeignKey, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from .types import Role, UTCDateTime, new_id, utcnow
+from .types import PUBLIC_CONFIG, Role, UTCDateTime, new_id, utcnow
+from .user import UserPublic
+
+# Each field's rule, declared once: the base (and the table) use them as they are, the update makes them optional.
+OrganizationName = Annotated[str, Rule(max_length=255)]
+Website = Annotated[str | None, Rule(max_length=255)]
+IdleDays = Annotated[int, Rule(ge=1, le=365)]
 
 
 class OrganizationBase(SQLModel):
-    name: str = Field(max_length=255)
+    """What the API shows of every organization."""
+
+    name: OrganizationName
+    slug: str = Field(max_length=120, unique=True)
     description: str | None = Field(default=None, sa_type=Text)
-    website: str | None = Field(default=None, max_length=255)
+    website: Website = None
+    is_active: bool = True
 
 
 class Organization(OrganizationBase, table=True):
@@ -22,28 +34,23 @@ class Organization(OrganizationBase, table=True):
     __tablename__ = 'organizations'
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
-    slug: str = Field(max_length=120, unique=True)
-    is_active: bool = True
     owner_id: uuid.UUID | None = Field(
         default=None, sa_column=Column(ForeignKey('users.id', ondelete='SET NULL'), nullable=True)
     )
     # last pipeline event number handed out; bumped in the same transaction as every lead write
     event_seq: int = Field(default=0, sa_type=BigInteger)
-    idle_warning_days: int = 7
-    idle_alert_days: int = 14
+    idle_warning_days: IdleDays = 7
+    idle_alert_days: IdleDays = 14
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class OrganizationPublic(SQLModel):
+class OrganizationPublic(OrganizationBase):
     """The organization object of auth responses."""
 
+    model_config = PUBLIC_CONFIG
+
     id: uuid.UUID
-    name: str
-    slug: str
-    description: str | None
-    website: str | None
-    is_active: bool
     created_at: datetime
     updated_at: datetime
 
@@ -52,18 +59,18 @@ class OrganizationDetail(OrganizationPublic):
     """``GET /organizations/current``; also carries the board's idle thresholds."""
 
     owner_id: uuid.UUID | None
-    idle_warning_days: int
-    idle_alert_days: int
+    idle_warning_days: IdleDays
+    idle_alert_days: IdleDays
 
 
 class OrganizationUpdate(SQLModel):
     """Partial update of the current organization (owner/admin)."""
 
-    name: str | None = Field(default=None, min_length=2, max_length=255)
+    name: Annotated[OrganizationName, Rule(min_length=2)] | None = None
     description: str | None = Field(default=None, max_length=2000)
-    website: str | None = Field(default=None, max_length=255)
-    idle_warning_days: int | None = Field(default=None, ge=1, le=365)
-    idle_alert_days: int | None = Field(default=None, ge=1, le=365)
+    website: Website = None
+    idle_warning_days: IdleDays | None = None
+    idle_alert_days: IdleDays | None = None
 
     @field_validator('name', mode='before')
     @classmethod
@@ -75,7 +82,14 @@ class OrganizationUpdate(SQLModel):
         return value.strip() if isinstance(value, str) else value
 
 
-class Membership(SQLModel, table=True):
+class MembershipBase(SQLModel):
+    """A member's standing in an organization."""
+
+    role: Role = Field(default=Role.MEMBER, sa_type=String(20))
+    is_active: bool = True
+
+
+class Membership(MembershipBase, table=True):
     """A user's role in an organization; inactive rows are removed members."""
 
     __tablename__ = 'memberships'
@@ -86,11 +100,22 @@ class Membership(SQLModel, table=True):
         sa_column=Column(ForeignKey('organizations.id', ondelete='CASCADE'), nullable=False, index=True)
     )
     user_id: uuid.UUID = Field(sa_column=Column(ForeignKey('users.id', ondelete='CASCADE'), nullable=False, index=True))
-    role: str = Field(default=Role.MEMBER, sa_type=String(20))
-    is_active: bool = True
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class MemberPublic(MembershipBase):
+    """``GET /organizations/members``: a membership with its user."""
+
+    model_config = PUBLIC_CONFIG
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+    organization_id: uuid.UUID
+    created_at: datetime
+    updated_at: datetime
+    user: UserPublic
 
 
 class RoleUpdate(SQLModel):

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+from sqlmodel import SQLModel
 
 
 def utcnow() -> datetime:
@@ -39,6 +40,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# for the XPublic models: the API always sends every field, so the OpenAPI response schema lists them all as
+# required, also those the public model inherits with a default from its XBase
+PUBLIC_CONFIG = SQLModel.model_config | {'json_schema_serialization_defaults_required': True}
 
 
 class PipelineStage(StrEnum):

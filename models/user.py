@@ -3,13 +3,14 @@
 import re
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import field_validator
+from pydantic import AfterValidator
+from pydantic import Field as Rule
 from sqlalchemy import Column, ForeignKey, String, Text
 from sqlmodel import Field, SQLModel
 
-from .types import UTCDateTime, new_id, utcnow
+from .types import PUBLIC_CONFIG, UTCDateTime, new_id, utcnow
 
 MARKUP = re.compile(r'<\s*/?\s*[a-z!]|javascript:|on\w+\s*=', re.IGNORECASE)
 
@@ -24,42 +25,55 @@ def reject_markup(value: str | None) -> str | None:
     return value
 
 
-class User(SQLModel, table=True):
+def _clean_display_name(value: str | None) -> str | None:
+    value = reject_markup(value)
+    if value is not None and not value:
+        raise ValueError('full_name must not be blank')
+    return value
+
+
+# Each profile field's rule, declared once: UserBase uses them as they are, UserUpdate makes them optional.
+FullName = Annotated[str | None, Rule(max_length=255)]
+# a name a person types (registration, profile): trimmed, not blank, never markup
+DisplayName = Annotated[FullName, Rule(min_length=1), AfterValidator(_clean_display_name)]
+Location = Annotated[str | None, Rule(max_length=255)]
+UserPhone = Annotated[str | None, Rule(max_length=50)]
+Timezone = Annotated[str, Rule(max_length=64)]
+
+
+class UserBase(SQLModel):
+    """What the API shows of a user, as stored (e-mail lower-cased)."""
+
+    email: str = Field(sa_type=String(320), unique=True)
+    full_name: FullName = None
+    bio: str | None = Field(default=None, sa_type=Text)
+    location: Location = None
+    phone: UserPhone = None
+    timezone: Timezone = 'UTC'
+    language: str = Field(default='en', max_length=10)
+    is_active: bool = True
+    is_verified: bool = True
+    is_superuser: bool = False
+
+
+class User(UserBase, table=True):
     """A person who can log in; e-mail is stored lower-cased, so uniqueness is case-insensitive."""
 
     __tablename__ = 'users'
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
-    email: str = Field(sa_type=String(320), unique=True)
-    full_name: str | None = Field(default=None, max_length=255)
     password_hash: str = Field(max_length=255)
-    bio: str | None = Field(default=None, sa_type=Text)
-    location: str | None = Field(default=None, max_length=255)
-    phone: str | None = Field(default=None, max_length=50)
-    timezone: str = Field(default='UTC', max_length=64)
-    language: str = Field(default='en', max_length=10)
-    is_active: bool = True
-    is_verified: bool = True
-    is_superuser: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_login: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class UserPublic(SQLModel):
+class UserPublic(UserBase):
     """The user object of API responses (never the password hash)."""
 
+    model_config = PUBLIC_CONFIG
+
     id: uuid.UUID
-    email: str
-    full_name: str | None
-    bio: str | None
-    location: str | None
-    phone: str | None
-    timezone: str
-    language: str
-    is_active: bool
-    is_verified: bool
-    is_superuser: bool
     created_at: datetime
     updated_at: datetime
     last_login: datetime | None
@@ -68,22 +82,13 @@ class UserPublic(SQLModel):
 class UserUpdate(SQLModel):
     """Profile fields a user may change about themselves."""
 
-    full_name: str | None = Field(default=None, min_length=1, max_length=255)
+    full_name: DisplayName = None
     bio: str | None = Field(default=None, max_length=2000)
-    location: str | None = Field(default=None, max_length=255)
-    phone: str | None = Field(default=None, max_length=50)
-    timezone: str | None = Field(default=None, max_length=64)
+    location: Location = None
+    phone: UserPhone = None
+    timezone: Timezone | None = None
     # a Literal, not Field(regex=…): SQLModel's ``regex`` is not enforced on pydantic 2
     language: Literal['en', 'pt-BR'] | None = None
-
-    @field_validator('full_name')
-    @classmethod
-    def _clean_name(cls, value: str | None) -> str | None:
-        # the same rule as at registration: a display name is never markup
-        value = reject_markup(value)
-        if value is not None and not value:
-            raise ValueError('full_name must not be blank')
-        return value
 
 
 class AuthSession(SQLModel, table=True):

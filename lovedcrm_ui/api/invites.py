@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter, Request
 
+from models.auth import Message
 from models.invite import InviteAccepted, InviteAnswer, InviteDetails
 
 from ..security import TokenError
@@ -20,17 +21,7 @@ async def show(token: str, session: ReadSessionDep) -> InviteDetails:
     view = await invites.invite_by_token(session, token=token)
     if view is None or not view.invite.status == 'pending':
         raise NotFound('Invalid or expired invite', code=ErrorCode.INVITE_INVALID)
-    return InviteDetails(
-        organization_name=view.organization.name,
-        organization_slug=view.organization.slug,
-        invited_by_name=view.invited_by_name,
-        role=view.invite.role,
-        created_at=view.invite.created_at,
-        expires_at=view.invite.expires_at,
-        is_expired=view.is_expired,
-        message=view.invite.message,
-        invited_email=view.invite.email,
-    )
+    return view.details()
 
 
 @router.post('/{token}/accept')
@@ -56,9 +47,9 @@ async def accept(token: str, body: InviteAnswer, request: Request, ctx: CtxDep, 
 
 
 @router.post('/{token}/reject')
-async def reject(token: str, body: InviteAnswer, session: SessionDep) -> dict[str, str]:
+async def reject(token: str, body: InviteAnswer, session: SessionDep) -> Message:
     """Decline the invite."""
     if body.token != token:
         raise BadRequest('Token mismatch', code=ErrorCode.INVITE_TOKEN_MISMATCH)
     view = await invites.reject_invite(session, token=token, reason=body.reason)
-    return {'message': f'Invite to {view.organization.name} has been rejected'}
+    return Message(message=f'Invite to {view.organization.name} has been rejected')

@@ -2,13 +2,12 @@
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
-from sqlmodel import SQLModel
 
 from models import PipelineStage
+from models.event import StageHistoryEntry
 from models.lead import (
     FavoriteUpdate,
     FilterOptions,
@@ -42,24 +41,6 @@ def add_route(path: str, endpoint: Callable[..., Any], method: str, **options: A
         router.add_api_route(variant, endpoint, methods=[method], include_in_schema=variant == path, **options)
 
 
-class StageHistoryEntry(SQLModel):
-    """One step of a lead's stage history."""
-
-    seq: int
-    type: str
-    from_stage: str | None
-    to_stage: str | None
-    actor_user_id: uuid.UUID | None
-    actor_name: str | None
-    at: datetime
-
-
-def _list(page: lead_queries.LeadPage) -> LeadList:
-    return LeadList(
-        leads=page.leads, total_count=page.total_count, page=page.page, page_size=page.page_size, has_more=page.has_more
-    )
-
-
 async def create_lead(body: LeadCreate, caller: CallerDep, session: SessionDep) -> LeadPublic:
     """Create a lead (top of its stage column); event ``lead_created``."""
     return leads.lead_public(await leads.create_lead(session, caller=caller, data=body))
@@ -73,10 +54,8 @@ async def list_leads(
     stage: PipelineStage | None = None,
 ) -> LeadList:
     """Leads, newest first."""
-    return _list(
-        await lead_queries.list_leads(
-            session, organization_id=caller.organization_id, page=page, page_size=page_size, stage=stage
-        )
+    return await lead_queries.list_leads(
+        session, organization_id=caller.organization_id, page=page, page_size=page_size, stage=stage
     )
 
 
@@ -86,7 +65,7 @@ add_route('', list_leads, 'GET')
 
 async def statistics(caller: CallerDep, session: ReadSessionDep) -> LeadStats:
     """Leads per stage, total and conversion rate."""
-    return LeadStats.model_validate(await lead_queries.statistics(session, organization_id=caller.organization_id))
+    return await lead_queries.statistics(session, organization_id=caller.organization_id)
 
 
 add_route('/statistics', statistics, 'GET')
@@ -94,10 +73,8 @@ add_route('/statistics', statistics, 'GET')
 
 async def search(body: LeadSearch, caller: CallerDep, session: ReadSessionDep) -> LeadList:
     """Leads whose name, e-mail, phone or source contain the query; the total is the real one."""
-    return _list(
-        await lead_queries.search_leads(
-            session, organization_id=caller.organization_id, query=body.query, page=body.page, page_size=body.page_size
-        )
+    return await lead_queries.search_leads(
+        session, organization_id=caller.organization_id, query=body.query, page=body.page, page_size=body.page_size
     )
 
 
@@ -106,9 +83,7 @@ add_route('/search', search, 'POST')
 
 async def filters(caller: CallerDep, session: ReadSessionDep) -> FilterOptions:
     """Values the board's filters can take."""
-    return FilterOptions.model_validate(
-        await lead_queries.filter_options(session, organization_id=caller.organization_id)
-    )
+    return await lead_queries.filter_options(session, organization_id=caller.organization_id)
 
 
 add_route('/pipeline/filters', filters, 'GET')
@@ -172,8 +147,7 @@ add_route('/{lead_id}/favorite', favorite, 'PUT')
 async def history(lead_id: uuid.UUID, caller: CallerDep, session: ReadSessionDep) -> list[StageHistoryEntry]:
     """The lead's creation and stage moves, oldest first (who, from where, to where, when)."""
     await leads.get_lead(session, organization_id=caller.organization_id, lead_id=lead_id)
-    entries = await pipeline_events.stage_history(session, organization_id=caller.organization_id, lead_id=lead_id)
-    return [StageHistoryEntry.model_validate(entry) for entry in entries]
+    return await pipeline_events.stage_history(session, organization_id=caller.organization_id, lead_id=lead_id)
 
 
 add_route('/{lead_id}/history', history, 'GET')

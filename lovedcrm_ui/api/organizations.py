@@ -1,48 +1,19 @@
 """``/organizations/*``: the current organization, its members and its invites."""
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-from sqlmodel import SQLModel
 
 from models import InviteStatus
+from models.auth import Message
 from models.invite import InviteCreate, InvitePublic, InviteStats
-from models.organization import OrganizationDetail, OrganizationUpdate, RoleUpdate
-from models.user import UserPublic
+from models.organization import MemberPublic, OrganizationDetail, OrganizationUpdate, RoleUpdate
 
 from ..services import invites, organizations
 from .deps import CallerDep, CtxDep, ReadSessionDep, SessionDep
 
 router = APIRouter(prefix='/organizations', tags=['organizations'])
-
-
-class MemberPublic(SQLModel):
-    """A membership with its user."""
-
-    id: uuid.UUID
-    user_id: uuid.UUID
-    organization_id: uuid.UUID
-    role: str
-    is_active: bool
-    created_at: datetime
-    updated_at: datetime
-    user: UserPublic
-
-
-def _member(member: organizations.Member) -> MemberPublic:
-    m = member.membership
-    return MemberPublic(
-        id=m.id,
-        user_id=m.user_id,
-        organization_id=m.organization_id,
-        role=m.role,
-        is_active=m.is_active,
-        created_at=m.created_at,
-        updated_at=m.updated_at,
-        user=UserPublic.model_validate(member.user),
-    )
 
 
 @router.get('/current')
@@ -62,20 +33,20 @@ async def update_current(body: OrganizationUpdate, caller: CallerDep, session: S
 @router.get('/members')
 async def members(caller: CallerDep, session: ReadSessionDep) -> list[MemberPublic]:
     """Active members with their users."""
-    return [_member(m) for m in await organizations.list_members(session, organization_id=caller.organization_id)]
+    return await organizations.list_members(session, organization_id=caller.organization_id)
 
 
 @router.put('/members/{user_id}')
 async def change_role(user_id: uuid.UUID, body: RoleUpdate, caller: CallerDep, session: SessionDep) -> MemberPublic:
     """Change a member's role (owner/admin; the last owner stays an owner)."""
-    return _member(await organizations.change_role(session, caller=caller, user_id=user_id, role=body.role))
+    return await organizations.change_role(session, caller=caller, user_id=user_id, role=body.role)
 
 
 @router.delete('/members/{user_id}')
-async def remove_member(user_id: uuid.UUID, caller: CallerDep, session: SessionDep) -> dict[str, str]:
+async def remove_member(user_id: uuid.UUID, caller: CallerDep, session: SessionDep) -> Message:
     """Remove a member (owner/admin; never the last owner)."""
     await organizations.remove_member(session, caller=caller, user_id=user_id)
-    return {'message': 'Member removed'}
+    return Message(message='Member removed')
 
 
 @router.post('/invites', status_code=status.HTTP_201_CREATED)
@@ -90,7 +61,7 @@ async def create_invite(body: InviteCreate, caller: CallerDep, session: SessionD
         invited_name=body.invited_name,
         expire_days=ctx.settings.invite_expire_days,
     )
-    return InvitePublic.model_validate(view.as_public())
+    return view.public()
 
 
 @router.get('/invites')
@@ -105,17 +76,17 @@ async def list_invites(
     views = await invites.list_invites(
         session, organization_id=caller.organization_id, status=status_filter, limit=limit, offset=offset
     )
-    return [InvitePublic.model_validate(v.as_public()) for v in views]
+    return [view.public() for view in views]
 
 
 @router.get('/invites/stats')
 async def invite_stats(caller: CallerDep, session: ReadSessionDep) -> InviteStats:
     """Counts by status."""
-    return InviteStats.model_validate(await invites.invite_stats(session, organization_id=caller.organization_id))
+    return await invites.invite_stats(session, organization_id=caller.organization_id)
 
 
 @router.delete('/invites/{invite_id}')
-async def cancel_invite(invite_id: uuid.UUID, caller: CallerDep, session: SessionDep) -> dict[str, str]:
+async def cancel_invite(invite_id: uuid.UUID, caller: CallerDep, session: SessionDep) -> Message:
     """Cancel a pending invite (owner/admin)."""
     invite = await invites.cancel_invite(session, caller=caller, invite_id=invite_id)
-    return {'message': f'Invite to {invite.email} has been cancelled'}
+    return Message(message=f'Invite to {invite.email} has been cancelled')

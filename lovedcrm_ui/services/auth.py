@@ -19,6 +19,8 @@ from ..security import PasswordHasher, TokenClaims, TokenError, TokenService, To
 from .errors import BadRequest, Conflict, ErrorCode, Forbidden, Invalid, TooManyRequests, Unauthorized
 from .ratelimit import SlidingWindowLimiter
 
+NAME_MAX = 255  # users.full_name
+
 
 @dataclass
 class AuthResult:
@@ -97,6 +99,8 @@ async def register(
     problem = password_problem(password)
     if problem is not None:
         raise problem
+    if full_name is not None and len(full_name) > NAME_MAX:  # the UI calls this directly, without the API's schema
+        raise Invalid(f'full_name must be at most {NAME_MAX} characters', code=ErrorCode.NAME_TOO_LONG)
     email = normalize_email(email)
     if (await session.execute(select(col(User.id)).where(col(User.email) == email))).first():
         raise BadRequest('Email already exists', code=ErrorCode.EMAIL_TAKEN)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models import STAGE_ORDER, Lead, Membership, User, utcnow
-from models.lead import LeadPublic
+from models.lead import FilterChoices, LeadPublic
 
 from .lead_queries import contains_text
 from .leads import lead_public
@@ -215,7 +215,7 @@ async def index_below(
     return int(count or 0)
 
 
-async def filter_choices(session: AsyncSession, *, organization_id: uuid.UUID) -> tuple[list[str], list[str]]:
+async def filter_choices(session: AsyncSession, *, organization_id: uuid.UUID) -> FilterChoices:
     """Sources and tags in use, for the filter bar (distinct values computed by the database)."""
     dialect = session.get_bind().dialect.name
     sources = await session.execute(
@@ -232,4 +232,7 @@ async def filter_choices(session: AsyncSession, *, organization_id: uuid.UUID) -
         tag_sql = 'SELECT DISTINCT json_each.value FROM leads, json_each(leads.tags) WHERE organization_id = :org'
     org_param = organization_id if dialect == 'postgresql' else organization_id.hex
     tags = await session.execute(text(tag_sql), {'org': org_param})
-    return [s for s in sources.scalars() if s], sorted((t for t in tags.scalars() if isinstance(t, str)), key=str.lower)
+    return FilterChoices(
+        sources=[s for s in sources.scalars() if s],
+        tags=sorted((t for t in tags.scalars() if isinstance(t, str)), key=str.lower),
+    )

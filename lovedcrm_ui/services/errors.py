@@ -46,6 +46,7 @@ class ErrorCode(StrEnum):
     # registration and passwords
     TERMS_NOT_ACCEPTED = 'terms_not_accepted'
     EMAIL_TAKEN = 'email_taken'
+    NAME_TOO_LONG = 'name_too_long'
     PASSWORD_TOO_SHORT = 'password_too_short'
     PASSWORD_NEEDS_DIGIT = 'password_needs_digit'
     PASSWORD_NEEDS_UPPERCASE = 'password_needs_uppercase'

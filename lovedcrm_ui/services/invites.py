@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models import Invite, InviteStatus, Membership, Organization, Role, User, utcnow
+from models.invite import InviteDetails, InvitePublic, InviteStats
 
 from ..db import queue_event
 from ..events import AccessChange, AccessKind
@@ -41,28 +42,36 @@ class InviteView:
         """Pending and not expired."""
         return self.status == InviteStatus.PENDING
 
-    def as_public(self) -> dict[str, object]:
-        """The fields of ``InvitePublic``."""
+    def public(self) -> InvitePublic:
+        """The invite as its organization's managers see it (no token)."""
         invite = self.invite
-        return {
-            'id': invite.id,
-            'organization_id': invite.organization_id,
-            'email': invite.email,
-            'role': invite.role,
-            'status': self.status,
-            'message': invite.message,
-            'invited_name': invite.invited_name,
-            'created_at': invite.created_at,
-            'expires_at': invite.expires_at,
-            'responded_at': invite.responded_at,
-            'is_active': self.can_be_accepted,
-            'is_expired': self.is_expired,
-            'is_pending': invite.status == InviteStatus.PENDING,
-            'can_be_accepted': self.can_be_accepted,
-            'can_be_cancelled': invite.status == InviteStatus.PENDING,
-            'organization_name': self.organization.name,
-            'invited_by_name': self.invited_by_name,
-        }
+        return InvitePublic.model_validate(
+            invite,
+            update={
+                'status': self.status,
+                'is_active': self.can_be_accepted,
+                'is_expired': self.is_expired,
+                'is_pending': invite.status == InviteStatus.PENDING,
+                'can_be_accepted': self.can_be_accepted,
+                'can_be_cancelled': invite.status == InviteStatus.PENDING,
+                'organization_name': self.organization.name,
+                'invited_by_name': self.invited_by_name,
+            },
+        )
+
+    def details(self) -> InviteDetails:
+        """What the invite link shows before it is answered."""
+        return InviteDetails(
+            organization_name=self.organization.name,
+            organization_slug=self.organization.slug,
+            invited_by_name=self.invited_by_name,
+            role=self.invite.role,
+            created_at=self.invite.created_at,
+            expires_at=self.invite.expires_at,
+            is_expired=self.is_expired,
+            message=self.invite.message,
+            invited_email=self.invite.email,
+        )
 
 
 def _display_name(user: User | None) -> str | None:
@@ -149,19 +158,24 @@ async def list_invites(
     return [await _view(session, invite) for invite in rows.scalars()]
 
 
-async def invite_stats(session: AsyncSession, *, organization_id: uuid.UUID) -> dict[str, int]:
+async def invite_stats(session: AsyncSession, *, organization_id: uuid.UUID) -> InviteStats:
     """Counts of the organization's invites by effective status."""
     rows = await session.execute(select(Invite).where(col(Invite.organization_id) == organization_id))
     counts = dict.fromkeys(InviteStatus, 0)
     now = utcnow()
-    total = 0
     for invite in rows.scalars():
-        total += 1
         status = InviteStatus(invite.status)
         if status == InviteStatus.PENDING and invite.expires_at <= now:
             status = InviteStatus.EXPIRED
         counts[status] += 1
-    return {'total_invites': total, **{f'{status.value}_invites': n for status, n in counts.items()}}
+    return InviteStats(
+        total_invites=sum(counts.values()),
+        pending_invites=counts[InviteStatus.PENDING],
+        accepted_invites=counts[InviteStatus.ACCEPTED],
+        rejected_invites=counts[InviteStatus.REJECTED],
+        expired_invites=counts[InviteStatus.EXPIRED],
+        cancelled_invites=counts[InviteStatus.CANCELLED],
+    )
 
 
 async def cancel_invite(session: AsyncSession, *, caller: Caller, invite_id: uuid.UUID) -> Invite:

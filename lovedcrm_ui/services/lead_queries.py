@@ -2,31 +2,15 @@
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, SQLColumnExpression, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models import STAGE_ORDER, Lead, Membership, PipelineStage, User, utcnow
-from models.lead import LeadPublic
+from models.lead import AssignableUser, DateRange, FilterOptions, LeadList, LeadStats
 
 from .leads import lead_public
-
-
-@dataclass
-class LeadPage:
-    """One page of leads with the real total."""
-
-    leads: list[LeadPublic]
-    total_count: int
-    page: int
-    page_size: int
-
-    @property
-    def has_more(self) -> bool:
-        """Whether a later page exists."""
-        return self.total_count > self.page * self.page_size
 
 
 def like_pattern(text: str) -> str:
@@ -63,18 +47,24 @@ def text_match(query: str, dialect: str) -> ColumnElement[bool]:
     return contains_text(columns, query.strip(), dialect)
 
 
-async def _page(session: AsyncSession, query: Select[Lead], page: int, page_size: int) -> LeadPage:
-    total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+async def _page(session: AsyncSession, query: Select[Lead], page: int, page_size: int) -> LeadList:
+    total = int(await session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0)
     rows = await session.execute(
         query.order_by(col(Lead.created_at).desc(), col(Lead.id).desc()).offset((page - 1) * page_size).limit(page_size)
     )
     now = utcnow()
-    return LeadPage([lead_public(lead, now) for lead in rows.scalars()], int(total or 0), page, page_size)
+    return LeadList(
+        leads=[lead_public(lead, now) for lead in rows.scalars()],
+        total_count=total,
+        page=page,
+        page_size=page_size,
+        has_more=total > page * page_size,
+    )
 
 
 async def list_leads(
     session: AsyncSession, *, organization_id: uuid.UUID, page: int, page_size: int, stage: PipelineStage | None
-) -> LeadPage:
+) -> LeadList:
     """Newest first, optionally one stage."""
     query = select(Lead).where(col(Lead.organization_id) == organization_id)
     if stage is not None:
@@ -84,7 +74,7 @@ async def list_leads(
 
 async def search_leads(
     session: AsyncSession, *, organization_id: uuid.UUID, query: str, page: int, page_size: int
-) -> LeadPage:
+) -> LeadList:
     """Leads whose name, e-mail, phone or source contain ``query`` (any case), newest first."""
     dialect = session.get_bind().dialect.name
     select_query = select(Lead).where(col(Lead.organization_id) == organization_id, text_match(query, dialect))
@@ -104,15 +94,15 @@ async def stage_counts(session: AsyncSession, *, organization_id: uuid.UUID) -> 
     return counts
 
 
-async def statistics(session: AsyncSession, *, organization_id: uuid.UUID) -> dict[str, object]:
+async def statistics(session: AsyncSession, *, organization_id: uuid.UUID) -> LeadStats:
     """Counts per stage, total, and the share of closed leads in percent (None without leads)."""
     counts = await stage_counts(session, organization_id=organization_id)
     total = sum(counts.values())
     rate = round(counts[PipelineStage.FECHADO] / total * 100, 2) if total else None
-    return {'stage_counts': counts, 'total_leads': total, 'conversion_rate': rate}
+    return LeadStats(stage_counts=counts, total_leads=total, conversion_rate=rate)
 
 
-async def filter_options(session: AsyncSession, *, organization_id: uuid.UUID) -> dict[str, object]:
+async def filter_options(session: AsyncSession, *, organization_id: uuid.UUID) -> FilterOptions:
     """Sources, assignable members, creation date range, tags in use, and the stages."""
     scope = col(Lead.organization_id) == organization_id
     sources = (
@@ -129,12 +119,11 @@ async def filter_options(session: AsyncSession, *, organization_id: uuid.UUID) -
     tags: set[str] = set()
     for tag_list in (await session.execute(select(col(Lead.tags)).where(scope))).scalars():
         tags.update(t for t in tag_list or [] if isinstance(t, str))
-    named = [(uid, name or email) for uid, name, email in members.all()]
-    people = [{'id': uid, 'name': name} for uid, name in sorted(named, key=lambda p: p[1].lower())]
-    return {
-        'sources': [s for s in sources if s],
-        'assigned_users': people,
-        'date_ranges': {'earliest': earliest, 'latest': latest},
-        'available_tags': sorted(tags, key=str.lower),
-        'stages': [stage.value for stage in STAGE_ORDER],
-    }
+    people = [AssignableUser(id=uid, name=name or email) for uid, name, email in members.all()]
+    return FilterOptions(
+        sources=[s for s in sources if s],
+        assigned_users=sorted(people, key=lambda person: person.name.lower()),
+        date_ranges=DateRange(earliest=earliest, latest=latest),
+        available_tags=sorted(tags, key=str.lower),
+        stages=[stage.value for stage in STAGE_ORDER],
+    )

@@ -22,28 +22,12 @@ CONFLICT_DETAIL = 'Lead was changed by someone else'
 def lead_public(lead: Lead, now: datetime | None = None) -> LeadPublic:
     """The API / event shape of a lead, with ``days_in_current_stage`` from its last stage change."""
     now = now or utcnow()
-    return LeadPublic(
-        id=lead.id,
-        organization_id=lead.organization_id,
-        name=lead.name,
-        email=lead.email,
-        phone=lead.phone,
-        source=lead.source,
-        estimated_value=lead.estimated_value,
-        tags=list(lead.tags or []),
-        notes=lead.notes,
-        stage=lead.stage,
-        assigned_user_id=lead.assigned_user_id,
-        last_contact_at=lead.last_contact_at,
-        last_contact_channel=lead.last_contact_channel,
-        created_at=lead.created_at,
-        updated_at=lead.updated_at,
-        is_favorite=lead.is_favorite,
-        is_closed=lead.stage == PipelineStage.FECHADO,
-        days_in_current_stage=max(0, (now - lead.stage_changed_at).days),
-        position=lead.position,
-        version=lead.version,
-        stage_changed_at=lead.stage_changed_at,
+    return LeadPublic.model_validate(
+        lead,
+        update={
+            'is_closed': lead.stage == PipelineStage.FECHADO,
+            'days_in_current_stage': max(0, (now - lead.stage_changed_at).days),
+        },
     )
 
 
@@ -92,14 +76,15 @@ async def create_lead(session: AsyncSession, *, caller: Caller, data: LeadCreate
     seq = await allocate_seq(session, caller.organization_id)
     await ensure_assignable(session, caller.organization_id, data.assigned_user_id)
     now = utcnow()
-    lead = Lead(
-        organization_id=caller.organization_id,
-        **data.model_dump(exclude={'stage'}),
-        stage=data.stage,
-        position=await top_position(session, caller.organization_id, data.stage),
-        stage_changed_at=now,
-        created_at=now,
-        updated_at=now,
+    lead = Lead.model_validate(
+        data,
+        update={
+            'organization_id': caller.organization_id,
+            'position': await top_position(session, caller.organization_id, data.stage),
+            'stage_changed_at': now,
+            'created_at': now,
+            'updated_at': now,
+        },
     )
     session.add(lead)
     await session.flush()
@@ -147,8 +132,7 @@ async def apply_update(session: AsyncSession, *, caller: Caller, lead: Lead, cha
     if 'assigned_user_id' in values:
         await ensure_assignable(session, caller.organization_id, values['assigned_user_id'])
     before = snapshot(lead)
-    for key, value in values.items():
-        setattr(lead, key, value)
+    lead.sqlmodel_update(values)
     await _record_update(session, caller, lead, seq, before)
 
 

@@ -1,14 +1,13 @@
 """The current organization, its members and their roles, and a user's organizations."""
 
 import uuid
-from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models import Membership, Organization, Role, User, utcnow
-from models.organization import OrganizationUpdate
+from models.organization import MemberPublic, OrganizationUpdate
 
 from ..db import queue_event
 from ..events import AccessChange, AccessKind
@@ -16,12 +15,9 @@ from .access import Caller
 from .errors import BadRequest, ErrorCode, Forbidden, NotFound
 
 
-@dataclass
-class Member:
-    """A membership with its user."""
-
-    membership: Membership
-    user: User
+def member_public(membership: Membership, user: User) -> MemberPublic:
+    """A membership with its user, as the API and the team page show it."""
+    return MemberPublic.model_validate(membership, update={'user': user})
 
 
 async def get_organization(session: AsyncSession, *, organization_id: uuid.UUID) -> Organization:
@@ -37,14 +33,13 @@ async def update_organization(session: AsyncSession, *, caller: Caller, changes:
     caller.require_manager()
     organization = await get_organization(session, organization_id=caller.organization_id)
     values = changes.model_dump(exclude_unset=True)
-    if 'name' in values and values['name'] is None:
-        raise BadRequest('name cannot be empty', code=ErrorCode.ORGANIZATION_NAME_EMPTY)
-    for key, value in values.items():
-        if key == 'name':
-            value = value.strip()
-            if len(value) < 2:
-                raise BadRequest('name must have at least 2 characters', code=ErrorCode.ORGANIZATION_NAME_TOO_SHORT)
-        setattr(organization, key, value)
+    if 'name' in values:
+        if values['name'] is None:
+            raise BadRequest('name cannot be empty', code=ErrorCode.ORGANIZATION_NAME_EMPTY)
+        values['name'] = values['name'].strip()
+        if len(values['name']) < 2:
+            raise BadRequest('name must have at least 2 characters', code=ErrorCode.ORGANIZATION_NAME_TOO_SHORT)
+    organization.sqlmodel_update(values)
     if organization.idle_alert_days < organization.idle_warning_days:
         raise BadRequest('idle_alert_days must not be lower than idle_warning_days', code=ErrorCode.IDLE_DAYS_ORDER)
     organization.updated_at = utcnow()
@@ -70,16 +65,16 @@ async def user_organizations(session: AsyncSession, *, user_id: uuid.UUID) -> li
     return [(row[0], row[1]) for row in rows]
 
 
-async def list_members(session: AsyncSession, *, organization_id: uuid.UUID) -> list[Member]:
-    """Active members, owners first, then by name."""
+async def list_members(session: AsyncSession, *, organization_id: uuid.UUID) -> list[MemberPublic]:
+    """Active members with their users, owners first, then by name."""
     rank = {Role.OWNER: 0, Role.ADMIN: 1, Role.MEMBER: 2, Role.VIEWER: 3}
     rows = await session.execute(
         select(Membership, User)
         .join(User, col(User.id) == col(Membership.user_id))
         .where(col(Membership.organization_id) == organization_id, col(Membership.is_active).is_(True))
     )
-    members = [Member(membership=m, user=u) for m, u in rows.all()]
-    members.sort(key=lambda x: (rank.get(Role(x.membership.role), 9), (x.user.full_name or x.user.email).lower()))
+    members = [member_public(membership, user) for membership, user in rows.all()]
+    members.sort(key=lambda m: (rank.get(m.role, 9), (m.user.full_name or m.user.email).lower()))
     return members
 
 
@@ -117,7 +112,7 @@ async def _owner_count(session: AsyncSession, organization_id: uuid.UUID) -> int
     return len(owners.all())
 
 
-async def change_role(session: AsyncSession, *, caller: Caller, user_id: uuid.UUID, role: Role) -> Member:
+async def change_role(session: AsyncSession, *, caller: Caller, user_id: uuid.UUID, role: Role) -> MemberPublic:
     """Give a member another role; never demote the last owner; admins cannot create owners."""
     membership = await _member_for_change(session, caller, user_id)
     if role == Role.OWNER and not caller.is_owner:
@@ -138,7 +133,7 @@ async def change_role(session: AsyncSession, *, caller: Caller, user_id: uuid.UU
     user = await session.get(User, user_id)
     await session.commit()
     assert user is not None
-    return Member(membership=membership, user=user)
+    return member_public(membership, user)
 
 
 async def remove_member(session: AsyncSession, *, caller: Caller, user_id: uuid.UUID) -> None:

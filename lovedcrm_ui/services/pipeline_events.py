@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models import EventType, Organization, PipelineEvent, User, utcnow
+from models.event import StageHistoryEntry
 
 from ..db import queue_event
 from ..events import LeadEvent
@@ -109,7 +110,7 @@ async def committed_seqs(session: AsyncSession, *, organization_ids: list[uuid.U
 
 async def stage_history(
     session: AsyncSession, *, organization_id: uuid.UUID, lead_id: uuid.UUID
-) -> list[dict[str, Any]]:
+) -> list[StageHistoryEntry]:
     """A lead's creation and stage moves, oldest first: who moved it from where to where, when."""
     rows = await session.execute(
         select(PipelineEvent, col(User.full_name), col(User.email))
@@ -129,14 +130,14 @@ async def stage_history(
         if event.type == EventType.LEAD_STAGE_CHANGED and old_stage == new_stage:
             continue  # a reorder within the column is not a stage change
         history.append(
-            {
-                'seq': event.seq,
-                'type': event.type,
-                'from_stage': old_stage,
-                'to_stage': new_stage,
-                'actor_user_id': event.actor_user_id,
-                'actor_name': full_name or email,
-                'at': event.created_at,
-            }
+            StageHistoryEntry(
+                seq=event.seq,
+                type=event.type,
+                from_stage=old_stage,
+                to_stage=new_stage,
+                actor_user_id=event.actor_user_id,
+                actor_name=full_name or email,
+                at=event.created_at,
+            )
         )
     return history

@@ -17,10 +17,11 @@ async def update_profile(session: AsyncSession, *, user_id: uuid.UUID, changes: 
     user = await session.get(User, user_id)
     if user is None:
         raise NotFound('User not found', code=ErrorCode.USER_NOT_FOUND)
-    for key, value in changes.model_dump(exclude_unset=True).items():
-        if key in REQUIRED_FIELDS and value is None:
-            continue
-        setattr(user, key, value.strip() if isinstance(value, str) else value)
-    user.updated_at = utcnow()
+    values = {
+        key: value.strip() if isinstance(value, str) else value
+        for key, value in changes.model_dump(exclude_unset=True).items()
+        if not (key in REQUIRED_FIELDS and value is None)
+    }
+    user.sqlmodel_update(values, update={'updated_at': utcnow()})
     await session.commit()
     return user

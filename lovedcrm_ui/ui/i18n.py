@@ -40,6 +40,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         'The password needs 8 characters, a digit, an upper- and a lower-case letter.',
     ),
     'register.name_markup': ('O nome não pode conter HTML.', 'The name cannot contain HTML.'),
+    'register.name_too_long': (
+        'O nome pode ter no máximo 255 caracteres.',
+        'The name can have at most 255 characters.',
+    ),
     'form.required': ('Obrigatório', 'Required'),
     'form.invalid_email': ('E-mail inválido', 'Invalid e-mail'),
     'form.too_long': ('Máximo de {n} caracteres', 'At most {n} characters'),

@@ -46,6 +46,7 @@ CODE_KEYS: dict[ErrorCode, str] = {
     ErrorCode.TOO_MANY_CONNECTIONS: 'error.too_many_connections',
     ErrorCode.TERMS_NOT_ACCEPTED: 'register.terms_required',
     ErrorCode.EMAIL_TAKEN: 'register.email_taken',
+    ErrorCode.NAME_TOO_LONG: 'register.name_too_long',
     ErrorCode.PASSWORD_TOO_SHORT: 'password.short',
     ErrorCode.PASSWORD_NEEDS_DIGIT: 'password.digit',
     ErrorCode.PASSWORD_NEEDS_UPPERCASE: 'password.upper',

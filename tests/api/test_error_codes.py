@@ -196,3 +196,24 @@ async def test_invite_refusals_tell_an_unknown_link_from_a_mismatched_token(api)
 
     assert (unknown.status_code, unknown.json()['code']) == (404, 'invite_invalid')
     assert (mismatch.status_code, mismatch.json()['code']) == (400, 'invite_token_mismatch')
+
+
+async def test_registration_with_an_overlong_name_is_refused_by_the_service_too(ctx):  # type: ignore[no-untyped-def]
+    """The UI calls the service without the API's schema: the service itself refuses a name the column cannot hold."""
+    import pytest
+
+    from lovedcrm_ui.services import auth
+    from lovedcrm_ui.services.errors import ErrorCode, Invalid
+
+    async with ctx.db.session() as session:
+        with pytest.raises(Invalid) as refused:
+            await auth.register(
+                session,
+                hasher=ctx.hasher,
+                tokens=ctx.tokens,
+                email='long-name@example.com',
+                password='Secret123',
+                full_name='A' * 256,
+                terms_accepted=True,
+            )
+    assert refused.value.code == ErrorCode.NAME_TOO_LONG

@@ -154,7 +154,7 @@ async def test_invite_refusals_are_visible_and_keep_what_was_typed(create_user, 
 
     async with app_ctx.db.session(read_only=True) as session:
         stats = await invites.invite_stats(session, organization_id=ana.organization_id)
-    assert stats['total_invites'] == 2  # Bruno's (from the factory) and Carla's: no refused one was stored
+    assert stats.total_invites == 2  # Bruno's (from the factory) and Carla's: no refused one was stored
 
 
 async def test_a_demoted_manager_is_refused_and_the_page_turns_read_only(create_user, app_ctx, person):

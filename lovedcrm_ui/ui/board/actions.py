@@ -13,6 +13,7 @@ from nicegui.events import SortableEventArguments
 from pydantic import ValidationError
 
 from models import STAGE_ORDER, PipelineStage
+from models.event import StageHistoryEntry
 from models.lead import LeadCreate, LeadUpdate
 
 from ...services import leads, moves, pipeline_events
@@ -185,7 +186,7 @@ class BoardActions:
         """Open the lead (read-only for viewers)."""
         await self.board.lead_dialog.open_edit(card.lead, editable=self.viewer.can_write)
 
-    async def load_history(self, lead_id: uuid.UUID) -> list[dict[str, Any]]:
+    async def load_history(self, lead_id: uuid.UUID) -> list[StageHistoryEntry]:
         """Stage history for the dialog."""
         async with self.ctx.db.session(read_only=True) as session:
             return await pipeline_events.stage_history(

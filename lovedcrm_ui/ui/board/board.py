@@ -189,11 +189,11 @@ class PipelineBoard(ui.column):
             self.ctx.bus.prime(org, seq)
             columns = await board_columns(session, organization_id=org, board_filter=self.filter)
             self.members = await team(session, organization_id=org)
-            sources, tags = await filter_choices(session, organization_id=org)
+            choices = await filter_choices(session, organization_id=org)
         self.last_seq = seq
-        self.filter_bar.set_choices(sources=sources, members=self.members, tags=tags)
+        self.filter_bar.set_choices(sources=choices.sources, members=self.members, tags=choices.tags)
         self.lead_dialog.set_team(self.members)
-        self.lead_dialog.set_known_tags(tags)
+        self.lead_dialog.set_known_tags(choices.tags)
         self.cards.clear()
         for stage, data in columns.items():
             column = self.columns[stage]

@@ -3,7 +3,6 @@
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -11,6 +10,7 @@ from email_validator import EmailNotValidError, validate_email
 from nicegui import ui
 
 from models import STAGE_ORDER
+from models.event import StageHistoryEntry
 from models.lead import NOTES_MAX
 
 from ...services.board import TeamMember
@@ -76,7 +76,7 @@ class LeadDialog(ui.dialog):
         t: Translate,
         on_save: Callable[[uuid.UUID | None, LeadValues, int | None], Awaitable[SaveOutcome]],
         on_delete: Callable[[dict[str, Any]], Awaitable[None]],
-        load_history: Callable[[uuid.UUID], Awaitable[list[dict[str, Any]]]],
+        load_history: Callable[[uuid.UUID], Awaitable[list[StageHistoryEntry]]],
     ) -> None:
         super().__init__()
         self._t = t
@@ -250,18 +250,17 @@ class LeadDialog(ui.dialog):
             ui.label(t('lead.history')).classes('text-subtitle2 q-mt-sm')
             with ui.timeline(side='right').props('dense layout=dense'):
                 for entry in entries:
-                    at: datetime = entry['at']
-                    actor = entry.get('actor_name') or '—'
-                    if entry['from_stage'] is None:
-                        title = t('lead.history_created', actor=actor, stage=t(f'stage.{entry["to_stage"]}'))
+                    actor = entry.actor_name or '—'
+                    if entry.from_stage is None:
+                        title = t('lead.history_created', actor=actor, stage=t(f'stage.{entry.to_stage}'))
                     else:
                         title = t(
                             'lead.history_moved',
                             actor=actor,
-                            from_stage=t(f'stage.{entry["from_stage"]}'),
-                            to_stage=t(f'stage.{entry["to_stage"]}'),
+                            from_stage=t(f'stage.{entry.from_stage}'),
+                            to_stage=t(f'stage.{entry.to_stage}'),
                         )
-                    ui.timeline_entry(subtitle=at.strftime('%d/%m/%Y %H:%M UTC'), title=title)
+                    ui.timeline_entry(subtitle=entry.at.strftime('%d/%m/%Y %H:%M UTC'), title=title)
 
     def values(self) -> LeadValues | None:
         """The form as lead fields, or None (with messages shown) when something is invalid."""

@@ -9,7 +9,7 @@ from models.auth import MARKUP
 
 from ...context import AppContext
 from ...services import auth, organizations
-from ...services.errors import DomainError, Invalid
+from ...services.errors import DomainError, ErrorCode, Invalid
 from ..i18n import Translate, translator
 from ..refusals import refusal
 from ..session import forget_login, load_signed_in, load_viewer, page_language, remember_login
@@ -105,6 +105,8 @@ def register_account_pages(ctx: AppContext) -> None:
                 if problem:
                     error.text = problem
                     return
+                if not name.validate():
+                    return
                 if full_name and MARKUP.search(full_name):
                     error.text = t('register.name_markup')
                     return
@@ -122,8 +124,8 @@ def register_account_pages(ctx: AppContext) -> None:
                             full_name=full_name,
                             terms_accepted=True,
                         )
-                except Invalid:
-                    error.text = t('register.password_rule')
+                except Invalid as exc:
+                    error.text = refusal(exc, t) if exc.code == ErrorCode.NAME_TOO_LONG else t('register.password_rule')
                     return
                 except DomainError as exc:  # the e-mail is taken
                     error.text = refusal(exc, t)

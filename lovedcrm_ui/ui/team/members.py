@@ -79,7 +79,7 @@ class MemberList(ui.column):
         async with self.ctx.db.session(read_only=True) as session:
             rows = await organizations.list_members(session, organization_id=self.viewer.organization_id)
         self.members = [
-            MemberInfo(m.user.id, m.user.full_name or m.user.email, m.user.email, m.membership.role) for m in rows
+            MemberInfo(m.user.id, m.user.full_name or m.user.email, m.user.email, m.role.value) for m in rows
         ]
         if self.is_deleted:
             return
