@@ -101,3 +101,9 @@ class AuthSession(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+def initials(name: str) -> str:
+    """Up to two letters of a person's name (or e-mail) for an avatar: 'Ana Souza' → 'AS', 'bruno.lima@x' → 'BL'."""
+    parts = [p for p in name.replace('@', ' ').replace('.', ' ').split() if p[:1].isalnum()]
+    return ''.join(p[0] for p in parts[:2]).upper() or '?'

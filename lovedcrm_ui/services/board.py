@@ -12,6 +12,7 @@ from sqlmodel import col
 
 from models import STAGE_ORDER, Lead, Membership, User, utcnow
 from models.lead import FilterChoices, LeadPublic
+from models.user import initials
 
 from .lead_queries import contains_text
 from .leads import lead_public
@@ -168,8 +169,7 @@ class TeamMember:
     @property
     def initials(self) -> str:
         """Up to two letters of the name."""
-        parts = [p for p in self.name.replace('@', ' ').split() if p[:1].isalnum()]
-        return ''.join(p[0] for p in parts[:2]).upper() or '?'
+        return initials(self.name)
 
 
 async def team(session: AsyncSession, *, organization_id: uuid.UUID) -> dict[uuid.UUID, TeamMember]:

@@ -4,15 +4,11 @@ import uuid
 
 from nicegui import ui
 
+from models.user import initials
+
 from ..events import PresenceRegistry
 from ..events.presence import PresenceChange, PresenceEntry
 from .i18n import Translate
-
-
-def initials(name: str) -> str:
-    """Up to two letters for an avatar."""
-    parts = [p for p in name.replace('@', ' ').replace('.', ' ').split() if p[:1].isalnum()]
-    return ''.join(p[0] for p in parts[:2]).upper() or '?'
 
 
 class PresenceBar(ui.row):

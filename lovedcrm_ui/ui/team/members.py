@@ -7,11 +7,11 @@ from nicegui import ui
 from nicegui.events import ValueChangeEventArguments
 
 from models import Role
+from models.user import initials
 
 from ...context import AppContext
 from ...services import organizations
 from ...services.errors import DomainError
-from ..presence import initials
 from ..refusals import refusal
 from ..session import Viewer
 from ..widgets import ConfirmDialog, StatusLine
