@@ -30,16 +30,17 @@ from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
-from sqlalchemy import insert
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / 'tests'))  # the one Chromium launcher and lead seeding
+
+from chromium import chromium  # noqa: E402
+from seeding import STAGES, insert_leads, lead_rows  # noqa: E402
 
 from lovedcrm_ui.config import Settings  # noqa: E402
 from lovedcrm_ui.db import create_engine  # noqa: E402
-from models import Lead, utcnow  # noqa: E402
 
-STAGES = ['lead', 'contato', 'proposta', 'negociacao', 'fechado']
 WATCH_JS = """
 const [name, stage] = arguments;
 window.__drawnAt = null;
@@ -71,48 +72,13 @@ def free_port() -> int:
 
 async def seed(database_url: str, organization_id: str, count: int) -> None:
     engine = create_engine(Settings(DATABASE_URL=database_url, SECRET_KEY='x', STORAGE_SECRET='x'))
-    now = utcnow()
-    rows = [
-        {
-            'id': uuid.uuid4(),
-            'organization_id': uuid.UUID(organization_id),
-            'name': f'Empresa {i:05d}',
-            'email': f'contato{i}@empresa{i}.com.br',
-            'source': ('site', 'evento', 'indicação')[i % 3],
-            'estimated_value': 1000 + i,
-            'tags': ['b2b'] if i % 2 else [],
-            'stage': STAGES[i % 5],
-            'position': float(i),
-            'is_favorite': False,
-            'stage_changed_at': now,
-            'version': 1,
-            'created_at': now,
-            'updated_at': now,
-        }
-        for i in range(count)
-    ]
     async with engine.begin() as conn:
-        for start in range(0, len(rows), 2000):
-            await conn.execute(insert(Lead), rows[start : start + 2000])
+        await insert_leads(conn, lead_rows(uuid.UUID(organization_id), count, value=None))
     await engine.dispose()
 
 
 def browser(width: int = 1400, height: int = 900) -> webdriver.Chrome:
-    options = webdriver.ChromeOptions()
-    options.binary_location = '/usr/bin/chromium'
-    for arg in (
-        '--headless=new',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        f'--window-size={width},{height}',
-        f'--user-data-dir={tempfile.mkdtemp(prefix="bench-chrome-")}',
-    ):
-        options.add_argument(arg)
-    return webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path='/usr/bin/chromedriver'))
+    return chromium(tempfile.mkdtemp(prefix='bench-chrome-'), width=width, height=height)
 
 
 def sign_in(driver: webdriver.Chrome, base: str, email: str, password: str) -> None:

@@ -13,12 +13,15 @@ import time
 from pathlib import Path
 
 import httpx
-from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / 'tests'))  # the one Chromium launcher
+
+from chromium import chromium  # noqa: E402
+
 LEADS = [
     ('Padaria Pão Quente', 'lead', '3200', 'site', ['varejo']),
     ('Academia Movimento', 'lead', '12500', 'indicação', ['fitness', 'anual']),
@@ -72,21 +75,7 @@ def main(output: Path = ROOT / 'docs' / 'board.png') -> None:
             lead = {'name': name, 'stage': stage, 'estimated_value': value, 'source': source, 'tags': tags}
             lead['assigned_user_id'] = body['user']['id']
             httpx.post(f'{base}/crm/leads', json=lead, headers=headers).raise_for_status()
-        options = webdriver.ChromeOptions()
-        options.binary_location = '/usr/bin/chromium'
-        for arg in (
-            '--headless=new',
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-dev-shm-usage',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-            '--window-size=1480,820',
-        ):
-            options.add_argument(arg)
-        service = webdriver.ChromeService(executable_path='/usr/bin/chromedriver')
-        driver = webdriver.Chrome(options=options, service=service)
+        driver = chromium(tempfile.mkdtemp(prefix='screenshot-chrome-'), width=1480, height=820)
         try:
             driver.get(f'{base}/login')
             wait = WebDriverWait(driver, 15)

@@ -10,7 +10,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -26,18 +25,6 @@ from server_process import ServerProcess
 PASSWORD = 'Secret123'
 STAGES = ('lead', 'contato', 'proposta', 'negociacao', 'fechado')
 WAIT_SECONDS = 15  # upper bound of every explicit wait: long enough for a loaded 2-core machine
-CHROMIUM = os.environ.get('CHROME_BINARY_LOCATION', '/usr/bin/chromium')  # the variables .ci/run sets
-CHROMEDRIVER = os.environ.get('SE_CHROMEDRIVER', '/usr/bin/chromedriver')
-CHROMIUM_ARGS = (
-    '--headless=new',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-dev-shm-usage',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-)
-
 
 BrowserFactory = Callable[..., webdriver.Chrome]  # the ``open_browser`` fixture: launch(width, height, phone=False)
 
@@ -194,26 +181,6 @@ def join_organization(owner: Person, full_name: str) -> Person:
 
 
 # ----- Chromium -----------------------------------------------------------------------------------
-
-
-def chromium(user_data_dir: Path, *, width: int, height: int, phone: bool = False) -> webdriver.Chrome:
-    """Headless Debian Chromium driven by Debian's chromedriver (nothing is downloaded).
-
-    ``phone=True`` emulates a touch phone of that viewport size (a plain window cannot be narrower
-    than 500 px in headless Chromium).
-    """
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in CHROMIUM_ARGS:
-        options.add_argument(arg)
-    options.add_argument(f'--user-data-dir={user_data_dir}')
-    if phone:
-        metrics = {'width': width, 'height': height, 'pixelRatio': 3.0, 'touch': True, 'mobile': True}
-        options.add_experimental_option('mobileEmulation', {'deviceMetrics': metrics})
-    else:
-        options.add_argument(f'--window-size={width},{height}')
-    service = webdriver.ChromeService(executable_path=CHROMEDRIVER)
-    return webdriver.Chrome(options=options, service=service)
 
 
 def wait(driver: webdriver.Chrome, seconds: float = WAIT_SECONDS) -> WebDriverWait[webdriver.Chrome]:

@@ -11,7 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from browser_helpers import CHROMEDRIVER, CHROMIUM, BrowserFactory, Server, chromium, postgres_database
+from browser_helpers import BrowserFactory, Server, postgres_database
+from chromium import CHROMEDRIVER, CHROMIUM, chromium
 from selenium import webdriver
 
 os.environ.setdefault('SE_OFFLINE', 'true')

@@ -2,8 +2,8 @@
 
 import random
 
+from seeding import seed_board
 from sqlalchemy import select
-from test_board_scale import seed
 from ui_helpers import board_of, settle, sign_in
 
 from lovedcrm_ui.services import moves
@@ -14,7 +14,7 @@ from models import Lead, PipelineStage
 async def test_burst_of_moves_leaves_every_board_in_database_order(create_user, app_ctx, person):
     ana = await person('Ana Souza')
     bruno = await person('Bruno Lima', team_of=ana)
-    await seed(app_ctx, ana.organization_id, 600)
+    await seed_board(app_ctx, ana.organization_id, 600)
     ana_user, bruno_user = create_user(), create_user()
     await sign_in(ana_user, ana)
     await sign_in(bruno_user, bruno)
@@ -63,7 +63,7 @@ async def test_open_boards_follow_a_move_that_renumbers_the_column(create_user, 
     """A move into a gap too small to split respaces the whole column; the next move must still land right."""
     ana = await person('Ana Souza')
     bruno = await person('Bruno Lima', team_of=ana)
-    await seed(app_ctx, ana.organization_id, 40)  # 8 leads a column
+    await seed_board(app_ctx, ana.organization_id, 40)  # 8 leads a column
     await squeeze_contato(app_ctx, ana.organization_id)
     ana_user, bruno_user = create_user(), create_user()
     await sign_in(ana_user, ana)
@@ -91,7 +91,7 @@ async def test_ones_own_keyboard_move_that_renumbers_the_column_lands_announced_
     create_user, app_ctx, person
 ):
     ana = await person('Ana Souza')
-    await seed(app_ctx, ana.organization_id, 40)
+    await seed_board(app_ctx, ana.organization_id, 40)
     await squeeze_contato(app_ctx, ana.organization_id)
     ana_user = create_user()
     await sign_in(ana_user, ana)

@@ -1,45 +1,13 @@
 """A board of 10,000 leads opens with 50 cards a column and still moves cards for everyone."""
 
-import uuid
-
-from sqlalchemy import insert
+from seeding import STAGES, seed_board
 from ui_helpers import board_of, settle, sign_in
-
-from models import Lead, utcnow
-
-STAGES = ['lead', 'contato', 'proposta', 'negociacao', 'fechado']
-
-
-async def seed(ctx, organization_id: uuid.UUID, count: int) -> None:  # type: ignore[no-untyped-def]
-    now = utcnow()
-    rows = [
-        {
-            'id': uuid.uuid4(),
-            'organization_id': organization_id,
-            'name': f'Empresa {i:05d}',
-            'source': 'site',
-            'estimated_value': 100,
-            'tags': [],
-            'stage': STAGES[i % 5],
-            'position': float(i),
-            'is_favorite': False,
-            'stage_changed_at': now,
-            'version': 1,
-            'created_at': now,
-            'updated_at': now,
-        }
-        for i in range(count)
-    ]
-    async with ctx.db.session() as session:
-        for start in range(0, count, 2500):
-            await session.execute(insert(Lead), rows[start : start + 2500])
-        await session.commit()
 
 
 async def test_ten_thousand_leads_open_and_move(create_user, app_ctx, person):
     ana = await person('Ana Souza')
     bruno = await person('Bruno Lima', team_of=ana)
-    await seed(app_ctx, ana.organization_id, 10_000)
+    await seed_board(app_ctx, ana.organization_id, 10_000)
     ana_user, bruno_user = create_user(), create_user()
     await sign_in(ana_user, ana)
     await sign_in(bruno_user, bruno)
