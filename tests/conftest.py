@@ -18,8 +18,9 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from accounts import PASSWORD
 from fastapi import FastAPI
-from pg_harness import PASSWORD, PG_ADMIN_URL, pg_admin_sync, pg_url
+from pg_harness import PG_ADMIN_URL, pg_admin_sync, pg_url
 
 from lovedcrm_ui import migrate
 from lovedcrm_ui.api.setup import install_api

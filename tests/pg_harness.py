@@ -7,7 +7,6 @@ import threading
 import asyncpg
 
 PG_ADMIN_URL = os.environ.get('TEST_POSTGRES_URL', 'postgresql://postgres@127.0.0.1:5432/postgres')
-PASSWORD = 'Secret123'
 
 
 def pg_url(database: str, driver: str = 'postgresql+asyncpg') -> str:

@@ -14,10 +14,9 @@ from typing import Any, NoReturn
 
 import httpx
 import pytest
+from accounts import PASSWORD
 from pg_harness import pg_admin_sync, pg_url
 from server_process import ServerProcess
-
-PASSWORD = 'Secret123'
 
 
 @dataclass

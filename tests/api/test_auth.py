@@ -4,8 +4,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
-PASSWORD = 'Secret123'  # the password the register and login fixtures use
+from accounts import PASSWORD
 
 USER_FIELDS = {
     'id', 'email', 'full_name', 'bio', 'location', 'phone', 'timezone', 'language',

@@ -14,6 +14,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+from accounts import PASSWORD
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.action_chains import ActionChains
@@ -22,7 +23,6 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 from server_process import ServerProcess
 
-PASSWORD = 'Secret123'
 STAGES = ('lead', 'contato', 'proposta', 'negociacao', 'fechado')
 WAIT_SECONDS = 15  # upper bound of every explicit wait: long enough for a loaded 2-core machine
 

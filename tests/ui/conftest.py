@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
+from accounts import PASSWORD
 from nicegui import app
 from nicegui.testing import User
 from nicegui.testing.user_simulation import user_simulation
@@ -15,8 +16,6 @@ from lovedcrm_ui.context import AppContext
 from lovedcrm_ui.services import auth, invites
 from lovedcrm_ui.services.access import Caller
 from models import Membership, Role, utcnow
-
-PASSWORD = 'Secret123'
 
 
 @pytest.fixture

@@ -2,8 +2,9 @@
 
 import uuid
 
+from accounts import PASSWORD
 from sqlalchemy import select, update
-from ui_helpers import PASSWORD, board_of, choose, settle, shown, sign_in
+from ui_helpers import board_of, choose, settle, shown, sign_in
 
 from lovedcrm_ui.services import auth, leads
 from lovedcrm_ui.services.access import Caller

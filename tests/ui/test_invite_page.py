@@ -2,8 +2,9 @@
 
 from datetime import timedelta
 
+from accounts import PASSWORD
 from sqlalchemy import update
-from ui_helpers import PASSWORD, answer_confirmation, board_of, choose, join_by_registering, settle, shown, sign_in
+from ui_helpers import answer_confirmation, board_of, choose, join_by_registering, settle, shown, sign_in
 
 from lovedcrm_ui.services import invites, leads
 from lovedcrm_ui.ui.board.board import PipelineBoard

@@ -5,12 +5,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from accounts import PASSWORD
 from nicegui.testing import User
 
 from lovedcrm_ui.ui.board.board import PipelineBoard
 from lovedcrm_ui.ui.board.card import LeadCard
-
-PASSWORD = 'Secret123'
 
 
 async def sign_in(user: User, someone: Any) -> None:

@@ -16,10 +16,10 @@ from typing import Any
 import httpx
 import jwt
 import websockets
+from accounts import PASSWORD
 from websockets.exceptions import ConnectionClosed
 from ws_server import SECRET_KEY, Server
 
-PASSWORD = 'Secret123'
 ISSUER = 'lovedcrm-pipeline'
 PRESENCE = ('user_joined', 'user_left')
 WAIT = 15.0  # upper bound of every wait for a frame or a condition: generous for a loaded 2-core machine
