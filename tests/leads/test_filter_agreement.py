@@ -34,9 +34,7 @@ def random_lead(rng: random.Random, organization_id: uuid.UUID, members: list[uu
     return Lead(
         organization_id=organization_id,
         name=word(rng, rng.randint(1, 12)).strip() or 'x',
-        email=f'{"".join(rng.choice("abcxyz09_") for _ in range(5))}.a@ex.com'
-        if rng.random() < 0.5
-        else None,
+        email=f'{"".join(rng.choice("abcxyz09_") for _ in range(5))}.a@ex.com' if rng.random() < 0.5 else None,
         phone=''.join(rng.choice('0123456789 +-') for _ in range(8)) if rng.random() < 0.5 else None,
         source=rng.choice(SOURCES),
         estimated_value=Decimal(rng.randint(0, 20000)) / 100 if rng.random() < 0.8 else None,

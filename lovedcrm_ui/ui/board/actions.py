@@ -108,7 +108,11 @@ class BoardActions:
     ) -> None:
         """Ask the server to move ``card`` below ``above`` (or to ``index``) with the version it was drawn with."""
         lead = card.lead
-        self.board.own_moves.add(card.lead_id)
+        # a drop or key move lands where the person sees it (kept drawn even just below the drawn part);
+        # "bottom" from the menu goes to the column's real end, which may not be drawn
+        keep_drawn = index != BOTTOM
+        if keep_drawn:
+            self.board.own_moves.add(card.lead_id)
         try:
             async with self.ctx.db.session() as session:
                 if index is None:
@@ -150,9 +154,9 @@ class BoardActions:
             shown = self.board.cards.get(card.lead_id)  # a new element
         else:
             snapshot = leads.lead_public(moved.lead).model_dump(mode='json')
-            self.board.place(
-                snapshot, card, lead_id=card.lead_id, keep_drawn=True
-            )  # exact spot; the event finds it there
+            # the exact spot the server chose; the move's event finds the card there
+            self.board.place(snapshot, card, lead_id=card.lead_id, keep_drawn=keep_drawn)
+            shown = self.board.cards.get(card.lead_id)  # None when it now sits below the drawn part
         drawn = self.board.columns[stage].card_list
         position = drawn.index(shown) + 1 if shown in drawn else index + 1
         self.board.announce(

@@ -233,8 +233,8 @@ class PipelineBoard(ui.column):
         self.filter = board_filter
         await self.reload()
 
-    async def load_more(self, column: StageColumn) -> None:
-        """Draw the next page of a column."""
+    async def load_more(self, column: StageColumn, limit: int = PAGE_SIZE) -> None:
+        """Draw the next page of a column (or the next ``limit`` cards)."""
         drawn = column.card_list
         after = (float(drawn[-1].lead['position']), drawn[-1].lead_id) if drawn else None
         async with self.ctx.db.session(read_only=True) as session:
@@ -244,7 +244,7 @@ class PipelineBoard(ui.column):
                 stage=column.stage,
                 board_filter=self.filter,
                 after=after,
-                limit=PAGE_SIZE,
+                limit=limit,
             )
         with column.cards:
             for lead in leads:
@@ -282,6 +282,8 @@ class PipelineBoard(ui.column):
                     continue  # already part of what the board read
                 self.last_seq = event.seq
                 self.apply(event)
+                if self._queue.empty():
+                    await self._top_up()
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -291,6 +293,13 @@ class PipelineBoard(ui.column):
                 except Exception:
                     log.exception('board re-read failed; the next event retries')
                     self.last_seq = -1  # forces a re-read (a "gap") on the next event
+
+    async def _top_up(self) -> None:
+        """A card that left a partly drawn column leaves it short of a page: draw the next ones up to a page."""
+        for column in self.columns.values():
+            drawn = len(column.card_list)
+            if column.remaining > 0 and drawn < PAGE_SIZE:
+                await self.load_more(column, limit=PAGE_SIZE - drawn)
 
     def apply(self, event: LeadEvent) -> None:
         """Apply one event: totals of the affected columns, then the card element."""
@@ -351,6 +360,8 @@ class PipelineBoard(ui.column):
         keep_drawn: bool = False,
     ) -> None:
         """Put a lead's card where its snapshot says (or remove it when it is gone or filtered out)."""
+        if card is not None and self.cards.get(lead_id) is not card:
+            card = self.cards.get(lead_id)  # a stale reference: an event removed or redrew it meanwhile
         old_column = self._column_of(card)
         if lead is None:
             if card is not None:
@@ -389,8 +400,10 @@ class PipelineBoard(ui.column):
         return next((c for c in self.columns.values() if c.cards.default_slot is card.parent_slot), None)
 
     def _remove(self, card: LeadCard) -> None:
-        self.cards.pop(card.lead_id, None)
-        card.delete()
+        if self.cards.get(card.lead_id) is card:
+            del self.cards[card.lead_id]
+        if not card.is_deleted:
+            card.delete()
 
     def announce(self, text: str) -> None:
         """Say something in the aria-live region."""
