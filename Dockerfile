@@ -15,11 +15,12 @@ RUN groupadd --system --gid 10001 lovedcrm \
 
 WORKDIR /app
 
-# Dependencies in their own layer, rebuilt only when pyproject.toml changes (tomllib: Python 3.11+).
-COPY pyproject.toml ./
+# Dependencies in their own layer, rebuilt only when pyproject.toml or the lock changes (tomllib: Python 3.11+),
+# at the versions of requirements.lock (the ones CI tested).
+COPY pyproject.toml requirements.lock ./
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
         > /tmp/requirements.txt \
-    && pip install -r /tmp/requirements.txt \
+    && pip install -c requirements.lock -r /tmp/requirements.txt \
     && rm /tmp/requirements.txt
 
 # The application, owned by root and read-only for the app user. Installed in place (editable) so
