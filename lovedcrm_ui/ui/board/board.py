@@ -21,7 +21,6 @@ from models.event import EventType
 from ...context import AppContext
 from ...events import LeadEvent
 from ...events.subscriptions import Subscription
-from ...events.watch import BehindCheck
 from ...services.board import PAGE_SIZE, BoardFilter, TeamMember, board_columns, column_cards, filter_choices, team
 from ...services.pipeline_events import current_seq
 from ..frame import ConnectionIndicator
@@ -32,6 +31,7 @@ from .column import StageColumn
 from .dialogs import LeadDialog, MoveDialog
 from .filters import FilterBar
 from .follow import OrganizationFollower
+from .guard import LiveGuard
 
 log = logging.getLogger(__name__)
 QUEUE_LIMIT = 1000  # a board that falls this far behind re-reads the database instead
@@ -65,8 +65,7 @@ class PipelineBoard(ui.column):
         self._stop: Callable[[], None] = lambda: None
         self._reload_lock = asyncio.Lock()
         self._events: Subscription | None = None
-        self._behind = BehindCheck()
-        self._catching_up: asyncio.Task[None] | None = None
+        self.guard = LiveGuard(self)  # catches up when the board is found behind its organization's events
         self.actions = BoardActions(self)  # what a person does (drop, keys, menu, dialogs)
         self.follower = OrganizationFollower(self)  # access, roles, teammates, settings, days
         actions = self.actions
@@ -103,7 +102,7 @@ class PipelineBoard(ui.column):
         self._events = self.ctx.bus.subscribe(org, self._enqueue)
         subscriptions = [
             self.ctx.bus.subscribe_access(self.follower.on_access),
-            self.ctx.watch.watch(org, self.check_live),  # the guard, independent of the bus
+            self.ctx.watch.watch(org, self.guard.check),  # the guard, independent of the bus
         ]
         worker = background_tasks.create(self._apply_events(), name=f'board-{client.id}')
         # a task, not ui.timer: a timer waits for the browser's socket, and NiceGUI then sends the page
@@ -117,54 +116,12 @@ class PipelineBoard(ui.column):
                 subscription.cancel()
             worker.cancel()
             days.cancel()
-            if self._catching_up is not None:
-                self._catching_up.cancel()
+            self.guard.stop()
 
         self._stop = stop
         client.on_delete(stop)
-        client.on_connect(self.resync_if_behind)
+        client.on_connect(self.guard.resync_if_behind)
         await self.reload()
-
-    async def resync_if_behind(self) -> None:
-        """After a reconnect: re-read the database if events were committed that this board never applied."""
-        if not self._loaded.is_set():
-            return
-        async with self.ctx.db.session(read_only=True) as session:
-            seq = await current_seq(session, organization_id=self.viewer.organization_id)
-        if seq > self.last_seq and self._queue.empty() and self._catching_up is None:
-            if self.connection is not None:
-                self.connection.set_state('catching_up')
-            self._catching_up = asyncio.current_task()
-            await self._catch_up()
-
-    def check_live(self, committed: int) -> None:
-        """The live-path guard (``SequenceWatch``): behind the committed sequence two rounds running → re-read."""
-        if self.is_deleted or self._catching_up is not None:
-            return
-        busy = not self._loaded.is_set() or not self._queue.empty()
-        if not self._behind.behind(self.last_seq, committed, busy=busy):
-            return
-        log.warning(
-            'board %s of organization %s missed events %d..%d; re-reading',
-            self.client.id,
-            self.viewer.organization_id,
-            self.last_seq + 1,
-            committed,
-        )
-        if self._events is None or not self._events.active:  # our bus listener is gone: take it again
-            self._events = self.ctx.bus.subscribe(self.viewer.organization_id, self._enqueue)
-        if self.connection is not None:
-            self.connection.set_state('catching_up')
-        self._catching_up = background_tasks.create(self._catch_up(), name=f'board-catch-up-{self.client.id}')
-
-    async def _catch_up(self) -> None:
-        try:
-            await self.reload()
-            self.announce(self.t('board.resynced'))
-        finally:
-            self._catching_up = None
-            if self.connection is not None and self.connection.state == 'catching_up':
-                self.connection.set_state('connected')
 
     async def reload(self) -> None:
         """Re-read every column for the current filter (filter change, resync); one at a time."""
