@@ -15,6 +15,7 @@ from typing import Any
 import asyncpg
 import httpx
 from accounts import PASSWORD
+from api_person import ApiPerson, new_account
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.action_chains import ActionChains
@@ -105,59 +106,17 @@ def postgres_database() -> Iterator[str]:
         postgres_admin(f'DROP DATABASE IF EXISTS {name} WITH (FORCE)')
 
 
-# ----- people and leads over the REST API ------------------------------------------------------
+# ----- people and leads over the REST API (the people: ``api_person.ApiPerson``) ------------------
 
 
-@dataclass
-class Person:
-    """A registered user; ``headers`` act in ``organization_id``."""
-
-    server: Server
-    email: str
-    full_name: str
-    user_id: str
-    organization_id: str
-    organization_name: str
-    token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        """Bearer + X-Org-Id for the person's current organization."""
-        return {'Authorization': f'Bearer {self.token}', 'X-Org-Id': self.organization_id}
-
-    def create_lead(self, name: str, *, stage: str = 'lead', value: str | None = None, **extra: Any) -> dict[str, Any]:
-        """Create a lead (it lands at the top of its column)."""
-        body = {'name': name, 'stage': stage, 'estimated_value': value, **extra}
-        response = httpx.post(f'{self.server.url}/crm/leads', json=body, headers=self.headers, timeout=10)
-        response.raise_for_status()
-        return dict(response.json())
-
-    def create_leads(self, names: list[str], *, value: str | None = None) -> None:
-        """Create many leads in Lead, one after the other (the last one ends on top)."""
-        with httpx.Client(base_url=self.server.url, headers=self.headers, timeout=10) as client:
-            for name in names:
-                client.post('/crm/leads', json={'name': name, 'estimated_value': value}).raise_for_status()
-
-
-def register(server: Server, full_name: str) -> Person:
+def register(server: Server, full_name: str) -> ApiPerson[Server]:
     """Register a user with their own organization (a unique e-mail per call)."""
-    email = f'{full_name.split()[0].lower()}-{uuid.uuid4().hex[:8]}@example.com'
-    account = {'email': email, 'password': PASSWORD, 'full_name': full_name, 'terms_accepted': True}
-    response = httpx.post(f'{server.url}/auth/register', json=account, timeout=10)
+    response = httpx.post(f'{server.url}/auth/register', json=new_account(full_name), timeout=10)
     response.raise_for_status()
-    body = response.json()
-    return Person(
-        server=server,
-        email=email,
-        full_name=full_name,
-        user_id=body['user']['id'],
-        organization_id=body['organization']['id'],
-        organization_name=body['organization']['name'],
-        token=body['access_token'],
-    )
+    return ApiPerson.from_auth(server, response.json())
 
 
-def join_organization(owner: Person, full_name: str) -> Person:
+def join_organization(owner: ApiPerson[Server], full_name: str) -> ApiPerson[Server]:
     """Register someone, have ``owner`` invite them, accept, and make the owner's organization their current one."""
     invitee = register(owner.server, full_name)
     url = owner.server.url
@@ -166,18 +125,31 @@ def join_organization(owner: Person, full_name: str) -> Person:
     )
     response.raise_for_status()
     token = owner.server.invite_token(invitee.email)
-    bearer = {'Authorization': f'Bearer {invitee.token}'}
+    bearer = {'Authorization': f'Bearer {invitee.access_token}'}
     httpx.post(f'{url}/invites/{token}/accept', json={'token': token}, headers=bearer, timeout=10).raise_for_status()
     # sign-in opens the most recently used organization: make it the team's, not the invitee's own
     response = httpx.post(
         f'{url}/auth/switch-organization', json={'organization_id': owner.organization_id}, headers=bearer, timeout=10
     )
     response.raise_for_status()
-    body = response.json()
-    invitee.organization_id = body['organization']['id']
-    invitee.organization_name = body['organization']['name']
-    invitee.token = body['access_token']
-    return invitee
+    return ApiPerson.from_auth(owner.server, response.json())
+
+
+def create_lead(
+    person: ApiPerson[Server], name: str, *, stage: str = 'lead', value: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    """``person`` creates a lead (it lands at the top of its column)."""
+    body = {'name': name, 'stage': stage, 'estimated_value': value, **extra}
+    response = httpx.post(f'{person.server.url}/crm/leads', json=body, headers=person.headers, timeout=10)
+    response.raise_for_status()
+    return dict(response.json())
+
+
+def create_leads(person: ApiPerson[Server], names: list[str], *, value: str | None = None) -> None:
+    """``person`` creates many leads in Lead, one after the other (the last one ends on top)."""
+    with httpx.Client(base_url=person.server.url, headers=person.headers, timeout=10) as client:
+        for name in names:
+            client.post('/crm/leads', json={'name': name, 'estimated_value': value}).raise_for_status()
 
 
 # ----- Chromium -----------------------------------------------------------------------------------
@@ -213,7 +185,7 @@ def wait_for_same_board(a: webdriver.Chrome, b: webdriver.Chrome, message: str) 
         raise AssertionError(f'{message}: first window {board(a)}, second window {board(b)}') from exc
 
 
-def sign_in(driver: webdriver.Chrome, person: Person, *, typing: bool = True) -> None:
+def sign_in(driver: webdriver.Chrome, person: ApiPerson[Server], *, typing: bool = True) -> None:
     """Sign in through the login page and wait until the board is live.
 
     ``typing=False`` fills each field with a single input event, the way a password manager or a
@@ -325,13 +297,13 @@ def announcements(driver: webdriver.Chrome) -> list[str]:
 # ----- stories shared by several tests ---------------------------------------------------------
 
 
-def seed_team(server: Server) -> tuple[Person, Person]:
+def seed_team(server: Server) -> tuple[ApiPerson[Server], ApiPerson[Server]]:
     """Ana (owner) and Bruno (invited member) with a small board: Lead has two cards, Proposta one."""
     ana = register(server, 'Ana Souza')
     bruno = join_organization(ana, 'Bruno Lima')
-    ana.create_lead('Padaria Pão Quente', value='1000')
-    ana.create_lead('Academia Movimento', value='250.50')  # newest on top
-    ana.create_lead('Escola Aprender', stage='proposta', value='2000')
+    create_lead(ana, 'Padaria Pão Quente', value='1000')
+    create_lead(ana, 'Academia Movimento', value='250.50')  # newest on top
+    create_lead(ana, 'Escola Aprender', stage='proposta', value='2000')
     return ana, bruno
 
 

@@ -7,6 +7,8 @@ from browser_helpers import (
     board,
     card,
     card_names,
+    create_lead,
+    create_leads,
     drag,
     register,
     sign_in,
@@ -36,8 +38,8 @@ def test_a_phone_sized_window_shows_the_board_and_scrolls_the_columns_sideways(
     server: Server, open_browser: BrowserFactory
 ) -> None:
     ana = register(server, 'Ana Souza')
-    ana.create_lead('Padaria Pão Quente', value='1000')
-    ana.create_lead('Farmácia Vida', stage='fechado', value='500')
+    create_lead(ana, 'Padaria Pão Quente', value='1000')
+    create_lead(ana, 'Farmácia Vida', stage='fechado', value='500')
     phone = open_browser(width=390, height=844, phone=True)
     sign_in(phone, ana)
 
@@ -79,12 +81,12 @@ def test_lead_names_that_look_like_html_show_as_text(server: Server, open_browse
     drawn = '<img src=x onerror=alert(1)><b>Bold</b>'
     live = '<script>alert(2)</script><i>Itálico</i> & Cia'
     ana = register(server, 'Ana Souza')
-    ana.create_lead(drawn, value='10')
+    create_lead(ana, drawn, value='10')
     browser = open_browser()
     sign_in(browser, ana)
 
     assert_shown_as_text(browser, drawn)
-    ana.create_lead(live, stage='contato')  # reaches the open board as a live event
+    create_lead(ana, live, stage='contato')  # reaches the open board as a live event
     assert_shown_as_text(browser, live)
     assert card_names(browser, 'contato') == [live]
 
@@ -105,7 +107,7 @@ def test_a_board_of_120_leads_shows_50_then_loads_more_and_still_drags(
     server: Server, open_browser: BrowserFactory
 ) -> None:
     ana = register(server, 'Ana Souza')
-    ana.create_leads([f'Lead {n:03d}' for n in range(120)], value='10')  # the last created is on top
+    create_leads(ana, [f'Lead {n:03d}' for n in range(120)], value='10')  # the last created is on top
     browser = open_browser()
     sign_in(browser, ana)
 
@@ -149,7 +151,7 @@ def test_star_menu_key_right_click_and_reorder_reach_the_board(server: Server, o
     """Clicks and keys on cards are heard once for the whole board; each one still acts on its own card."""
     ana = register(server, 'Ana Souza')
     for name in ('Gama', 'Beta', 'Alfa'):  # newest on top: Alfa, Beta, Gama
-        ana.create_lead(name)
+        create_lead(ana, name)
     browser = open_browser()
     sign_in(browser, ana)
     wait_for_value(browser, lambda d: card_names(d, 'lead'), ['Alfa', 'Beta', 'Gama'], 'the Lead column')

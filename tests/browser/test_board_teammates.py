@@ -2,14 +2,15 @@
 
 import httpx
 import pytest
+from api_person import ApiPerson
 from browser_helpers import (
     BrowserFactory,
-    Person,
     Server,
     announcements,
     board,
     card,
     card_names,
+    create_lead,
     drag_reaches_teammate,
     register,
     seed_team,
@@ -24,7 +25,7 @@ from selenium.webdriver.common.keys import Keys
 pytestmark = pytest.mark.browser
 
 
-def team_boards(server: Server, open_browser: BrowserFactory) -> tuple[Person, webdriver.Chrome, webdriver.Chrome]:
+def team_boards(server: Server, open_browser: BrowserFactory) -> tuple[ApiPerson, webdriver.Chrome, webdriver.Chrome]:
     """Ana and Bruno of one team (``seed_team``), each signed in to the board in a window of their own."""
     ana, bruno = seed_team(server)
     a, b = open_browser(), open_browser()
@@ -43,7 +44,7 @@ def test_a_drag_in_one_browser_appears_in_the_teammates_browser_only(
 ) -> None:
     ana, bruno = seed_team(db_server)
     carla = register(db_server, 'Carla Dias')  # another organization
-    carla.create_lead('Oficina da Carla', value='10')
+    create_lead(carla, 'Oficina da Carla', value='10')
     a, b, c = open_browser(), open_browser(), open_browser()
     sign_in(a, ana)
     sign_in(b, bruno)

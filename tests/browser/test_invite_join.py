@@ -7,6 +7,7 @@ from browser_helpers import (
     BrowserFactory,
     Server,
     card_names,
+    create_lead,
     drag,
     register,
     sign_in,
@@ -37,7 +38,7 @@ def test_the_owner_invites_on_the_team_page_and_the_newcomer_joins_the_live_boar
     db_server: Server, open_browser: BrowserFactory
 ) -> None:
     ana = register(db_server, 'Ana Souza')
-    ana.create_lead('Padaria Pão Quente', value='1000')
+    create_lead(ana, 'Padaria Pão Quente', value='1000')
     newcomer = f'bruno-{uuid.uuid4().hex[:8]}@example.com'
     owner, guest = open_browser(), open_browser()
     sign_in(owner, ana)

@@ -4,7 +4,7 @@ import random
 
 from seeding import seed_board
 from sqlalchemy import select
-from ui_helpers import board_of, settle, sign_in
+from ui_helpers import board_of, eventually, sign_in, until
 
 from lovedcrm_ui.services import moves
 from lovedcrm_ui.services.board import BoardFilter, board_columns
@@ -33,19 +33,22 @@ async def test_burst_of_moves_leaves_every_board_in_database_order(create_user, 
                 stage=rng.choice(stages),
                 index=rng.choice([0, 0, 3, 60]),
             )
-    await settle(20)
 
     async with app_ctx.db.session(read_only=True) as session:
         truth = await board_columns(
             session, organization_id=ana.organization_id, board_filter=BoardFilter(), limit=1000
         )
-    for user in (ana_user, bruno_user):
-        board = board_of(user)
-        for stage, column in truth.items():
-            drawn = board.names(stage)
-            expected = [lead.name for lead in column.cards]
-            assert drawn == expected[: len(drawn)], stage
-            assert board.summary(stage).startswith(f'{column.count} leads')
+
+    def every_board_in_database_order() -> None:
+        for user in (ana_user, bruno_user):
+            board = board_of(user)
+            for stage, column in truth.items():
+                drawn = board.names(stage)
+                expected = [lead.name for lead in column.cards]
+                assert drawn == expected[: len(drawn)], stage
+                assert board.summary(stage).startswith(f'{column.count} leads')
+
+    await eventually(every_board_in_database_order)
 
 
 async def squeeze_contato(app_ctx, organization_id) -> None:  # type: ignore[no-untyped-def]
@@ -70,21 +73,22 @@ async def test_open_boards_follow_a_move_that_renumbers_the_column(create_user, 
     await sign_in(bruno_user, bruno)
     ids = {card.lead['name']: card.lead_id for card in board_of(bruno_user).board.cards.values()}
 
-    async def move(name: str, stage: PipelineStage, index: int) -> None:
+    async def move(name: str, stage: PipelineStage, index: int) -> list[str]:
+        """Ana's move (through the service); Contato as the database has it afterwards."""
         async with app_ctx.db.session() as session:
             await moves.move_lead(session, caller=ana.caller(), lead_id=ids[name], stage=stage, index=index)
+        async with app_ctx.db.session(read_only=True) as session:
+            truth = await board_columns(session, organization_id=ana.organization_id, board_filter=BoardFilter())
+        return [lead.name for lead in truth['contato'].cards]
 
-    await move('Empresa 00000', PipelineStage.CONTATO, 1)  # lands between 00001 and 00006: respaced
-    await settle()
-    await move('Empresa 00005', PipelineStage.CONTATO, 3)
-    await settle()
+    expected = await move('Empresa 00000', PipelineStage.CONTATO, 1)  # lands between 00001 and 00006: respaced
+    for user in (ana_user, bruno_user):
+        await board_of(user).shows('contato', expected)
+    expected = await move('Empresa 00005', PipelineStage.CONTATO, 3)
 
-    async with app_ctx.db.session(read_only=True) as session:
-        truth = await board_columns(session, organization_id=ana.organization_id, board_filter=BoardFilter())
-    expected = [lead.name for lead in truth['contato'].cards]
     assert expected[:4] == ['Empresa 00001', 'Empresa 00000', 'Empresa 00006', 'Empresa 00005']
     for user in (ana_user, bruno_user):
-        assert board_of(user).names('contato') == expected
+        await board_of(user).shows('contato', expected)
 
 
 async def test_ones_own_keyboard_move_that_renumbers_the_column_lands_announced_and_focused(
@@ -105,9 +109,8 @@ async def test_ones_own_keyboard_move_that_renumbers_the_column_lands_announced_
     )[1]
 
     board.press(first, 'down')  # between the second and third card: no room left, the column is renumbered
-    await settle(20)
 
+    await board.announced(f'{first} movido para Contato, posição 2')
     assert board.names('contato')[:2] == [second, first]
-    assert 'posição 2' in board.board.announcer.text
     assert focused[-1] == f'getHtmlElement({board.card(first).id})?.focus()'  # the card drawn now
-    assert not board.board.own_moves
+    await until(lambda: not board.board.own_moves, "the move's event comes back and is recognised as her own")

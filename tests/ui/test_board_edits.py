@@ -1,6 +1,6 @@
 """Creating, editing, starring and deleting leads on the board; every teammate sees it."""
 
-from ui_helpers import add_lead, board_of, fire, settle, sign_in
+from ui_helpers import add_lead, all_handled, board_of, dialog_closed, dialog_opened, fire, sign_in, until
 
 
 async def test_quick_add_then_edit_star_and_delete_propagate(create_user, app_ctx, person):
@@ -13,38 +13,34 @@ async def test_quick_add_then_edit_star_and_delete_propagate(create_user, app_ct
     dialog = ana_board.board.lead_dialog
 
     fire(ana_board.board.columns['proposta'].add_button, 'click')
-    await settle()
-    assert dialog.value
+    await dialog_opened(dialog)
     dialog.name.value = 'Acme Ltda'
     dialog.amount.value = '12.345,67'
     dialog.email.value = 'contato@acme.com.br'
     dialog.tags.value = ['b2b']
     fire(dialog.save_button, 'click')
-    await settle()
-    assert not dialog.value
-    assert bruno_board.names('proposta') == ['Acme Ltda']
+    await dialog_closed(dialog)
+    await bruno_board.shows('proposta', ['Acme Ltda'])
     assert bruno_board.summary('proposta') == '1 lead · R$ 12.345,67'
 
     ana_board.click('Acme Ltda')
-    await settle()
+    await dialog_opened(dialog)
     dialog.name.value = 'Acme Brasil'
     dialog.amount.value = '1000'
     fire(dialog.save_button, 'click')
-    await settle()
-    assert bruno_board.names('proposta') == ['Acme Brasil']
+    await dialog_closed(dialog)
+    await bruno_board.shows('proposta', ['Acme Brasil'])
     assert bruno_board.summary('proposta') == '1 lead · R$ 1.000,00'
 
     ana_board.click('Acme Brasil', on_star=True)
-    await settle()
-    assert 'aria-pressed="true">star</i>' in bruno_board.card('Acme Brasil').content
+    await until(lambda: 'aria-pressed="true">star</i>' in bruno_board.card('Acme Brasil').content)
 
     ana_board.click('Acme Brasil')
-    await settle()
+    await dialog_opened(dialog)
     fire(dialog.delete_button, 'click')
-    await settle()
+    await dialog_opened(dialog.confirm)
     dialog.confirm.submit(True)
-    await settle()
-    assert bruno_board.names('proposta') == []
+    await bruno_board.shows('proposta', [])
     assert bruno_board.summary('proposta') == '0 leads · R$ 0,00'
 
 
@@ -55,13 +51,13 @@ async def test_dialog_refuses_bad_input_with_visible_messages(create_user, app_c
     board = board_of(ana_user)
     dialog = board.board.lead_dialog
     fire(board.board.columns['lead'].add_button, 'click')
-    await settle()
+    await dialog_opened(dialog)
 
     dialog.name.value = '   '
     dialog.email.value = 'not-an-email'
     dialog.amount.value = '-5'
-    fire(dialog.save_button, 'click')
-    await settle()
+    async with all_handled():
+        fire(dialog.save_button, 'click')
 
     assert dialog.value  # still open
     assert dialog.name.error == 'Obrigatório'

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from ui_helpers import add_lead, board_of, eventually, fire, settle, sign_in
+from ui_helpers import add_lead, board_of, fire, sign_in, until
 
 from lovedcrm_ui.services import leads, moves
 from models import PipelineStage
@@ -23,31 +23,30 @@ async def test_filters_narrow_cards_counts_and_live_events(create_user, app_ctx,
     assert bar.source.options == ['evento', 'site']
 
     bar.text.value = 'acme'
-    await eventually(lambda: _check(board.names('lead') == ['Acme Filial', 'Acme Ltda']))
+    await board.shows('lead', ['Acme Filial', 'Acme Ltda'])
     assert board.summary('lead') == '2 leads · R$ 1.300,00'
 
     bar.tags.value = ['sul']
-    await eventually(lambda: _check(board.names('lead') == ['Acme Filial']))
+    await board.shows('lead', ['Acme Filial'])
 
     await bar.reset()
     bar.value_min.value = '100'
     bar.value_max.value = '500'
-    await eventually(lambda: _check(board.names('lead') == ['Acme Filial']))
+    await board.shows('lead', ['Acme Filial'])
     assert board.summary('lead') == '1 lead · R$ 300,00'
 
     # live: a lead that matches appears, one that does not stays hidden, counts follow
     created = await add_lead(app_ctx, ana, 'Gama', value='200')
     await add_lead(app_ctx, ana, 'Delta', value='900')
-    await eventually(lambda: _check(board.names('lead') == ['Gama', 'Acme Filial']))
+    await board.shows('lead', ['Gama', 'Acme Filial'])
     assert board.summary('lead') == '2 leads · R$ 500,00'
     async with app_ctx.db.session() as session:
         changes = LeadUpdate(estimated_value=Decimal('5000'))
         await leads.update_lead(session, caller=ana.caller(), lead_id=created.id, changes=changes)
-    await eventually(lambda: _check(board.names('lead') == ['Acme Filial']))
+    await board.shows('lead', ['Acme Filial'])
     assert board.summary('lead') == '1 lead · R$ 300,00'
 
     bar.value_min.value = 'abc'
-    await settle()
     await bruno_user.should_see('Valor inválido (ex.: 1.234,56)')
 
 
@@ -62,13 +61,13 @@ async def test_favourites_only_and_assignee(create_user, app_ctx, person):
     bar = board.board.filter_bar
 
     bar.assignee.value = str(bruno.user_id)
-    await eventually(lambda: _check(board.names('lead') == ['Acme Ltda']))
+    await board.shows('lead', ['Acme Ltda'])
     await bar.reset()
     bar.favorites.value = True
-    await eventually(lambda: _check(board.names('lead') == []))
+    await board.shows('lead', [])
     async with app_ctx.db.session() as session:
         await leads.set_favorite(session, caller=ana.caller(), lead_id=star.id, is_favorite=True)
-    await eventually(lambda: _check(board.names('lead') == ['Beta SA']))
+    await board.shows('lead', ['Beta SA'])
     assert board.summary('lead') == '1 lead · R$ 0,00'
 
 
@@ -89,22 +88,16 @@ async def test_big_column_loads_fifty_at_a_time(create_user, app_ctx, person):
     assert board.summary('lead') == '120 leads · R$ 1.200,00'
     assert column.load_more.visible and column.load_more.text == 'Carregar mais (70 restantes)'
     fire(column.load_more, 'click')
-    await settle()
-    assert len(board.names('lead')) == 100
+    await until(lambda: len(board.names('lead')) == 100)
     assert column.load_more.text == 'Carregar mais (20 restantes)'
 
     # a lead moved out of the undrawn tail only changes the counts
     assert first is not None
     async with app_ctx.db.session() as session:
         await moves.move_lead(session, caller=ana.caller(), lead_id=first.id, stage=PipelineStage.CONTATO)
-    await settle()
+    await board.shows('contato', ['Lead 000'])
     assert column.load_more.text == 'Carregar mais (19 restantes)'
-    assert board.names('contato') == ['Lead 000']
+    assert len(board.names('lead')) == 100
     fire(column.load_more, 'click')
-    await settle()
-    assert len(board.names('lead')) == 119
+    await until(lambda: len(board.names('lead')) == 119)
     assert not column.load_more.visible
-
-
-def _check(condition: bool) -> None:
-    assert condition

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
-from ui_helpers import add_lead, board_of, eventually, fire, sign_in, the
+from ui_helpers import add_lead, board_of, dialog_closed, fire, sign_in, the, until
 
 from lovedcrm_ui.services import leads, moves, positions
 from models import Lead, PipelineEvent
@@ -15,7 +15,7 @@ async def open_dialog(user, name: str):  # type: ignore[no-untyped-def]
     board = board_of(user)
     board.click(name)
     dialog = board.board.lead_dialog
-    await eventually(lambda: _check(dialog.value and dialog.name.value == name))
+    await until(lambda: dialog.value and dialog.name.value == name)
     return dialog
 
 
@@ -27,10 +27,6 @@ async def stored(app_ctx, lead_id) -> Lead:  # type: ignore[no-untyped-def]
 async def _org(app_ctx, lead_id):  # type: ignore[no-untyped-def]
     async with app_ctx.db.session(read_only=True) as session:
         return await session.scalar(select(Lead.organization_id).where(Lead.id == lead_id))
-
-
-def _check(condition: object) -> None:
-    assert condition
 
 
 async def test_a_stale_dialog_shows_the_teammates_change_and_keeps_it(create_user, app_ctx, person):
@@ -45,13 +41,13 @@ async def test_a_stale_dialog_shows_the_teammates_change_and_keeps_it(create_use
     bruno_dialog = await open_dialog(bruno_user, 'Acme Ltda')  # … while Bruno changes the value
     bruno_dialog.amount.value = '9999'
     fire(bruno_dialog.save_button, 'click')
-    await eventually(lambda: _check(not bruno_dialog.value))
-    await eventually(lambda: _check(board_of(ana_user).summary('lead') == '1 lead · R$ 9.999,00'))
+    await dialog_closed(bruno_dialog)
+    await until(lambda: board_of(ana_user).summary('lead') == '1 lead · R$ 9.999,00')
 
     ana_dialog.notes.value = 'Ligar na segunda'
     fire(ana_dialog.save_button, 'click')
     conflict = the(ana_user, 'lead-conflict')
-    await eventually(lambda: _check(conflict.visible))
+    await until(lambda: conflict.visible)
     assert ana_dialog.value  # still open: nothing was saved
     changes = [e.text for e in ana_user.client.elements.values() if 'lead-conflict-change' in e._markers]
     assert changes == ['Valor estimado (R$): agora R$ 9.999,00']
@@ -59,7 +55,7 @@ async def test_a_stale_dialog_shows_the_teammates_change_and_keeps_it(create_use
     assert after_refusal.estimated_value == Decimal('9999.00') and after_refusal.notes is None
 
     fire(the(ana_user, 'lead-conflict-overwrite'), 'click')  # keep mine: only what Ana changed is written
-    await eventually(lambda: _check(not ana_dialog.value))
+    await dialog_closed(ana_dialog)
     saved = await stored(app_ctx, lead.id)
     assert (saved.estimated_value, saved.notes) == (Decimal('9999.00'), 'Ligar na segunda')
     for user in (ana_user, bruno_user):
@@ -79,14 +75,14 @@ async def test_reloading_after_a_conflict_shows_the_lead_as_it_is_now(create_use
 
     dialog.amount.value = '5000'
     fire(dialog.save_button, 'click')
-    await eventually(lambda: _check(the(ana_user, 'lead-conflict').visible))
+    await until(lambda: the(ana_user, 'lead-conflict').visible)
     fire(the(ana_user, 'lead-conflict-reload'), 'click')
 
     assert not the(ana_user, 'lead-conflict').visible
     assert (dialog.name.value, dialog.amount.value) == ('Acme SA', '8.000,00')
     dialog.amount.value = '5000'
     fire(dialog.save_button, 'click')
-    await eventually(lambda: _check(not dialog.value))
+    await dialog_closed(dialog)
     saved = await stored(app_ctx, lead.id)
     assert (saved.name, saved.estimated_value) == ('Acme SA', Decimal('5000.00'))
 
@@ -111,8 +107,8 @@ async def test_a_save_that_edits_and_moves_is_one_transaction(create_user, app_c
 
     monkeypatch.setattr(moves, 'position_at', positions.position_at)
     fire(dialog.save_button, 'click')
-    await eventually(lambda: _check(not dialog.value))
-    await eventually(lambda: _check(board_of(ana_user).names('proposta') == ['Acme Brasil']))
+    await dialog_closed(dialog)
+    await board_of(ana_user).shows('proposta', ['Acme Brasil'])
     async with app_ctx.db.session(read_only=True) as session:
         events = (
             await session.execute(
@@ -133,5 +129,25 @@ async def test_saving_an_untouched_dialog_writes_nothing(create_user, app_ctx, p
     await sign_in(ana_user, ana)
     dialog = await open_dialog(ana_user, 'Acme Ltda')
     fire(dialog.save_button, 'click')
-    await eventually(lambda: _check(not dialog.value))
+    await dialog_closed(dialog)
     assert (await stored(app_ctx, lead.id)).version == 1
+
+
+async def test_a_double_click_on_save_creates_one_lead(create_user, app_ctx, person):
+    ana = await person('Ana Souza')
+    ana_user = create_user()
+    await sign_in(ana_user, ana)
+    board = board_of(ana_user)
+    dialog = board.board.lead_dialog
+    fire(board.board.columns['lead'].add_button, 'click')
+    await until(lambda: dialog.value)
+    dialog.name.value = 'Acme Ltda'
+
+    fire(dialog.save_button, 'click')
+    fire(dialog.save_button, 'click')  # the second click arrives while the first save runs
+    await dialog_closed(dialog)
+    await until(lambda: board.names('lead') == ['Acme Ltda'])
+
+    async with app_ctx.db.session(read_only=True) as session:
+        names = list(await session.scalars(select(Lead.name).where(Lead.organization_id == ana.organization_id)))
+    assert names == ['Acme Ltda']

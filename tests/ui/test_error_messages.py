@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from pydantic import ValidationError
-from ui_helpers import add_lead, board_of, choose, eventually, fire, settle, sign_in
+from ui_helpers import add_lead, board_of, choose, dialog_opened, fire, sign_in, until
 
 from lovedcrm_ui.services.errors import DomainError, ErrorCode, Invalid, TooManyRequests
 from lovedcrm_ui.ui.board.board import PipelineBoard
@@ -114,12 +114,12 @@ async def test_a_too_long_amount_in_the_lead_dialog_is_explained_in_portuguese(c
     dialog = board.board.lead_dialog
 
     fire(board.board.columns['lead'].add_button, 'click')
-    await settle()
+    await dialog_opened(dialog)
     dialog.name.value = 'Acme Ltda'
     dialog.amount.value = '12345678901234'
     fire(dialog.save_button, 'click')
-    await settle()
 
+    await until(lambda: dialog.error.text)
     assert dialog.value  # still open, nothing saved
     assert dialog.error.text == 'O valor pode ter no máximo 10 dígitos antes da vírgula'
     assert not PYDANTIC_ENGLISH.search(dialog.error.text)
@@ -139,19 +139,15 @@ async def test_an_english_viewer_editing_a_lead_reads_the_amount_rule_in_english
     board = board_of(ana_user)
     await board.wait_loaded()
     await add_lead(app_ctx, ana, 'Acme Ltda', value='1000')
-
-    def lead_shown() -> None:
-        assert board.names('lead') == ['Acme Ltda']
-
-    await eventually(lead_shown)
+    await board.shows('lead', ['Acme Ltda'])
     dialog = board.board.lead_dialog
 
     board.click('Acme Ltda')
-    await settle()
+    await dialog_opened(dialog)
     dialog.amount.value = '12.345.678.901'
     fire(dialog.save_button, 'click')
-    await settle()
 
+    await until(lambda: dialog.error.text)
     assert dialog.value
     assert dialog.error.text == 'The amount can have at most 10 digits before the decimal point'
     assert board.card('Acme Ltda').lead['estimated_value'] == '1000.00'

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from accounts import PASSWORD
 from sqlalchemy import update
-from ui_helpers import answer_confirmation, board_of, choose, join_by_registering, settle, shown, sign_in
+from ui_helpers import answer_confirmation, board_of, choose, join_by_registering, shown, sign_in
 
 from lovedcrm_ui.services import invites, leads
 from lovedcrm_ui.ui.board.board import PipelineBoard
@@ -55,11 +55,9 @@ async def test_invite_from_the_team_page_then_join_by_registering_and_share_the_
     await ana_user.open('/pipeline')
     await board_of(ana_user).wait_loaded()
     board_of(ana_user).drag('Acme Ltda', 'proposta', 0)
-    await settle()
-    assert bruno_board.names('proposta') == ['Acme Ltda']
+    await bruno_board.shows('proposta', ['Acme Ltda'])
     bruno_board.drag('Acme Ltda', 'fechado', 0)
-    await settle()
-    assert board_of(ana_user).names('fechado') == ['Acme Ltda']
+    await board_of(ana_user).shows('fechado', ['Acme Ltda'])
     await ana_user.open('/team')
     await ana_user.should_see('Aceito')
     await ana_user.should_see('Bruno Lima')

@@ -2,7 +2,7 @@
 
 import uuid
 
-from ui_helpers import add_lead, board_of, eventually, sign_in
+from ui_helpers import add_lead, board_of, eventually, sign_in, until
 
 from lovedcrm_ui.events.sockets import SocketClient
 from lovedcrm_ui.services import moves
@@ -82,12 +82,12 @@ async def test_a_board_that_missed_events_catches_up_within_two_rounds_and_says_
     assert board.names('lead') == []
     await app_ctx.watch.check_now()  # still behind a round later: re-read, and listen again
     assert indicator.state == 'catching_up'
-    await eventually(lambda: _assert(board.names('lead') == ['Perdido SA']))
-    await eventually(lambda: _assert(indicator.state == 'connected'))
+    await board.shows('lead', ['Perdido SA'])
+    await until(lambda: indicator.state == 'connected')
     assert board.summary('lead') == '1 lead · R$ 10,00'
 
     await add_lead(app_ctx, ana, 'Depois SA')  # live again without another round
-    await eventually(lambda: _assert(board.names('lead') == ['Depois SA', 'Perdido SA']))
+    await board.shows('lead', ['Depois SA', 'Perdido SA'])
 
 
 async def test_api_sockets_that_missed_events_are_caught_up_by_the_guard(app_ctx, person):
@@ -108,7 +108,3 @@ async def test_api_sockets_that_missed_events_are_caught_up_by_the_guard(app_ctx
     await add_lead(app_ctx, ana, 'Depois SA')
     assert queued_seqs(client) == [2]  # and the hub listens again
     app_ctx.sockets.remove(client)
-
-
-def _assert(condition: bool) -> None:
-    assert condition

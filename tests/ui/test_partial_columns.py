@@ -3,7 +3,7 @@
 from seeding import insert_leads, lead_rows
 from sqlalchemy import select
 from sqlmodel import col
-from ui_helpers import board_of, eventually, fire, sign_in
+from ui_helpers import board_of, dialog_opened, fire, sign_in, until
 
 from lovedcrm_ui.services.board import BoardFilter, board_columns
 from models import Lead
@@ -24,23 +24,17 @@ async def database_names(app_ctx, organization_id, stage: str) -> list[str]:  # 
     return [lead.name for lead in columns[stage].cards]
 
 
-def _check(condition: object) -> None:
-    assert condition
-
-
 async def until_stored(app_ctx, name: str, stage: str, version: int = 2) -> None:  # type: ignore[no-untyped-def]
     """Wait until the move the person asked for is committed."""
-    import asyncio
 
-    for _ in range(250):
+    async def stored() -> bool:
         async with app_ctx.db.session(read_only=True) as session:
             row = (
                 await session.execute(select(col(Lead.stage), col(Lead.version)).where(col(Lead.name) == name))
             ).one()
-        if tuple(row) == (stage, version):
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f'{name} never reached {stage}')
+        return tuple(row) == (stage, version)
+
+    await until(stored, f'{name} reaches {stage}')
 
 
 async def test_a_card_leaving_a_partly_drawn_column_is_replaced_by_the_next(create_user, app_ctx, person):
@@ -53,16 +47,15 @@ async def test_a_card_leaving_a_partly_drawn_column_is_replaced_by_the_next(crea
     ana_board = board_of(ana_user)
 
     ana_board.press('Empresa 00003', 'menu')
+    await dialog_opened(ana_board.board.move_dialog)
     fire(ana_board.board.move_dialog.buttons['contato'], 'click')
     await until_stored(app_ctx, 'Empresa 00003', 'contato')
 
     expected = await database_names(app_ctx, ana.organization_id, 'lead')
     for user in (ana_user, bruno_user):
         board = board_of(user)
-        await eventually(lambda board=board: _check(board.names('lead') == expected[:50]))
-        await eventually(
-            lambda board=board: _check(board.board.columns['lead'].load_more.text == 'Carregar mais (9 restantes)')
-        )
+        await board.shows('lead', expected[:50])
+        await until(lambda board=board: board.board.columns['lead'].load_more.text == 'Carregar mais (9 restantes)')
 
 
 async def test_moving_to_the_bottom_of_ones_own_partly_drawn_column_puts_it_out_of_sight(create_user, app_ctx, person):
@@ -73,6 +66,7 @@ async def test_moving_to_the_bottom_of_ones_own_partly_drawn_column_puts_it_out_
     board = board_of(ana_user)
 
     board.press('Empresa 00010', 'menu')
+    await dialog_opened(board.board.move_dialog)
     board.board.move_dialog.place.value = 'bottom'
     fire(board.board.move_dialog.buttons['lead'], 'click')
     await until_stored(app_ctx, 'Empresa 00010', 'lead')
@@ -86,5 +80,5 @@ async def test_moving_to_the_bottom_of_ones_own_partly_drawn_column_puts_it_out_
         )
     assert last == 'Empresa 00010'  # the server put it at the real end (#60) …
     expected = await database_names(app_ctx, ana.organization_id, 'lead')
-    await eventually(lambda: _check(board.names('lead') == expected[:50]))  # … so it is not drawn at #50
+    await board.shows('lead', expected[:50])  # … so it is not drawn at #50
     assert 'Empresa 00010' not in board.names('lead')

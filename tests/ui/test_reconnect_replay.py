@@ -11,23 +11,35 @@ import uuid
 from typing import Any
 
 from nicegui.nicegui import _on_handshake
-from ui_helpers import add_lead, board_of, settle, sign_in
+from ui_helpers import add_lead, board_of, sign_in, until
 
 from lovedcrm_ui.services import moves
 from models import PipelineStage
 
 
-def record_sent(outbox: Any) -> list[tuple[str, dict]]:
-    """Keep a copy of every message the outbox sends (as sent: ``_emit`` fills in replayed updates)."""
-    sent: list[tuple[str, dict]] = []
-    emit = outbox._emit
+class SentRecord(list[tuple[str, dict]]):
+    """From now on, a copy of every message an outbox sends (as sent: ``_emit`` fills in replayed updates)."""
 
-    async def recording_emit(message: Any) -> None:
-        await emit(message)
-        sent.append((message[1], copy.deepcopy(dict(message[2]))))
+    def __init__(self, outbox: Any) -> None:
+        super().__init__()
+        self.outbox = outbox
+        self.sending = 0
+        emit = outbox._emit
 
-    outbox._emit = recording_emit
-    return sent
+        async def recording_emit(message: Any) -> None:
+            self.sending += 1
+            try:
+                await emit(message)
+            finally:
+                self.sending -= 1
+            self.append((message[1], copy.deepcopy(dict(message[2]))))
+
+        outbox._emit = recording_emit
+
+    async def all_sent(self) -> None:
+        """Wait until the outbox has sent everything it holds (it holds it while the browser is away)."""
+        outbox = self.outbox
+        await until(lambda: not outbox.updates and not outbox.messages and not self.sending, 'the outbox is empty')
 
 
 def assert_browser_current(client: Any, sent: list[tuple[str, dict]]) -> None:
@@ -65,29 +77,30 @@ async def test_a_replay_after_reconnect_leaves_the_browser_in_the_current_state(
     beta = await add_lead(app_ctx, ana, 'Beta SA')
     ana_user = create_user()
     await sign_in(ana_user, ana)
-    await settle()
     client = ana_user.client
     outbox = client.outbox
+    sent = SentRecord(outbox)
+    await sent.all_sent()
     browser_has = outbox.next_message_id  # everything before this reached Ana's browser
+    board = board_of(ana_user)
 
-    sent = record_sent(outbox)
-
-    async def bruno_moves(lead_id: uuid.UUID, stage: PipelineStage) -> None:
+    async def bruno_moves(lead_id: uuid.UUID, name: str, stage: PipelineStage) -> None:
+        """Bruno's move, drawn on Ana's board (on the server: whether her browser gets it is the question)."""
         async with app_ctx.db.session() as session:
             await moves.move_lead(session, caller=bruno.caller(), lead_id=lead_id, stage=stage, index=0)
-        await settle()
+        await until(lambda: name in board.names(stage))
 
-    await bruno_moves(acme.id, PipelineStage.PROPOSTA)  # sent, but the socket was already dead: lost
+    await bruno_moves(acme.id, 'Acme Ltda', PipelineStage.PROPOSTA)
+    await sent.all_sent()  # sent, but the socket was already dead: lost
     (socket_id,) = list(client._socket_to_document_id)
     client.handle_disconnect(socket_id)  # the server notices the drop
-    await bruno_moves(acme.id, PipelineStage.FECHADO)  # waits for the browser to come back
-    await bruno_moves(beta.id, PipelineStage.CONTATO)
+    await bruno_moves(acme.id, 'Acme Ltda', PipelineStage.FECHADO)  # waits for the browser to come back
+    await bruno_moves(beta.id, 'Beta SA', PipelineStage.CONTATO)
     sent.clear()
     await reconnect(ana_user, browser_has)
-    await settle()
+    await sent.all_sent()
 
     assert_browser_current(client, sent)
-    board = board_of(ana_user)
     assert board.names('fechado') == ['Acme Ltda']
     assert board.names('contato') == ['Beta SA']
 
@@ -99,16 +112,16 @@ async def test_a_change_between_the_rewind_and_the_send_is_not_undone(create_use
     acme = await add_lead(app_ctx, ana, 'Acme Ltda')
     ana_user = create_user()
     await sign_in(ana_user, ana)
-    await settle()
     client = ana_user.client
+    sent = SentRecord(client.outbox)
+    await sent.all_sent()
     browser_has = client.outbox.next_message_id
-    sent = record_sent(client.outbox)
     async with app_ctx.db.session() as session:  # sent, but the socket was already dead: lost
         await moves.move_lead(session, caller=bruno.caller(), lead_id=acme.id, stage=PipelineStage.PROPOSTA, index=0)
-    await settle()
+    await board_of(ana_user).shows('proposta', ['Acme Ltda'])
+    await sent.all_sent()
     (socket_id,) = list(client._socket_to_document_id)
     client.handle_disconnect(socket_id)
-    await settle()
     sent.clear()
     board = board_of(ana_user).board
     rewind = type(client.outbox).try_rewind
@@ -121,7 +134,7 @@ async def test_a_change_between_the_rewind_and_the_send_is_not_undone(create_use
 
     monkeypatch.setattr(type(client.outbox), 'try_rewind', rewind_then_change)
     await reconnect(ana_user, browser_has)
-    await settle()
+    await sent.all_sent()
 
     assert_browser_current(client, sent)
 

@@ -1,12 +1,21 @@
-"""Helpers for simulated-user tests: sign in, and read the board the way a person looks at it."""
+"""Helpers for simulated-user tests: sign in, read the board the way a person looks at it, wait for what they see.
+
+Waiting is ``eventually`` / ``until`` from tests/waiting.py (re-exported here), or one of the waits below
+built on them; never a fixed sleep.
+"""
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from accounts import PASSWORD
+from nicegui import background_tasks
 from nicegui.testing import User
+from waiting import eventually as eventually  # re-exported: the tests import their waits from here
+from waiting import until as until
 
 from lovedcrm_ui.ui.board.board import PipelineBoard
 from lovedcrm_ui.ui.board.card import LeadCard
@@ -49,6 +58,28 @@ class BoardView:
     def summary(self, stage: str) -> str:
         return self.board.columns[stage].summary.text
 
+    async def shows(self, stage: str, names: list[str]) -> None:
+        """Wait until a column shows exactly these cards, top to bottom."""
+
+        def column_shows() -> None:
+            drawn = self.names(stage)
+            assert drawn == names, f'the {stage} column shows {drawn}, not {names}'
+
+        await eventually(column_shows)
+
+    @property
+    def announcement(self) -> str:
+        """What the board's live region says (read out by screen readers)."""
+        return str(self.board.announcer.text)
+
+    async def announced(self, text: str) -> None:
+        """Wait until the board's live region says ``text`` (part of it)."""
+
+        def says() -> None:
+            assert text in self.announcement, f'the board announces {self.announcement!r}, not {text!r}'
+
+        await eventually(says)
+
     def card(self, name: str) -> LeadCard:
         return next(c for c in self.board.cards.values() if c.lead['name'] == name)
 
@@ -85,23 +116,28 @@ def fire(element: Any, event_type: str, args: Any = None) -> None:
         element.client.handle_event(message)
 
 
-async def settle(rounds: int = 6) -> None:
-    """Let queued events and background work run."""
-    for _ in range(rounds):
-        await asyncio.sleep(0.02)
+@asynccontextmanager
+async def all_handled() -> AsyncIterator[None]:
+    """On leaving the block, wait until the app has finished handling the events fired in it.
+
+    For what a person does that changes nothing they could see (an ignored key, a refused save): NiceGUI
+    runs async handlers as tasks, and once those the block started are done, what did not happen will not.
+    Only for blocks that start no long-lived task (opening a page starts some: they never finish).
+    """
+    before = set(background_tasks.running_tasks)
+    yield
+    started = [task for task in background_tasks.running_tasks if task not in before]
+    await until(lambda: all(task.done() for task in started), 'the handlers finish')
 
 
-async def eventually(check: Any, seconds: float = 5.0) -> None:
-    """Retry an assertion until it holds (work triggered by a value change runs as a task)."""
-    deadline = asyncio.get_running_loop().time() + seconds
-    while True:
-        try:
-            check()
-            return
-        except AssertionError:
-            if asyncio.get_running_loop().time() > deadline:
-                raise
-            await asyncio.sleep(0.02)
+async def dialog_opened(dialog: Any) -> None:
+    """Wait until a dialog is open (opening runs in the click's handler, a task)."""
+    await until(lambda: dialog.value, f'{type(dialog).__name__} opens')
+
+
+async def dialog_closed(dialog: Any) -> None:
+    """Wait until a dialog is closed."""
+    await until(lambda: not dialog.value, f'{type(dialog).__name__} closes')
 
 
 # ----- team, invite, settings and profile pages ---------------------------------------------
@@ -194,11 +230,12 @@ async def answer_confirmation(user: User, yes: bool) -> None:
     from lovedcrm_ui.ui.widgets import ConfirmDialog
 
     assert user.client is not None
+    client = user.client
 
-    def dialog_open() -> None:
-        assert any(isinstance(e, ConfirmDialog) and e.value for e in user.client.elements.values())  # type: ignore[union-attr]
+    def asking() -> bool:
+        return any(isinstance(e, ConfirmDialog) and e.value for e in client.elements.values())
 
-    await eventually(dialog_open)
+    await until(asking, 'the confirmation dialog opens')
     user.find(marker='confirm-yes' if yes else 'confirm-no').click()
 
 

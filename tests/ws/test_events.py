@@ -38,7 +38,7 @@ async def test_the_whole_organization_sees_each_change_in_order_the_actor_includ
     created, updated, stage_changed, deleted = seen_by_ana
     actors = [ana.user_id, ana.user_id, bruno.user_id, ana.user_id]
     for offset, (frame, actor) in enumerate(zip(seen_by_ana, actors, strict=True), start=1):
-        check_envelope(frame, seq=start + offset, actor=actor, org_id=ana.org_id)
+        check_envelope(frame, seq=start + offset, actor=actor, org_id=ana.organization_id)
 
     assert created['type'] == 'lead_created'
     assert CREATED_LEAD_FIELDS <= set(created['lead'])
@@ -48,7 +48,7 @@ async def test_the_whole_organization_sees_each_change_in_order_the_actor_includ
         'email': 'compras@acme.com',
         'stage': 'lead',
         'estimated_value': '5000.00',
-        'organization_id': ana.org_id,
+        'organization_id': ana.organization_id,
     }
 
     assert updated['type'] == 'lead_updated'

@@ -35,7 +35,7 @@ async def test_the_first_frame_introduces_the_organization_the_user_and_who_is_o
     assert set(first) == {'type', 'message', 'organization', 'user', 'active_users', 'seq'}
     assert first['type'] == GREETINGS[path]
     assert isinstance(first['message'], str) and first['message']
-    assert first['organization'] == {'id': ana.org_id, 'name': "Ana Souza's Organization"}
+    assert first['organization'] == {'id': ana.organization_id, 'name': "Ana Souza's Organization"}
     assert first['user'] == {'user_id': ana.user_id, 'full_name': 'Ana Souza', 'email': ana.email, 'avatar_url': None}
     [me] = first['active_users']
     assert set(me) == {'user_id', 'full_name', 'email', 'avatar_url', 'last_seen', 'connected_at'}

@@ -22,7 +22,7 @@ async def refusal(url: str) -> tuple[int, str]:
 async def test_a_socket_without_a_token_is_refused_before_it_is_accepted(sqlite_server: Server, path: str) -> None:
     ana = await register(sqlite_server, 'Ana Souza')
 
-    status, detail = await refusal(ws_url(sqlite_server, path, org_id=ana.org_id))
+    status, detail = await refusal(ws_url(sqlite_server, path, org_id=ana.organization_id))
 
     assert (status, detail) == (403, 'Missing token')
 
@@ -33,10 +33,10 @@ async def test_every_unusable_credential_is_refused_with_403_and_a_reason(sqlite
     expired = forge_token(ana.access_token, exp=int(time.time()) - 60)
 
     attempts = {
-        'garbage token': (ana.org_id, 'not-a-token'),
-        'expired token': (ana.org_id, expired),
-        'refresh token': (ana.org_id, ana.refresh_token),
-        "another organization's id": (carla.org_id, ana.access_token),
+        'garbage token': (ana.organization_id, 'not-a-token'),
+        'expired token': (ana.organization_id, expired),
+        'refresh token': (ana.organization_id, ana.refresh_token),
+        "another organization's id": (carla.organization_id, ana.access_token),
         'organization id that is not a UUID': ('acme', ana.access_token),
         'no organization id': (None, ana.access_token),
     }
@@ -62,7 +62,7 @@ async def test_a_removed_member_cannot_connect_any_more(sqlite_server: Server) -
 
     await ana.request('DELETE', f'/organizations/members/{bruno.user_id}')
 
-    assert await refusal(ws_url(sqlite_server, token=bruno.access_token, org_id=bruno.org_id)) == (
+    assert await refusal(ws_url(sqlite_server, token=bruno.access_token, org_id=bruno.organization_id)) == (
         403,
         'Not a member of this organization',
     )
@@ -74,7 +74,7 @@ async def test_a_logged_out_session_cannot_connect_but_another_session_can(sqlit
 
     await ana.request('POST', '/auth/logout')
 
-    assert await refusal(ws_url(sqlite_server, token=ana.access_token, org_id=ana.org_id)) == (
+    assert await refusal(ws_url(sqlite_server, token=ana.access_token, org_id=ana.organization_id)) == (
         403,
         'Unauthorized - invalid token',
     )
@@ -87,7 +87,7 @@ async def test_connections_per_user_are_limited_with_429(tight_server: Server) -
     bruno = await join(ana, 'Bruno Lima')
 
     async with open_socket(ana), open_socket(ana, '/ws/collaborate'):
-        status, detail = await refusal(ws_url(tight_server, token=ana.access_token, org_id=ana.org_id))
+        status, detail = await refusal(ws_url(tight_server, token=ana.access_token, org_id=ana.organization_id))
         async with open_socket(bruno) as teammate:  # the limit is per user
             assert teammate.greeting['user']['user_id'] == bruno.user_id
 
@@ -98,7 +98,7 @@ async def test_authentication_by_message_cannot_bypass_the_connection_limit(tigh
     ana = await register(tight_server, 'Ana Souza')
 
     async with open_socket(ana), open_socket(ana), open_socket(ana, greet=False, token=None, auth='message') as third:
-        await third.send({'type': 'auth', 'token': ana.access_token, 'org_id': ana.org_id})
+        await third.send({'type': 'auth', 'token': ana.access_token, 'org_id': ana.organization_id})
         frames, code, reason = await third.until_closed()
 
     assert frames == []
@@ -109,14 +109,14 @@ async def test_authentication_by_message_keeps_the_token_out_of_the_url(sqlite_s
     ana = await register(sqlite_server, 'Ana Souza')
 
     async with open_socket(ana, greet=False, token=None, org_id=None, auth='message') as socket:
-        await socket.send({'type': 'auth', 'token': ana.access_token, 'org_id': ana.org_id})
+        await socket.send({'type': 'auth', 'token': ana.access_token, 'org_id': ana.organization_id})
         first = await socket.receive()
         lead = await ana.create_lead('Acme Ltda')
         created = await socket.receive()
 
     assert first['type'] == 'pipeline_connection_established'
     assert first['user']['user_id'] == ana.user_id
-    assert first['organization'] == {'id': ana.org_id, 'name': ana.org_name}
+    assert first['organization'] == {'id': ana.organization_id, 'name': ana.organization_name}
     assert (created['type'], created['lead']['id']) == ('lead_created', lead['id'])
 
 
@@ -142,7 +142,7 @@ async def test_authentication_by_message_must_arrive_in_time(sqlite_server: Serv
 async def test_a_bad_authentication_message_closes_with_4401(sqlite_server: Server, message: dict | str) -> None:
     ana = await register(sqlite_server, 'Ana Souza')
     if isinstance(message, dict):
-        message = {**message, 'org_id': ana.org_id}
+        message = {**message, 'org_id': ana.organization_id}
 
     async with open_socket(ana, greet=False, token=None, org_id=None, auth='message') as socket:
         await socket.send(message)
@@ -157,7 +157,7 @@ async def test_authentication_by_message_for_another_organization_closes_with_44
     carla = await register(sqlite_server, 'Carla Dias')
 
     async with open_socket(ana, greet=False, token=None, org_id=None, auth='message') as socket:
-        await socket.send({'type': 'auth', 'token': ana.access_token, 'org_id': carla.org_id})
+        await socket.send({'type': 'auth', 'token': ana.access_token, 'org_id': carla.organization_id})
         frames, code, reason = await socket.until_closed()
 
     assert frames == []

@@ -21,10 +21,10 @@ async def test_refused_handshakes_say_why_by_code(sqlite_server: Server) -> None
     carla = await register(sqlite_server, 'Carla Dias')
 
     attempts = {
-        'token_missing': ws_url(sqlite_server, org_id=ana.org_id),
-        'token_invalid': ws_url(sqlite_server, token='not-a-token', org_id=ana.org_id),
-        'token_type_invalid': ws_url(sqlite_server, token=ana.refresh_token, org_id=ana.org_id),
-        'organization_mismatch': ws_url(sqlite_server, token=ana.access_token, org_id=carla.org_id),
+        'token_missing': ws_url(sqlite_server, org_id=ana.organization_id),
+        'token_invalid': ws_url(sqlite_server, token='not-a-token', org_id=ana.organization_id),
+        'token_type_invalid': ws_url(sqlite_server, token=ana.refresh_token, org_id=ana.organization_id),
+        'organization_mismatch': ws_url(sqlite_server, token=ana.access_token, org_id=carla.organization_id),
         'org_id_invalid': ws_url(sqlite_server, token=ana.access_token, org_id='acme'),
     }
 

@@ -6,8 +6,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from waiting import until
 from websockets.exceptions import ConnectionClosed
-from ws_helpers import Socket, eventually, join, lead_events, open_socket, open_stalled_socket, register
+from ws_helpers import Socket, join, lead_events, open_socket, open_stalled_socket, register
 from ws_server import Server
 
 BURST = 300
@@ -37,7 +38,7 @@ async def test_a_client_that_stops_reading_is_dropped_and_never_holds_up_its_tea
         return frames
 
     async def only_bruno_connected() -> bool:
-        stats = await bruno.request('GET', f'/ws/organization-stats/{bruno.org_id}')
+        stats = await bruno.request('GET', f'/ws/organization-stats/{bruno.organization_id}')
         return bool(stats['total_connections'] == 1)
 
     async with open_socket(bruno) as bruno_socket, open_stalled_socket(ana) as stalled:
@@ -48,7 +49,7 @@ async def test_a_client_that_stops_reading_is_dropped_and_never_holds_up_its_tea
                 response = await client.put(f'/crm/leads/{lead["id"]}', json={'phone': f'+55 11 4000-{index:04d}'})
                 assert response.status_code == 200, response.text
         bruno_saw = await asyncio.wait_for(following, 30)
-        await eventually(only_bruno_connected, "the stalled socket is dropped while it still isn't reading")
+        await until(only_bruno_connected, "the stalled socket is dropped while it still isn't reading")
         stalled_saw, code, reason = await stalled.until_closed(within=30)
 
     start = stalled.greeting['seq']
@@ -107,9 +108,9 @@ async def test_a_frame_naming_another_organization_gets_an_error_and_a_4403_clos
     carla = await register(sqlite_server, 'Carla Dias')
 
     async with open_socket(ana) as socket:
-        await socket.send({'type': 'ping', 'timestamp': 1, 'organization_id': ana.org_id})  # its own: fine
+        await socket.send({'type': 'ping', 'timestamp': 1, 'organization_id': ana.organization_id})  # its own: fine
         pong = await socket.receive()
-        await socket.send({'type': 'lead_drag_start', 'lead_id': 'l-1', 'organization_id': carla.org_id})
+        await socket.send({'type': 'lead_drag_start', 'lead_id': 'l-1', 'organization_id': carla.organization_id})
         frames, code, reason = await socket.until_closed()
 
     assert pong == {'type': 'pong', 'timestamp': 1}

@@ -44,7 +44,7 @@ async def test_polling_shows_only_the_callers_organization(event_server: Server)
     carla_sees = await carla.request('GET', '/crm/pipeline/events')
 
     assert [(e['type'], e['lead']['id'], e['organization_id']) for e in carla_sees['events']] == [
-        ('lead_created', carla_lead['id'], carla.org_id)
+        ('lead_created', carla_lead['id'], carla.organization_id)
     ]
 
 
@@ -53,7 +53,7 @@ async def test_polling_is_behind_the_tenancy_guard_and_validates_its_query(sqlit
     carla = await register(sqlite_server, 'Carla Dias')
     async with httpx.AsyncClient(base_url=sqlite_server.url) as client:
         anonymous = await client.get('/crm/pipeline/events')
-        other_org = await client.get('/crm/pipeline/events', headers={**ana.headers, 'X-Org-Id': carla.org_id})
+        other_org = await client.get('/crm/pipeline/events', headers={**ana.headers, 'X-Org-Id': carla.organization_id})
     negative = await ana.request('GET', '/crm/pipeline/events', 422, params={'since': -1})
     too_many = await ana.request('GET', '/crm/pipeline/events', 422, params={'limit': 1001})
 
@@ -75,19 +75,19 @@ async def test_stats_count_the_open_sockets_of_the_organization(sqlite_server: S
     carla = await register(sqlite_server, 'Carla Dias')
 
     async with open_socket(ana), open_socket(ana, '/ws/collaborate'), open_socket(bruno), open_socket(carla):
-        stats = await ana.request('GET', f'/ws/organization-stats/{ana.org_id}')
-        active = await bruno.request('GET', f'/ws/active-users/{bruno.org_id}')
+        stats = await ana.request('GET', f'/ws/organization-stats/{ana.organization_id}')
+        active = await bruno.request('GET', f'/ws/active-users/{bruno.organization_id}')
 
     entry_fields = {'user_id', 'full_name', 'email', 'avatar_url', 'connected_at', 'last_seen'}
     assert set(stats) == {'organization_id', 'total_connections', 'active_users', 'connected_users'}
-    assert (stats['organization_id'], stats['total_connections'], stats['active_users']) == (ana.org_id, 3, 2)
+    assert (stats['organization_id'], stats['total_connections'], stats['active_users']) == (ana.organization_id, 3, 2)
     assert [(u['user_id'], u['full_name']) for u in stats['connected_users']] == [
         (ana.user_id, 'Ana Souza'),
         (bruno.user_id, 'Bruno Lima'),
     ]
     assert all(set(u) == entry_fields for u in stats['connected_users'])
     assert set(active) == {'organization_id', 'active_users', 'total_active'}
-    assert (active['organization_id'], active['total_active']) == (ana.org_id, 2)
+    assert (active['organization_id'], active['total_active']) == (ana.organization_id, 2)
     assert active['active_users'] == stats['connected_users']
 
 
@@ -95,9 +95,9 @@ async def test_stats_of_another_organization_are_refused(sqlite_server: Server) 
     ana = await register(sqlite_server, 'Ana Souza')
     carla = await register(sqlite_server, 'Carla Dias')
     async with httpx.AsyncClient(base_url=sqlite_server.url) as client:
-        anonymous = await client.get(f'/ws/organization-stats/{ana.org_id}')
+        anonymous = await client.get(f'/ws/organization-stats/{ana.organization_id}')
 
-    for path in (f'/ws/organization-stats/{carla.org_id}', f'/ws/active-users/{carla.org_id}'):
+    for path in (f'/ws/organization-stats/{carla.organization_id}', f'/ws/active-users/{carla.organization_id}'):
         refused = await ana.request('GET', path, 403)
         assert refused == {'detail': 'Organization access denied', 'code': 'organization_mismatch'}
     assert (anonymous.status_code, anonymous.json()) == (

@@ -3,7 +3,9 @@
 import uuid
 from typing import Any
 
-from ws_helpers import Person, eventually, join, open_socket, register
+from api_person import ApiPerson
+from waiting import until
+from ws_helpers import join, open_socket, register
 from ws_server import Server
 
 
@@ -13,7 +15,7 @@ def relayed(frame: dict[str, Any]) -> dict[str, Any]:
     return frame
 
 
-def info(person: Person) -> dict[str, Any]:
+def info(person: ApiPerson) -> dict[str, Any]:
     """The ``user_info`` the server puts on frames about ``person``."""
     return {'user_id': person.user_id, 'full_name': person.full_name, 'email': person.email, 'avatar_url': None}
 
@@ -37,7 +39,7 @@ async def test_drag_and_activity_reach_teammates_stamped_by_the_server_never_the
         bruno_saw = [relayed(await bruno_socket.receive()) for _ in sent]
         ana_saw = await ana_socket.round_trip()
 
-    stamp = {'user_id': ana.user_id, 'user_info': info(ana), 'organization_id': ana.org_id}
+    stamp = {'user_id': ana.user_id, 'user_info': info(ana), 'organization_id': ana.organization_id}
     assert bruno_saw == [
         {'type': 'lead_drag_start', 'lead_id': lead_id, **stamp},
         {'type': 'stage_change', 'lead_id': lead_id, 'old_stage': 'lead', 'new_stage': 'contato', **stamp},
@@ -61,7 +63,7 @@ async def test_typing_and_activity_on_the_collaboration_socket(sqlite_server: Se
         bruno_rest = await bruno_socket.round_trip()
         ana_saw = await ana_socket.round_trip()
 
-    stamp = {'user_id': ana.user_id, 'user_info': info(ana), 'organization_id': ana.org_id}
+    stamp = {'user_id': ana.user_id, 'user_info': info(ana), 'organization_id': ana.organization_id}
     assert bruno_saw == [
         {'type': 'user_typing', 'is_typing': True, 'lead_id': 'l-1', **stamp},
         {'type': 'user_typing', 'is_typing': False, **stamp},
@@ -115,7 +117,7 @@ async def test_closing_one_of_two_sockets_leaves_the_other_working(sqlite_server
     bruno = await join(ana, 'Bruno Lima')
 
     async def two_connections_left() -> bool:
-        stats = await ana.request('GET', f'/ws/organization-stats/{ana.org_id}')
+        stats = await ana.request('GET', f'/ws/organization-stats/{ana.organization_id}')
         return bool(stats['total_connections'] == 2)
 
     async with open_socket(bruno) as bruno_socket, open_socket(ana) as laptop:
@@ -123,7 +125,7 @@ async def test_closing_one_of_two_sockets_leaves_the_other_working(sqlite_server
         async with open_socket(ana, '/ws/collaborate') as phone:
             second = await bruno_socket.round_trip()  # Ana was already online: no second user_joined
             await phone.close()
-        await eventually(two_connections_left, 'the closed socket is gone')
+        await until(two_connections_left, 'the closed socket is gone')
         unannounced = await bruno_socket.round_trip()  # Ana is still online through her laptop
         lead = await ana.create_lead('Acme Ltda')
         on_laptop = await laptop.receive()

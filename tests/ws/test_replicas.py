@@ -6,8 +6,10 @@ from typing import Any
 
 import asyncpg
 import pytest
+from api_person import ApiPerson
 from pg_harness import PG_ADMIN_URL
-from ws_helpers import Person, eventually, join, open_socket, register
+from waiting import until
+from ws_helpers import join, open_socket, register
 from ws_server import Server, create_postgres_database, databases, drop_postgres_database, start_servers
 
 STAGES = ['contato', 'proposta', 'negociacao', 'fechado', 'lead']
@@ -45,7 +47,7 @@ async def admin_rows(query: str, *args: Any) -> list[asyncpg.Record]:
         await conn.close()
 
 
-async def keep_moving(person: Person, lead_id: str, moves: int) -> None:
+async def keep_moving(person: ApiPerson, lead_id: str, moves: int) -> None:
     """Move a lead through the stages, one request after another."""
     async with person.api() as client:
         for index in range(moves):
@@ -119,8 +121,8 @@ async def test_after_a_lost_listen_connection_every_event_arrives_once_and_in_or
             body = (await client.get('/health')).json()
         return bool(body['dependencies']['event_bus'] == {'status': 'healthy', 'type': 'postgres'})
 
-    await eventually(listening_again, 'each replica opens a new lovedcrm-listener connection')
-    await eventually(healthy, "B's /health reports the event bus healthy again")
+    await until(listening_again, 'each replica opens a new lovedcrm-listener connection')
+    await until(healthy, "B's /health reports the event bus healthy again")
 
 
 async def test_logging_out_on_one_replica_closes_that_sessions_sockets_on_the_other(

@@ -2,7 +2,8 @@
 
 import asyncio
 
-from ws_helpers import Person, join, open_socket, register
+from api_person import ApiPerson
+from ws_helpers import join, open_socket, register
 from ws_server import Server
 
 STAGES = ['contato', 'proposta', 'negociacao', 'fechado', 'lead']
@@ -107,7 +108,7 @@ async def test_reconnecting_while_a_teammate_keeps_moving_leads_loses_and_repeat
     lead = await bruno.create_lead('Acme Ltda')
     moves = 30
 
-    async def keep_moving(person: Person) -> None:
+    async def keep_moving(person: ApiPerson) -> None:
         async with person.api() as client:
             for index in range(moves):
                 response = await client.put(f'/crm/leads/{lead["id"]}/stage', json={'stage': STAGES[index % 5]})

@@ -1,6 +1,7 @@
-"""Helpers for the real-time API tests: people and leads over REST, WebSocket clients.
+"""Helpers for the real-time API tests: people over REST (``api_person.ApiPerson``), WebSocket clients.
 
-Imported by the tests as ``from ws_helpers import …`` (pytest puts this folder on ``sys.path``).
+Imported by the tests as ``from ws_helpers import …`` (pytest puts this folder on ``sys.path``); waits
+are tests/waiting.py's (``from waiting import until``).
 """
 
 import asyncio
@@ -8,104 +9,35 @@ import json
 import socket
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
 import jwt
 import websockets
 from accounts import PASSWORD
+from api_person import ApiPerson, new_account
+from waiting import WAIT  # upper bound of every wait for a frame or a condition
 from websockets.exceptions import ConnectionClosed
 from ws_server import SECRET_KEY, Server
 
 ISSUER = 'lovedcrm-pipeline'
 PRESENCE = ('user_joined', 'user_left')
-WAIT = 15.0  # upper bound of every wait for a frame or a condition: generous for a loaded 2-core machine
 
 
-# ----- people and leads over the REST API ------------------------------------------------------
+# ----- people over the REST API (their calls: ``ApiPerson``) -------------------------------------
 
 
-@dataclass
-class Person:
-    """A registered user acting in one organization."""
-
-    server: Server
-    email: str
-    full_name: str
-    user_id: str
-    org_id: str
-    org_name: str
-    access_token: str
-    refresh_token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        """Bearer + X-Org-Id for the person's organization."""
-        return {'Authorization': f'Bearer {self.access_token}', 'X-Org-Id': self.org_id}
-
-    def on(self, server: Server) -> 'Person':
-        """The same person and tokens, talking to another replica."""
-        return replace(self, server=server)
-
-    @asynccontextmanager
-    async def api(self) -> AsyncIterator[httpx.AsyncClient]:
-        """An HTTP client acting as this person."""
-        async with httpx.AsyncClient(base_url=self.server.url, headers=self.headers, timeout=WAIT) as client:
-            yield client
-
-    async def request(self, method: str, path: str, expect: int = 200, **kwargs: Any) -> Any:
-        """One API call as this person; the JSON answer (None for 204)."""
-        async with self.api() as client:
-            response = await client.request(method, path, **kwargs)
-        assert response.status_code == expect, f'{method} {path}: {response.status_code} {response.text}'
-        return response.json() if response.content else None
-
-    async def create_lead(self, name: str, **fields: Any) -> dict[str, Any]:
-        """Create a lead."""
-        return dict(await self.request('POST', '/crm/leads', 201, json={'name': name, **fields}))
-
-    async def update_lead(self, lead_id: str, **fields: Any) -> dict[str, Any]:
-        """Change some fields of a lead."""
-        return dict(await self.request('PUT', f'/crm/leads/{lead_id}', json=fields))
-
-    async def move_lead(self, lead_id: str, stage: str, **fields: Any) -> dict[str, Any]:
-        """Move a lead to another stage."""
-        return dict(await self.request('PUT', f'/crm/leads/{lead_id}/stage', json={'stage': stage, **fields}))
-
-    async def delete_lead(self, lead_id: str) -> None:
-        """Delete a lead."""
-        await self.request('DELETE', f'/crm/leads/{lead_id}', 204)
-
-
-def person_from(server: Server, body: dict[str, Any]) -> Person:
-    """A Person from an auth response."""
-    user, organization = body['user'], body['organization']
-    return Person(
-        server=server,
-        email=user['email'],
-        full_name=user['full_name'],
-        user_id=user['id'],
-        org_id=organization['id'],
-        org_name=organization['name'],
-        access_token=body['access_token'],
-        refresh_token=body['refresh_token'],
-    )
-
-
-async def register(server: Server, full_name: str) -> Person:
+async def register(server: Server, full_name: str) -> ApiPerson[Server]:
     """Register a user with an organization of their own (a unique e-mail per call)."""
-    email = f'{full_name.split()[0].lower()}-{uuid.uuid4().hex[:8]}@example.com'
-    account = {'email': email, 'password': PASSWORD, 'full_name': full_name, 'terms_accepted': True}
     async with httpx.AsyncClient(base_url=server.url, timeout=WAIT) as client:
-        response = await client.post('/auth/register', json=account)
+        response = await client.post('/auth/register', json=new_account(full_name))
     assert response.status_code == 201, response.text
-    return person_from(server, response.json())
+    return ApiPerson.from_auth(server, response.json())
 
 
-async def join(owner: Person, full_name: str, role: str = 'member') -> Person:
+async def join(owner: ApiPerson[Server], full_name: str, role: str = 'member') -> ApiPerson[Server]:
     """Register someone, have ``owner`` invite them, accept, and switch them to the owner's organization."""
     newcomer = await register(owner.server, full_name)
     await owner.request('POST', '/organizations/invites', 201, json={'email': newcomer.email, 'role': role})
@@ -115,18 +47,18 @@ async def join(owner: Person, full_name: str, role: str = 'member') -> Person:
     async with httpx.AsyncClient(base_url=owner.server.url, headers=bearer, timeout=WAIT) as client:
         accepted = await client.post(f'/invites/{token}/accept', json={'token': token})
         assert accepted.status_code == 200, accepted.text
-        switched = await client.post('/auth/switch-organization', json={'organization_id': owner.org_id})
+        switched = await client.post('/auth/switch-organization', json={'organization_id': owner.organization_id})
         assert switched.status_code == 200, switched.text
-    return person_from(owner.server, switched.json())
+    return ApiPerson.from_auth(owner.server, switched.json())
 
 
-async def login(person: Person) -> Person:
+async def login(person: ApiPerson[Server]) -> ApiPerson[Server]:
     """The same person signed in again: a new session with its own tokens."""
     async with httpx.AsyncClient(base_url=person.server.url, timeout=WAIT) as client:
         response = await client.post('/auth/login', json={'email': person.email, 'password': PASSWORD})
     assert response.status_code == 200, response.text
-    again = person_from(person.server, response.json())
-    assert again.org_id == person.org_id
+    again = ApiPerson.from_auth(person.server, response.json())
+    assert again.organization_id == person.organization_id
     return again
 
 
@@ -134,18 +66,6 @@ def forge_token(token: str, **changes: Any) -> str:
     """A token signed with the server's key from a real one, with some claims changed (e.g. ``exp``)."""
     claims = jwt.decode(token, SECRET_KEY, algorithms=['HS256'], issuer=ISSUER, options={'verify_exp': False})
     return jwt.encode({**claims, **changes}, SECRET_KEY, algorithm='HS256')
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], message: str, within: float = WAIT) -> Any:
-    """Wait until ``await check()`` is truthy (e.g. a state the server reaches after a close); return it."""
-    deadline = time.monotonic() + within
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = await check()
-        if last:
-            return last
-        await asyncio.sleep(0.05)
-    raise AssertionError(f'{message}; last saw {last!r}')
 
 
 # ----- WebSocket clients --------------------------------------------------------------------------
@@ -235,10 +155,10 @@ async def connect_raw(url: str, **options: Any) -> websockets.ClientConnection:
 
 @asynccontextmanager
 async def open_socket(
-    person: Person, path: str = '/ws/pipeline', *, greet: bool = True, **params: str | int | None
+    person: ApiPerson[Server], path: str = '/ws/pipeline', *, greet: bool = True, **params: str | int | None
 ) -> AsyncIterator[Socket]:
     """A socket of ``person`` (token and org_id in the query unless overridden), greeting read first."""
-    query: dict[str, str | int | None] = {'token': person.access_token, 'org_id': person.org_id, **params}
+    query: dict[str, str | int | None] = {'token': person.access_token, 'org_id': person.organization_id, **params}
     connection = await connect_raw(ws_url(person.server, path, **query))
     socket_ = Socket(connection)
     try:
@@ -251,7 +171,7 @@ async def open_socket(
 
 
 @asynccontextmanager
-async def open_stalled_socket(person: Person) -> AsyncIterator[Socket]:
+async def open_stalled_socket(person: ApiPerson[Server]) -> AsyncIterator[Socket]:
     """A socket whose client stops reading after the greeting until it calls ``receive`` again.
 
     The client holds one frame, its kernel a few KiB (small receive buffer) and nothing is compressed,
@@ -262,7 +182,7 @@ async def open_stalled_socket(person: Person) -> AsyncIterator[Socket]:
     raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     raw.setblocking(False)
     await asyncio.get_running_loop().sock_connect(raw, ('127.0.0.1', person.server.port))
-    url = ws_url(person.server, token=person.access_token, org_id=person.org_id)
+    url = ws_url(person.server, token=person.access_token, org_id=person.organization_id)
     connection = await connect_raw(url, sock=raw, max_queue=1, compression=None, max_size=None)
     stalled = Socket(connection)
     try:

@@ -86,6 +86,7 @@ class LeadDialog(ui.dialog):
         self.lead: dict[str, Any] | None = None  # the lead as the form shows it (its version is what a save sends)
         self._members: dict[uuid.UUID, TeamMember] = {}
         self._conflict_with: dict[str, Any] | None = None  # the teammate's version, while a conflict is shown
+        self._saving = False
         self._baseline: LeadValues = {}  # the form's values right after it was filled (edits are the difference)
         with self, ui.card().classes('w-full max-w-xl gap-2'):
             self.title = ui.label().classes('text-h6 dialog-title')
@@ -300,6 +301,17 @@ class LeadDialog(ui.dialog):
             await self._submit(self._conflict_with.get('version'))
 
     async def _submit(self, version: int | None) -> None:
+        if self._saving:  # a double click (or Enter then click) saves once, not twice
+            return
+        self._saving = True
+        self.save_button.disable()
+        try:
+            await self._submit_once(version)
+        finally:
+            self._saving = False
+            self.save_button.enable()
+
+    async def _submit_once(self, version: int | None) -> None:
         edits = self.edits()
         if edits is None:
             return
