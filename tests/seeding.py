@@ -6,11 +6,11 @@ Used by tests (``from seeding import insert_leads``; tests/ is on ``sys.path``) 
 import uuid
 from typing import Any
 
+from contract import STAGES
 from sqlalchemy import insert
 
-from models import STAGE_ORDER, Lead, utcnow
+from models import Lead, utcnow
 
-STAGES = tuple(stage.value for stage in STAGE_ORDER)
 BATCH = 2000
 
 

@@ -90,3 +90,11 @@ def test_behind_check_never_fires_when_up_to_date() -> None:
     for _ in range(200):
         seq = rng.randint(0, 50)
         assert not check.behind(seq, seq)
+
+
+def test_the_models_stage_order_is_the_contracts() -> None:
+    from contract import STAGES
+
+    from models import STAGE_ORDER
+
+    assert [stage.value for stage in STAGE_ORDER] == STAGES

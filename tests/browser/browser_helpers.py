@@ -16,6 +16,7 @@ import asyncpg
 import httpx
 from accounts import PASSWORD
 from api_person import ApiPerson, new_account
+from contract import STAGES
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.action_chains import ActionChains
@@ -24,7 +25,6 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 from server_process import ServerProcess
 
-STAGES = ('lead', 'contato', 'proposta', 'negociacao', 'fechado')
 WAIT_SECONDS = 15  # upper bound of every explicit wait: long enough for a loaded 2-core machine
 
 BrowserFactory = Callable[..., webdriver.Chrome]  # the ``open_browser`` fixture: launch(width, height, phone=False)

@@ -4,11 +4,10 @@ import asyncio
 import uuid
 
 import pytest
+from contract import STAGES
 from sqlalchemy import select
 
 from models import Lead, PipelineEvent
-
-STAGES = ['lead', 'contato', 'proposta', 'negociacao', 'fechado']
 
 
 @pytest.mark.parametrize('movers', [3, 30])

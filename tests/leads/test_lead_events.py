@@ -6,11 +6,11 @@ import uuid
 from datetime import datetime
 
 import pytest
+from contract import STAGES
 
 from lovedcrm_ui.events import LeadEvent
 from lovedcrm_ui.services.pipeline_events import allocate_seq, record_event
 
-STAGES = ['lead', 'contato', 'proposta', 'negociacao', 'fechado']
 CREATED_LEAD_FIELDS = {'id', 'name', 'email', 'stage', 'estimated_value', 'organization_id'}
 MOVED_LEAD_FIELDS = {
     'id', 'name', 'email', 'phone', 'stage', 'previous_stage', 'estimated_value', 'source', 'assigned_user_id',

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-STAGES = ['lead', 'contato', 'proposta', 'negociacao', 'fechado']
+from contract import STAGES
 
 
 def moment(timestamp: str) -> datetime:

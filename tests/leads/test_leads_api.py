@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from contract import STAGES
 
-STAGES = ['lead', 'contato', 'proposta', 'negociacao', 'fechado']
 LEAD_FIELDS = {
     'id', 'organization_id', 'name', 'email', 'phone', 'source', 'estimated_value', 'tags', 'notes', 'stage',
     'assigned_user_id', 'last_contact_at', 'last_contact_channel', 'created_at', 'updated_at', 'is_favorite',

@@ -7,12 +7,13 @@ from typing import Any
 import asyncpg
 import pytest
 from api_person import ApiPerson
+from contract import STAGES as CONTRACT_STAGES
 from pg_harness import PG_ADMIN_URL
 from waiting import until
 from ws_helpers import join, open_socket, register
 from ws_server import Server, create_postgres_database, databases, drop_postgres_database, start_servers
 
-STAGES = ['contato', 'proposta', 'negociacao', 'fechado', 'lead']
+STAGES = [*CONTRACT_STAGES[1:], CONTRACT_STAGES[0]]  # every stage but the one leads start in, first
 LISTENERS = "SELECT pid FROM pg_stat_activity WHERE application_name = 'lovedcrm-listener' AND datname = $1"
 
 

@@ -3,10 +3,11 @@
 import asyncio
 
 from api_person import ApiPerson
+from contract import STAGES as CONTRACT_STAGES
 from ws_helpers import join, open_socket, register
 from ws_server import Server
 
-STAGES = ['contato', 'proposta', 'negociacao', 'fechado', 'lead']
+STAGES = [*CONTRACT_STAGES[1:], CONTRACT_STAGES[0]]  # every stage but the one leads start in, first
 
 
 async def test_reconnecting_with_since_replays_what_was_missed_then_goes_live(event_server: Server) -> None:
