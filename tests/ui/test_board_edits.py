@@ -1,6 +1,16 @@
 """Creating, editing, starring and deleting leads on the board; every teammate sees it."""
 
-from ui_helpers import add_lead, all_handled, board_of, dialog_closed, dialog_opened, fire, sign_in, until
+from ui_helpers import (
+    add_lead,
+    all_handled,
+    board_of,
+    dialog_closed,
+    dialog_opened,
+    fire,
+    new_lead_dialog,
+    sign_in,
+    until,
+)
 
 
 async def test_quick_add_then_edit_star_and_delete_propagate(create_user, app_ctx, person):
@@ -49,9 +59,7 @@ async def test_dialog_refuses_bad_input_with_visible_messages(create_user, app_c
     ana_user = create_user()
     await sign_in(ana_user, ana)
     board = board_of(ana_user)
-    dialog = board.board.lead_dialog
-    fire(board.board.columns['lead'].add_button, 'click')
-    await dialog_opened(dialog)
+    dialog = await new_lead_dialog(ana_user)
 
     dialog.name.value = '   '
     dialog.email.value = 'not-an-email'

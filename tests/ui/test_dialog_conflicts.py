@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
-from ui_helpers import add_lead, board_of, dialog_closed, fire, sign_in, the, until
+from ui_helpers import add_lead, board_of, dialog_closed, fire, new_lead_dialog, sign_in, the, until
 
 from lovedcrm_ui.services import leads, moves, positions
 from models import Lead, PipelineEvent
@@ -138,9 +138,7 @@ async def test_a_double_click_on_save_creates_one_lead(create_user, app_ctx, per
     ana_user = create_user()
     await sign_in(ana_user, ana)
     board = board_of(ana_user)
-    dialog = board.board.lead_dialog
-    fire(board.board.columns['lead'].add_button, 'click')
-    await until(lambda: dialog.value)
+    dialog = await new_lead_dialog(ana_user)
     dialog.name.value = 'Acme Ltda'
 
     fire(dialog.save_button, 'click')

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from pydantic import ValidationError
-from ui_helpers import add_lead, board_of, choose, dialog_opened, fire, sign_in, until
+from ui_helpers import add_lead, board_of, choose, dialog_opened, fire, new_lead_dialog, sign_in, until
 
 from lovedcrm_ui.services.errors import DomainError, ErrorCode, Invalid, TooManyRequests
 from lovedcrm_ui.ui.board.board import PipelineBoard
@@ -110,11 +110,7 @@ async def test_a_too_long_amount_in_the_lead_dialog_is_explained_in_portuguese(c
     ana = await person('Ana Souza')
     ana_user = create_user()
     await sign_in(ana_user, ana)
-    board = board_of(ana_user)
-    dialog = board.board.lead_dialog
-
-    fire(board.board.columns['lead'].add_button, 'click')
-    await dialog_opened(dialog)
+    dialog = await new_lead_dialog(ana_user)
     dialog.name.value = 'Acme Ltda'
     dialog.amount.value = '12345678901234'
     fire(dialog.save_button, 'click')
@@ -123,7 +119,7 @@ async def test_a_too_long_amount_in_the_lead_dialog_is_explained_in_portuguese(c
     assert dialog.value  # still open, nothing saved
     assert dialog.error.text == 'O valor pode ter no máximo 10 dígitos antes da vírgula'
     assert not PYDANTIC_ENGLISH.search(dialog.error.text)
-    assert board.names('lead') == []
+    assert board_of(ana_user).names('lead') == []
 
 
 async def test_an_english_viewer_editing_a_lead_reads_the_amount_rule_in_english(create_user, app_ctx, person):

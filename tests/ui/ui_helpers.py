@@ -130,6 +130,14 @@ async def all_handled() -> AsyncIterator[None]:
     await until(lambda: all(task.done() for task in started), 'the handlers finish')
 
 
+async def new_lead_dialog(user: User, stage: str = 'lead') -> Any:
+    """Click a column's "+" on the user's board and wait for the empty lead dialog."""
+    board = board_of(user)
+    fire(board.board.columns[stage].add_button, 'click')
+    await dialog_opened(board.board.lead_dialog)
+    return board.board.lead_dialog
+
+
 async def dialog_opened(dialog: Any) -> None:
     """Wait until a dialog is open (opening runs in the click's handler, a task)."""
     await until(lambda: dialog.value, f'{type(dialog).__name__} opens')
