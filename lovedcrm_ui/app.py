@@ -9,6 +9,7 @@ from .context import AppContext
 from .logs import install_token_redaction
 from .nicegui_fixes import install as install_nicegui_fixes
 from .ui.setup import register_pages
+from .web_security import install_socket_origin_check
 
 
 def build_app(settings: Settings) -> AppContext:
@@ -18,6 +19,7 @@ def build_app(settings: Settings) -> AppContext:
     Payload.max_decode_packets = 1000
     install_nicegui_fixes()  # a replay after a reconnect must not undo newer changes (see the module)
     install_token_redaction()
+    install_socket_origin_check(settings)  # pages of other sites may not open this board's socket.io
     ctx = AppContext.build(settings)
     install_api(nicegui_app, ctx)
     register_pages(ctx)

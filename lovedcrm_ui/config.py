@@ -1,6 +1,7 @@
 """Settings read from the environment (documented in README.md)."""
 
 import json
+import os
 import secrets
 from pathlib import Path
 from typing import Literal
@@ -27,12 +28,24 @@ class Settings(BaseSettings):
     event_bus: Literal['', 'memory', 'postgres'] = Field('', alias='EVENT_BUS')
     db_pool_size: int = Field(10, ge=1, alias='DB_POOL_SIZE')
     db_max_overflow: int = Field(20, ge=0, alias='DB_MAX_OVERFLOW')
-    db_pool_timeout: float = Field(10.0, gt=0, alias='DB_POOL_TIMEOUT')
+    # PostgreSQL waits, each bounded so a request answers 503 within ~2 s when the database is away
+    # (db_health.py): a free pooled connection, a new connection, one statement (a dead link mid-query)
+    db_pool_timeout: float = Field(3.0, gt=0, alias='DB_POOL_TIMEOUT')
+    db_connect_timeout: float = Field(1.0, gt=0, alias='DB_CONNECT_TIMEOUT')
+    db_command_timeout: float = Field(30.0, gt=0, alias='DB_COMMAND_TIMEOUT')
     sqlite_busy_timeout_ms: int = Field(10_000, ge=0, alias='SQLITE_BUSY_TIMEOUT_MS')
     # argon2 cost: time cost (rounds) and memory in KiB; tests use rounds=1, memory=64
     password_hash_rounds: int = Field(3, ge=1, alias='PASSWORD_HASH_ROUNDS')
     password_hash_memory_kib: int = Field(65536, ge=8, alias='PASSWORD_HASH_MEMORY_KIB')
-    login_max_failures: int = Field(10, ge=1, alias='LOGIN_MAX_FAILURES')
+    # argon2 runs in this many threads; at most PASSWORD_HASH_QUEUE more checks wait, the rest get a 503
+    password_hash_workers: int = Field(
+        default_factory=lambda: min(4, os.cpu_count() or 1), ge=1, alias='PASSWORD_HASH_WORKERS'
+    )
+    password_hash_queue: int = Field(32, ge=0, alias='PASSWORD_HASH_QUEUE')
+    # password checks (sign-in, change password) counted before verifying, per window (docs/SECURITY.md)
+    login_max_failures: int = Field(10, ge=1, alias='LOGIN_MAX_FAILURES')  # per client address and account
+    login_max_per_account: int = Field(50, ge=1, alias='LOGIN_MAX_PER_ACCOUNT')  # from addresses not known to it
+    login_max_per_address: int = Field(100, ge=1, alias='LOGIN_MAX_PER_ADDRESS')  # over all accounts
     login_failure_window_seconds: int = Field(900, ge=1, alias='LOGIN_FAILURE_WINDOW_SECONDS')
     register_max_per_hour: int = Field(300, ge=1, alias='REGISTER_MAX_PER_HOUR')
     invite_expire_days: int = Field(7, ge=1, alias='INVITE_EXPIRE_DAYS')
@@ -47,6 +60,10 @@ class Settings(BaseSettings):
     # browser transports for NiceGUI's socket.io: 'websocket,polling' (default) or 'polling' behind
     # proxies that block WebSockets
     socket_io_transports: str = Field('websocket,polling', alias='SOCKET_IO_TRANSPORTS')
+    # browser origins besides the server's own (Origin host:port = the request's Host) that may open NiceGUI's
+    # socket.io and the /ws/* API sockets, comma-separated (e.g. 'https://crm.example.com'); requests without
+    # an Origin (API clients, integrations) are never refused for it
+    allowed_origins: str = Field('', alias='ALLOWED_ORIGINS')
     reconnect_timeout: float = Field(10.0, gt=0, alias='RECONNECT_TIMEOUT')
     # the live-path guard (events/watch.py): how often open boards and sockets are checked against the
     # committed event sequence; one that is behind two rounds in a row re-reads (so stale ≤ ~2 rounds)
@@ -59,6 +76,8 @@ class Settings(BaseSettings):
     ws_ping_seconds: float = Field(30.0, gt=0, alias='WS_PING_SECONDS')
     ws_auth_timeout_seconds: float = Field(5.0, gt=0, alias='WS_AUTH_TIMEOUT_SECONDS')
     replay_limit: int = Field(1000, ge=1, alias='REPLAY_LIMIT')
+    # HTTP request bodies (api/limits.py): larger ones get a 413 before anything parses them
+    max_request_bytes: int = Field(1_048_576, ge=1024, alias='MAX_REQUEST_BYTES')
 
     @property
     def transports(self) -> list[str]:
@@ -67,6 +86,11 @@ class Settings(BaseSettings):
         if not chosen or any(t not in ('websocket', 'polling') for t in chosen):
             raise ValueError('SOCKET_IO_TRANSPORTS must list websocket and/or polling')
         return chosen
+
+    @property
+    def origin_allowlist(self) -> frozenset[str]:
+        """ALLOWED_ORIGINS as normalized origins (lower case, no trailing slash)."""
+        return frozenset(o.strip().lower().rstrip('/') for o in self.allowed_origins.split(',') if o.strip())
 
     @model_validator(mode='after')
     def _fill_defaults(self) -> 'Settings':

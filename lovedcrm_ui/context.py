@@ -1,17 +1,18 @@
 """The composition root's product: every long-lived object the app needs, built once per app."""
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .config import Settings
 from .db import Database, create_engine
+from .db_health import DatabaseHealth
 from .events import EventBus, LeadEvent, PresenceRegistry
 from .events.pg_bridge import PostgresBridge
 from .events.sockets import SocketHub
 from .events.watch import SequenceWatch
 from .security import PasswordHasher, TokenService
 from .services.pipeline_events import committed_seqs, events_since
-from .services.ratelimit import SlidingWindowLimiter
+from .services.ratelimit import PasswordCheckLimits, PasswordCheckThrottle, SlidingWindowLimiter
 
 
 @dataclass
@@ -24,11 +25,13 @@ class AppContext:
     presence: PresenceRegistry
     hasher: PasswordHasher
     tokens: TokenService
-    login_failures: SlidingWindowLimiter
+    password_checks: PasswordCheckThrottle  # sign-in and change-password guesses (docs/SECURITY.md)
     registrations: SlidingWindowLimiter
     sockets: SocketHub
     watch: SequenceWatch
     bridge: PostgresBridge | None = None  # the LISTEN/NOTIFY bridge, when running with the PostgreSQL event bus
+    # whether the database answers: one view per process (API 503s, board banners, the log once per outage)
+    health: DatabaseHealth = field(default_factory=DatabaseHealth)
 
     @classmethod
     def build(cls, settings: Settings) -> 'AppContext':
@@ -39,10 +42,17 @@ class AppContext:
         use_bridge = settings.event_bus == 'postgres' and settings.is_postgres
         origin = uuid.uuid4().hex if use_bridge else ''
         db = Database(create_engine(settings), bus, notify_origin=origin)
+        health = DatabaseHealth()
+        health.attach(db.engine)
 
         async def read_seqs(organization_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
-            async with db.session(read_only=True) as session:
-                return await committed_seqs(session, organization_ids=organization_ids)
+            try:
+                async with db.session(read_only=True) as session:
+                    return await committed_seqs(session, organization_ids=organization_ids)
+            except Exception as exc:
+                if health.refusal(exc) is None:
+                    raise
+                return {}  # no round while the database is away (logged once by ``health``); boards show it
 
         watch = SequenceWatch(read_seqs, interval=settings.live_check_seconds)
         context = cls(
@@ -52,24 +62,35 @@ class AppContext:
             presence=presence,
             hasher=PasswordHasher(settings),
             tokens=TokenService(settings),
-            login_failures=SlidingWindowLimiter(
-                limit=settings.login_max_failures, window=settings.login_failure_window_seconds
+            password_checks=PasswordCheckThrottle(
+                PasswordCheckLimits(
+                    per_address_and_account=settings.login_max_failures,
+                    per_account=settings.login_max_per_account,
+                    per_address=settings.login_max_per_address,
+                    window=settings.login_failure_window_seconds,
+                )
             ),
             registrations=SlidingWindowLimiter(limit=settings.register_max_per_hour, window=3600),
             sockets=SocketHub(bus, presence, watch),
             watch=watch,
+            health=health,
         )
         if use_bridge:
 
             async def read_events(organization_id: uuid.UUID, since: int, limit: int) -> list[LeadEvent]:
-                async with db.session(read_only=True) as session:
-                    return await events_since(session, organization_id=organization_id, since=since, limit=limit)
+                try:
+                    async with db.session(read_only=True, organization_id=organization_id) as session:
+                        return await events_since(session, organization_id=organization_id, since=since, limit=limit)
+                except Exception as exc:
+                    health.refusal(exc)  # a database failure is logged there, once per outage; the bridge retries
+                    raise
 
             context.bridge = PostgresBridge(settings.database_url, read_events, bus, origin)
         return context
 
     async def start(self) -> None:
         """Start background services (the event listener, the live-path guard)."""
+        await self.db.check_row_security()
         if self.bridge is not None:
             await self.bridge.start()
         await self.watch.start()
@@ -77,6 +98,8 @@ class AppContext:
     async def close(self) -> None:
         """Stop background services and release connections."""
         await self.watch.stop()
+        await self.health.stop()
         if self.bridge is not None:
             await self.bridge.stop()
+        self.hasher.close()
         await self.db.dispose()

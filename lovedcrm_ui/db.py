@@ -1,6 +1,7 @@
 """The async engine, SQLite pragmas and the one way to open a unit of work: ``Database.session()``."""
 
 import json
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from .config import Settings
 from .events.bus import AccessChange, EventBus, LeadEvent
+
+log = logging.getLogger(__name__)
 
 
 class OutboxSession(Session):
@@ -63,6 +66,24 @@ def _drop_outbox(session: Session) -> None:
     session.info.pop('outbox', None)
 
 
+@event.listens_for(OutboxSession, 'after_begin')
+def _scope_row_security(session: Session, transaction: Any, connection: Any) -> None:
+    # PostgreSQL row-level security (migration 0004) shows the tenant tables' rows of the organization
+    # named here, or of all with cross_org. set_config(…, true) is transaction-local: the setting ends
+    # with this transaction, so a pooled connection never carries one unit of work's scope into the next.
+    # A savepoint runs inside its parent's transaction, which has set it already.
+    if transaction.nested or connection.dialect.name != 'postgresql':
+        return
+    organization_id: uuid.UUID | None = session.info.get('organization_id')
+    cross_org: bool = session.info.get('cross_org', False)
+    if organization_id is None and not cross_org:
+        return  # nothing set: the policies show no tenant row (fail closed)
+    connection.execute(
+        text("SELECT set_config('lovedcrm.org_id', :org, true), set_config('lovedcrm.cross_org', :cross, true)"),
+        {'org': str(organization_id) if organization_id else '', 'cross': 'on' if cross_org else 'off'},
+    )
+
+
 def create_engine(settings: Settings, **overrides: Any) -> AsyncEngine:
     """Build the engine for the configured database with safe defaults for each backend."""
     url = settings.database_url
@@ -100,7 +121,10 @@ def create_engine(settings: Settings, **overrides: Any) -> AsyncEngine:
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout,
+        # a connection is tested before each use, so one that died with an outage is replaced, not used
         pool_pre_ping=True,
+        # asyncpg's own defaults wait 60 s for a connection and forever for a statement
+        connect_args={'timeout': settings.db_connect_timeout, 'command_timeout': settings.db_command_timeout},
         **overrides,
     )
 
@@ -125,18 +149,55 @@ class Database:
         )
 
     @asynccontextmanager
-    async def session(self, *, read_only: bool = False) -> AsyncIterator[AsyncSession]:
+    async def session(
+        self, *, read_only: bool = False, organization_id: uuid.UUID | None = None, cross_org: bool = False
+    ) -> AsyncIterator[AsyncSession]:
         """A session whose transaction the caller commits; rolled back on error, always closed.
 
         ``read_only=True`` is a promise not to write (on SQLite it skips the write lock).
+        ``organization_id`` is the organization the unit of work acts for: on PostgreSQL the tenant tables
+        (``leads``, ``pipeline_events``) show and accept only its rows, whatever a query forgot to filter.
+        ``cross_org=True`` lifts that for the few services that work across organizations by nature
+        (docs/SECURITY.md lists them). With neither, the tenant tables look empty. SQLite has no row security.
         """
+        if organization_id is not None and cross_org:
+            raise ValueError('a session is scoped to one organization or crosses them, not both')
         factory = self._read_sessions if read_only else self._sessions
-        async with factory() as session:
+        async with factory(info={'organization_id': organization_id, 'cross_org': cross_org}) as session:
             try:
                 yield session
             except BaseException:
                 await session.rollback()
                 raise
+
+    async def unrestricted_role(self) -> str | None:
+        """The PostgreSQL role this app connects as, if row-level security does not bind it, else None.
+
+        A superuser or BYPASSRLS role skips every policy: tenant isolation then rests on the queries alone.
+        """
+        if self.engine.dialect.name != 'postgresql':
+            return None
+        async with self.engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    text('SELECT rolname, rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user')
+                )
+            ).one()
+        return str(row[0]) if row[1] else None
+
+    async def check_row_security(self) -> None:
+        """At start: warn when the database role skips row-level security (docs/SECURITY.md)."""
+        try:
+            role = await self.unrestricted_role()
+        except Exception as exc:  # a database still down at start is the outage handling's business, not ours
+            log.warning('could not check the database role for row-level security: %s', type(exc).__name__)
+            return
+        if role is not None:
+            log.warning(
+                'DATABASE_URL connects as %r, a superuser or BYPASSRLS role: row-level security does not apply; '
+                'connect as a plain role that owns the database (docs/SECURITY.md)',
+                role,
+            )
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

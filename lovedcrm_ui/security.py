@@ -2,9 +2,11 @@
 
 import asyncio
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import jwt
 from passlib.context import CryptContext
@@ -12,8 +14,9 @@ from passlib.context import CryptContext
 from models.types import utcnow
 
 from .config import Settings
-from .services.errors import ErrorCode
+from .services.errors import ErrorCode, ServiceUnavailable
 
+T = TypeVar('T')
 TokenType = Literal['access', 'refresh']
 ALGORITHM = 'HS256'
 # org_id and role are present on every token we issue but may be null (a user with no organization);
@@ -31,7 +34,13 @@ class TokenError(Exception):
 
 
 class PasswordHasher:
-    """argon2 hashing, run in a worker thread so a login never blocks the event loop."""
+    """argon2 hashing in a small, bounded pool of worker threads.
+
+    The pool has ``password_hash_workers`` threads; at most ``password_hash_queue`` more checks may
+    wait for one. Beyond that a check is refused at once (503 ``password_work_busy`` with
+    ``Retry-After``) instead of queueing without bound: a flood of sign-ins then costs the server a
+    fixed amount of CPU and memory, and the event loop and the database pool stay free for everyone else.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self._context = CryptContext(
@@ -40,18 +49,38 @@ class PasswordHasher:
             argon2__memory_cost=settings.password_hash_memory_kib,
             argon2__parallelism=1,
         )
+        self.workers = settings.password_hash_workers
+        self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix='argon2')
+        self.capacity = self.workers + settings.password_hash_queue
+        self.in_flight = 0
         # verified against unknown e-mails so that "no such user" costs as much as "wrong password"
         self._dummy_hash = self._context.hash(uuid.uuid4().hex)
 
+    async def _run(self, work: Callable[..., T], *args: Any) -> T:
+        if self.in_flight >= self.capacity:
+            raise ServiceUnavailable(
+                'The server is busy checking passwords; try again in a moment',
+                code=ErrorCode.PASSWORD_WORK_BUSY,
+                headers={'Retry-After': '1'},
+            )
+        self.in_flight += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, work, *args)
+        finally:
+            self.in_flight -= 1
+
     async def hash(self, password: str) -> str:
         """Hash a password."""
-        return await asyncio.to_thread(self._context.hash, password)
+        return await self._run(self._context.hash, password)
 
     async def verify(self, password: str, password_hash: str | None) -> bool:
         """Check a password; a missing hash still costs one verification."""
-        return await asyncio.to_thread(self._context.verify, password, password_hash or self._dummy_hash) and bool(
-            password_hash
-        )
+        valid = await self._run(self._context.verify, password, password_hash or self._dummy_hash)
+        return bool(valid) and bool(password_hash)
+
+    def close(self) -> None:
+        """Stop the worker threads (checks in progress finish)."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
 
 
 @dataclass(frozen=True)

@@ -1,20 +1,25 @@
 """Request and response schemas of the auth endpoints (no tables)."""
 
 import uuid
+from typing import Annotated
 
 from pydantic import EmailStr, field_validator
-from sqlmodel import Field, SQLModel
+from pydantic import Field as Rule
+from sqlmodel import SQLModel
 
 from .organization import OrganizationPublic
+from .types import TEXT_RULE, PlainText
 from .user import MARKUP as MARKUP  # re-exported: the UI's registration form uses the same rule
 from .user import DisplayName, UserPublic
+
+Password = Annotated[str, Rule(min_length=1, max_length=128), TEXT_RULE]
 
 
 class RegisterRequest(SQLModel):
     """``POST /auth/register``; unknown fields (e.g. ``confirm_password``) are ignored."""
 
     email: EmailStr
-    password: str = Field(min_length=1, max_length=128)
+    password: Password
     full_name: DisplayName = None
     terms_accepted: bool
 
@@ -31,19 +36,19 @@ class LoginRequest(SQLModel):
     """``POST /auth/login``."""
 
     email: EmailStr
-    password: str = Field(min_length=1, max_length=128)
+    password: Password
 
 
 class RefreshRequest(SQLModel):
     """``POST /auth/refresh`` (the cookie is the fallback)."""
 
-    refresh_token: str | None = None
+    refresh_token: PlainText | None = None
 
 
 class LogoutRequest(SQLModel):
     """``POST /auth/logout`` (optional body)."""
 
-    refresh_token: str | None = None
+    refresh_token: PlainText | None = None
 
 
 class SwitchOrganizationRequest(SQLModel):
@@ -55,8 +60,8 @@ class SwitchOrganizationRequest(SQLModel):
 class ChangePasswordRequest(SQLModel):
     """``POST /auth/change-password``."""
 
-    current_password: str = Field(min_length=1, max_length=128)
-    new_password: str = Field(min_length=1, max_length=128)
+    current_password: Password
+    new_password: Password
 
 
 class AuthResponse(SQLModel):

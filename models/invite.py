@@ -2,12 +2,17 @@
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import EmailStr
+from pydantic import Field as Rule
 from sqlalchemy import Column, ForeignKey, String, Text
 from sqlmodel import Field, SQLModel
 
-from .types import PUBLIC_CONFIG, Role, UTCDateTime, new_id, utcnow
+from .types import PUBLIC_CONFIG, TEXT_RULE, Role, UTCDateTime, new_id, utcnow
+
+# as typed into a link: the path's token and the body's token of accept / reject follow the same rule
+InviteToken = Annotated[str, Rule(min_length=1, max_length=128), TEXT_RULE]
 
 
 class InviteBase(SQLModel):
@@ -15,8 +20,8 @@ class InviteBase(SQLModel):
 
     email: EmailStr = Field(sa_type=String(320), index=True)
     role: Role = Field(default=Role.MEMBER, sa_type=String(20))
-    message: str | None = Field(default=None, min_length=10, max_length=500, sa_type=Text)
-    invited_name: str | None = Field(default=None, max_length=100)
+    message: Annotated[str | None, Rule(min_length=10, max_length=500), TEXT_RULE] = Field(default=None, sa_type=Text)
+    invited_name: Annotated[str | None, Rule(max_length=100), TEXT_RULE] = None
 
 
 class Invite(InviteBase, table=True):
@@ -92,8 +97,8 @@ class InviteDetails(SQLModel):
 class InviteAnswer(SQLModel):
     """Body of accept / reject: the token again (must match the path)."""
 
-    token: str = Field(min_length=1, max_length=128)
-    reason: str | None = Field(default=None, max_length=500)
+    token: InviteToken
+    reason: Annotated[str | None, Rule(max_length=500), TEXT_RULE] = None
 
 
 class InviteAccepted(SQLModel):

@@ -10,7 +10,7 @@ from pydantic import Field as Rule
 from sqlalchemy import JSON, Column, Float, ForeignKey, Index, Numeric, String, Text
 from sqlmodel import Field, SQLModel
 
-from .types import PUBLIC_CONFIG, PipelineStage, UTCDateTime, new_id, utcnow
+from .types import PUBLIC_CONFIG, TEXT_RULE, PageNumber, PipelineStage, PlainText, UTCDateTime, new_id, utcnow
 
 NOTES_MAX = 10_000
 
@@ -31,18 +31,18 @@ def _clean_tags(value: Any) -> Any:
     for tag in value:
         text = str(tag).strip() if isinstance(tag, str) else tag
         if isinstance(text, str) and text:
-            seen.setdefault(text[:50], None)
+            seen.setdefault(text[:50].rstrip(), None)  # cut, then trimmed again: cleaning a clean list changes nothing
     return list(seen)
 
 
 # Each editable field's rule, declared once: LeadBase uses them as they are, LeadUpdate makes them optional.
 # (pydantic's Field, imported as Rule: constraints carried by the type; the table takes its string lengths from them.)
-LeadName = Annotated[str, Rule(min_length=1, max_length=255)]
-LeadPhone = Annotated[str | None, Rule(max_length=50)]
-LeadSource = Annotated[str, Rule(max_length=100)]
+LeadName = Annotated[str, Rule(min_length=1, max_length=255), TEXT_RULE]
+LeadPhone = Annotated[str | None, Rule(max_length=50), TEXT_RULE]
+LeadSource = Annotated[str, Rule(max_length=100), TEXT_RULE]
 LeadValue = Annotated[OptionalMoney, Rule(ge=0, max_digits=12, decimal_places=2)]
-Tags = Annotated[list[str], BeforeValidator(_clean_tags)]
-Notes = Annotated[str | None, Rule(max_length=NOTES_MAX)]
+Tags = Annotated[list[PlainText], BeforeValidator(_clean_tags)]
+Notes = Annotated[str | None, Rule(max_length=NOTES_MAX), TEXT_RULE]
 
 
 class LeadFields(SQLModel):
@@ -163,8 +163,8 @@ class LeadList(SQLModel):
 class LeadSearch(SQLModel):
     """``POST /crm/leads/search``."""
 
-    query: str = Field(min_length=1, max_length=255)
-    page: int = Field(default=1, ge=1)
+    query: Annotated[str, Rule(min_length=1, max_length=255), TEXT_RULE]
+    page: PageNumber = 1
     page_size: int = Field(default=20, ge=1, le=100)
 
 

@@ -9,12 +9,13 @@ from pydantic import field_validator
 from sqlalchemy import BigInteger, Column, ForeignKey, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from .types import PUBLIC_CONFIG, Role, UTCDateTime, new_id, utcnow
+from .types import PUBLIC_CONFIG, TEXT_RULE, Role, UTCDateTime, new_id, utcnow
 from .user import UserPublic
 
 # Each field's rule, declared once: the base (and the table) use them as they are, the update makes them optional.
-OrganizationName = Annotated[str, Rule(max_length=255)]
-Website = Annotated[str | None, Rule(max_length=255)]
+ORGANIZATION_NAME_MAX = 255
+OrganizationName = Annotated[str, Rule(max_length=ORGANIZATION_NAME_MAX), TEXT_RULE]
+Website = Annotated[str | None, Rule(max_length=255), TEXT_RULE]
 IdleDays = Annotated[int, Rule(ge=1, le=365)]
 
 
@@ -66,8 +67,8 @@ class OrganizationDetail(OrganizationPublic):
 class OrganizationUpdate(SQLModel):
     """Partial update of the current organization (owner/admin)."""
 
-    name: Annotated[OrganizationName, Rule(min_length=2)] | None = None
-    description: str | None = Field(default=None, max_length=2000)
+    name: Annotated[str, Rule(min_length=2, max_length=ORGANIZATION_NAME_MAX), TEXT_RULE] | None = None
+    description: Annotated[str | None, Rule(max_length=2000), TEXT_RULE] = None
     website: Website = None
     idle_warning_days: IdleDays | None = None
     idle_alert_days: IdleDays | None = None

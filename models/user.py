@@ -10,7 +10,7 @@ from pydantic import Field as Rule
 from sqlalchemy import Column, ForeignKey, String, Text
 from sqlmodel import Field, SQLModel
 
-from .types import PUBLIC_CONFIG, UTCDateTime, new_id, utcnow
+from .types import PUBLIC_CONFIG, TEXT_RULE, UTCDateTime, new_id, utcnow
 
 MARKUP = re.compile(r'<\s*/?\s*[a-z!]|javascript:|on\w+\s*=', re.IGNORECASE)
 
@@ -33,12 +33,15 @@ def _clean_display_name(value: str | None) -> str | None:
 
 
 # Each profile field's rule, declared once: UserBase uses them as they are, UserUpdate makes them optional.
-FullName = Annotated[str | None, Rule(max_length=255)]
+FULL_NAME_MAX = 255
+FullName = Annotated[str | None, Rule(max_length=FULL_NAME_MAX), TEXT_RULE]
 # a name a person types (registration, profile): trimmed, not blank, never markup
-DisplayName = Annotated[FullName, Rule(min_length=1), AfterValidator(_clean_display_name)]
-Location = Annotated[str | None, Rule(max_length=255)]
-UserPhone = Annotated[str | None, Rule(max_length=50)]
-Timezone = Annotated[str, Rule(max_length=64)]
+DisplayName = Annotated[
+    str | None, Rule(min_length=1, max_length=FULL_NAME_MAX), TEXT_RULE, AfterValidator(_clean_display_name)
+]
+Location = Annotated[str | None, Rule(max_length=255), TEXT_RULE]
+UserPhone = Annotated[str | None, Rule(max_length=50), TEXT_RULE]
+Timezone = Annotated[str, Rule(max_length=64), TEXT_RULE]
 
 
 class UserBase(SQLModel):
@@ -83,7 +86,7 @@ class UserUpdate(SQLModel):
     """Profile fields a user may change about themselves."""
 
     full_name: DisplayName = None
-    bio: str | None = Field(default=None, max_length=2000)
+    bio: Annotated[str | None, Rule(max_length=2000), TEXT_RULE] = None
     location: Location = None
     phone: UserPhone = None
     timezone: Timezone | None = None
@@ -92,7 +95,10 @@ class UserUpdate(SQLModel):
 
 
 class AuthSession(SQLModel, table=True):
-    """One login: access and refresh tokens carry its id (``sid``); revoking it revokes both."""
+    """One login: access and refresh tokens carry its id (``sid``); revoking it revokes both.
+
+    Each refresh rotates the refresh token (``refresh_token_id``); presenting an older one revokes the session.
+    """
 
     __tablename__ = 'auth_sessions'
 
@@ -101,6 +107,10 @@ class AuthSession(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # refresh-token rotation: the ``jti`` of the one refresh token this session accepts next (NULL: a session
+    # from before rotation, whose next refresh starts it) and when it was issued (the reuse grace window)
+    refresh_token_id: str | None = Field(default=None, sa_type=String(64))
+    refresh_rotated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 def initials(name: str) -> str:

@@ -20,7 +20,7 @@ import httpx
 import pytest
 from accounts import PASSWORD
 from fastapi import FastAPI
-from pg_harness import PG_ADMIN_URL, pg_admin_sync, pg_url
+from pg_harness import APP_ROLE, PG_ADMIN_URL, app_url, create_app_database_sync, pg_admin_sync
 
 from lovedcrm_ui import migrate
 from lovedcrm_ui.api.setup import install_api
@@ -78,7 +78,9 @@ class PostgresDatabases:
                 if not self.stopping.is_set() and self.ready.qsize() < self.AHEAD:
                     name = f'lovedcrm_t_{uuid.uuid4().hex[:12]}'
                     try:
-                        await conn.execute(f'CREATE DATABASE {name} TEMPLATE {self.template} STRATEGY FILE_COPY')
+                        await conn.execute(
+                            f'CREATE DATABASE {name} TEMPLATE {self.template} OWNER {APP_ROLE} STRATEGY FILE_COPY'
+                        )
                     except Exception as exc:  # surfaced to the test that waits for a database
                         self.errors.append(exc)
                         await asyncio.sleep(0.5)
@@ -116,10 +118,14 @@ class PostgresDatabases:
 
 @pytest.fixture(scope='session')
 def postgres_template() -> Iterator[str]:
-    """A PostgreSQL database migrated once per run, copied by CREATE DATABASE … TEMPLATE."""
+    """A PostgreSQL database migrated once per run, copied by CREATE DATABASE … TEMPLATE.
+
+    Migrated as the app's role, which therefore owns the tables (copies keep that): their FORCEd row-level
+    security binds every test app, which connects as that role too.
+    """
     pg_admin_sync(f'DROP DATABASE IF EXISTS {PG_TEMPLATE} WITH (FORCE)')
-    pg_admin_sync(f'CREATE DATABASE {PG_TEMPLATE}')
-    migrate.upgrade(pg_url(PG_TEMPLATE))
+    create_app_database_sync(PG_TEMPLATE)
+    migrate.upgrade(app_url(PG_TEMPLATE))
     yield PG_TEMPLATE
     pg_admin_sync(f'DROP DATABASE IF EXISTS {PG_TEMPLATE} WITH (FORCE)')
 
@@ -143,7 +149,7 @@ async def db_url(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path
         return
     databases: PostgresDatabases = request.getfixturevalue('postgres_databases')
     name = await asyncio.to_thread(databases.take)
-    yield pg_url(name)
+    yield app_url(name)
     databases.give_back(name)
 
 

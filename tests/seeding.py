@@ -50,6 +50,6 @@ async def insert_leads(executor: Any, rows: list[dict[str, Any]]) -> None:
 
 async def seed_board(ctx: Any, organization_id: uuid.UUID, count: int) -> None:
     """``count`` leads of R$ 100 in an organization of a running app (``AppContext``), committed."""
-    async with ctx.db.session() as session:
+    async with ctx.db.session(cross_org=True) as session:
         await insert_leads(session, lead_rows(organization_id, count))
         await session.commit()

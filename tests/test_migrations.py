@@ -13,7 +13,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from pg_harness import pg_admin, pg_url
+from pg_harness import app_url, create_app_database, pg_admin
 from sqlalchemy import inspect, pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -34,9 +34,9 @@ async def empty_db_url(db_backend: str, tmp_path: Path) -> AsyncIterator[str]:
         yield f'sqlite+aiosqlite:///{path}'
         return
     name = f'lovedcrm_m_{uuid.uuid4().hex[:12]}'
-    await pg_admin(f'CREATE DATABASE {name}')
+    await create_app_database(name)  # migrated by the app's own role, the owner of what it creates
     try:
-        yield pg_url(name)
+        yield app_url(name)
     finally:
         await pg_admin(f'DROP DATABASE IF EXISTS {name} WITH (FORCE)')
 

@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 import httpx
 import pytest
 from accounts import PASSWORD
-from pg_harness import pg_admin_sync, pg_url
+from pg_harness import app_url, create_app_database_sync, pg_admin_sync
 from server_process import ServerProcess
 
 
@@ -194,10 +194,10 @@ def test_server_on_postgresql(tmp_path: Path, request: pytest.FixtureRequest) ->
     if request.config.getoption('--db') == 'sqlite':
         pytest.skip('PostgreSQL server is not tested with --db sqlite')
     name = f'lovedcrm_srv_{uuid.uuid4().hex[:12]}'
-    pg_admin_sync(f'CREATE DATABASE {name}')
+    create_app_database_sync(name)  # owned by a plain role, as docs/SECURITY.md tells operators
     try:
         # the plain postgresql:// form an operator writes; the app picks the asyncpg driver itself
-        with running_server(tmp_path / 'data', DATABASE_URL=pg_url(name, driver='postgresql')) as server:
+        with running_server(tmp_path / 'data', DATABASE_URL=app_url(name, driver='postgresql')) as server:
             health = server.http.get('/health')
             auth = register(server.http)
             current = server.http.get('/organizations/current', headers=org_headers(auth))

@@ -80,15 +80,16 @@ async def register(
 
 
 @router.post('/login')
-async def login(body: LoginRequest, response: Response, ctx: CtxDep, session: SessionDep) -> AuthResponse:
+async def login(body: LoginRequest, request: Request, response: Response, ctx: CtxDep) -> AuthResponse:
     """Sign in (case-insensitive e-mail) to the most recently used organization."""
     result = await auth.login(
-        session,
+        ctx.db,
         hasher=ctx.hasher,
         tokens=ctx.tokens,
-        failures=ctx.login_failures,
+        throttle=ctx.password_checks,
         email=body.email,
         password=body.password,
+        address=_client_address(request),
     )
     _set_cookies(response, ctx, result)
     return _response(result)
@@ -141,13 +142,15 @@ async def switch_organization(
 
 @router.post('/change-password')
 async def change_password(
-    body: ChangePasswordRequest, signed_in: SignedInDep, ctx: CtxDep, session: SessionDep, response: Response
+    body: ChangePasswordRequest, request: Request, signed_in: SignedInDep, ctx: CtxDep, response: Response
 ) -> AuthResponse:
     """Change the password; every existing session is revoked and a fresh pair is returned."""
     result = await auth.change_password(
-        session,
+        ctx.db,
         hasher=ctx.hasher,
         tokens=ctx.tokens,
+        throttle=ctx.password_checks,
+        address=_client_address(request),
         user_id=signed_in.user_id,
         organization_id=signed_in.claims.organization_id,
         current_password=body.current_password,

@@ -29,15 +29,21 @@ async def get_ctx(request: Request) -> AppContext:
 CtxDep = Annotated[AppContext, Depends(get_ctx)]
 
 
-async def get_session(ctx: CtxDep) -> AsyncIterator[AsyncSession]:
-    """One short session per request."""
-    async with ctx.db.session() as session:
+def _caller_organization(request: Request) -> uuid.UUID | None:
+    # the organization the tenancy guard authorized; routes outside it (sign-in, invite links) act for none
+    caller: Caller | None = getattr(request.state, 'caller', None)
+    return caller.organization_id if caller is not None else None
+
+
+async def get_session(ctx: CtxDep, request: Request) -> AsyncIterator[AsyncSession]:
+    """One short session per request, scoped to the caller's organization (row-level security)."""
+    async with ctx.db.session(organization_id=_caller_organization(request)) as session:
         yield session
 
 
-async def get_read_session(ctx: CtxDep) -> AsyncIterator[AsyncSession]:
-    """A session for requests that only read."""
-    async with ctx.db.session(read_only=True) as session:
+async def get_read_session(ctx: CtxDep, request: Request) -> AsyncIterator[AsyncSession]:
+    """A session for requests that only read, scoped like ``get_session``."""
+    async with ctx.db.session(read_only=True, organization_id=_caller_organization(request)) as session:
         yield session
 
 

@@ -34,15 +34,26 @@ async def http_error_handler(_request: Request, exc: Exception) -> Response:
 
 
 def _json_safe(value: Any) -> Any:
-    # JSON bodies may carry NaN / Infinity (Python's parser accepts them); echoing such an input
-    # back in a 422 would make the response itself unencodable, so they travel as strings
+    # A 422 echoes the input, which may be what no response can carry: NaN / Infinity (Python's JSON parser
+    # accepts them) travel as strings, and a lone surrogate (a JSON escape such as "\ud800", which UTF-8
+    # cannot encode) as its escape text, in values and in keys alike
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
+    if isinstance(value, str):
+        return _encodable(value)
     if isinstance(value, dict):
-        return {key: _json_safe(item) for key, item in value.items()}
-    if isinstance(value, list):
+        return {_json_safe(key): _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
         return [_json_safe(item) for item in value]
     return value
+
+
+def _encodable(text: str) -> str:
+    try:
+        text.encode('utf-8')
+    except UnicodeEncodeError:
+        return text.encode('utf-8', 'backslashreplace').decode('utf-8')
+    return text
 
 
 async def validation_error_handler(_request: Request, exc: Exception) -> JSONResponse:

@@ -1,9 +1,11 @@
 """``/invites/{token}``: the public side of an invite link."""
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
 
 from models.auth import Message
-from models.invite import InviteAccepted, InviteAnswer, InviteDetails
+from models.invite import InviteAccepted, InviteAnswer, InviteDetails, InviteToken
 
 from ..security import TokenError
 from ..services import invites
@@ -14,9 +16,11 @@ from .guard import bearer_token
 
 router = APIRouter(prefix='/invites', tags=['invites'])
 
+TokenPath = Annotated[InviteToken, Path()]  # a NUL or an oversized token is a 422, never a query
+
 
 @router.get('/{token}')
-async def show(token: str, session: ReadSessionDep) -> InviteDetails:
+async def show(token: TokenPath, session: ReadSessionDep) -> InviteDetails:
     """What the invite offers (404 for unknown or answered invites)."""
     view = await invites.invite_by_token(session, token=token)
     if view is None or not view.invite.status == 'pending':
@@ -25,7 +29,9 @@ async def show(token: str, session: ReadSessionDep) -> InviteDetails:
 
 
 @router.post('/{token}/accept')
-async def accept(token: str, body: InviteAnswer, request: Request, ctx: CtxDep, session: SessionDep) -> InviteAccepted:
+async def accept(
+    token: TokenPath, body: InviteAnswer, request: Request, ctx: CtxDep, session: SessionDep
+) -> InviteAccepted:
     """Join the organization (with a Bearer token, the signed-in user's e-mail must match)."""
     if body.token != token:
         raise BadRequest('Token mismatch', code=ErrorCode.INVITE_TOKEN_MISMATCH)
@@ -47,7 +53,7 @@ async def accept(token: str, body: InviteAnswer, request: Request, ctx: CtxDep, 
 
 
 @router.post('/{token}/reject')
-async def reject(token: str, body: InviteAnswer, session: SessionDep) -> Message:
+async def reject(token: TokenPath, body: InviteAnswer, session: SessionDep) -> Message:
     """Decline the invite."""
     if body.token != token:
         raise BadRequest('Token mismatch', code=ErrorCode.INVITE_TOKEN_MISMATCH)

@@ -19,6 +19,7 @@ from models.lead import (
     LeadUpdate,
     StageMove,
 )
+from models.types import MAX_PAGE
 
 from ..services import lead_queries, leads, moves, pipeline_events
 from .deps import CallerDep, ReadSessionDep, SessionDep
@@ -49,7 +50,7 @@ async def create_lead(body: LeadCreate, caller: CallerDep, session: SessionDep) 
 async def list_leads(
     caller: CallerDep,
     session: ReadSessionDep,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
     stage: PipelineStage | None = None,
 ) -> LeadList:

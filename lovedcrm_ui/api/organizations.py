@@ -9,6 +9,7 @@ from models import InviteStatus
 from models.auth import Message
 from models.invite import InviteCreate, InvitePublic, InviteStats
 from models.organization import MemberPublic, OrganizationDetail, OrganizationUpdate, RoleUpdate
+from models.types import MAX_OFFSET
 
 from ..services import invites, organizations
 from .deps import CallerDep, CtxDep, ReadSessionDep, SessionDep
@@ -70,7 +71,7 @@ async def list_invites(
     session: ReadSessionDep,
     status_filter: InviteStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[InvitePublic]:
     """The organization's invites, newest first."""
     views = await invites.list_invites(

@@ -3,7 +3,9 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Path, Query
+
+from models.types import PlainText
 
 from ..events.presence import PresenceEntry
 from ..services.errors import ErrorCode, Forbidden
@@ -12,6 +14,8 @@ from .deps import CallerDep, CtxDep, ReadSessionDep
 from .guard import authorize
 
 router = APIRouter(tags=['real-time'])
+
+OrgIdPath = Annotated[PlainText, Path()]  # compared as text with the caller's organization (the rule of all text)
 
 
 @router.get('/crm/pipeline/events')
@@ -57,7 +61,7 @@ async def _stats_caller(ctx: CtxDep, org_id: str, authorization: str | None, x_o
 
 @router.get('/ws/organization-stats/{org_id}')
 async def organization_stats(
-    org_id: str,
+    org_id: OrgIdPath,
     ctx: CtxDep,
     authorization: Annotated[str | None, Header()] = None,
     x_org_id: Annotated[str | None, Header()] = None,
@@ -75,7 +79,7 @@ async def organization_stats(
 
 @router.get('/ws/active-users/{org_id}')
 async def active_users(
-    org_id: str,
+    org_id: OrgIdPath,
     ctx: CtxDep,
     authorization: Annotated[str | None, Header()] = None,
     x_org_id: Annotated[str | None, Header()] = None,

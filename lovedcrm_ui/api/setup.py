@@ -9,9 +9,13 @@ from starlette.exceptions import HTTPException
 
 from ..context import AppContext
 from ..paths import is_api_prefix
+from ..web_security import SecurityHeaders
 from . import auth, health, invites, leads, organizations, realtime, users, ws
 from .errors import http_error_handler, install_error_handlers
 from .guard import TenancyGuard
+from .limits import BodyLimit
+from .openapi import declare_error_bodies
+from .unavailable import DatabaseUnavailable
 
 ROUTERS = (
     auth.router,
@@ -36,7 +40,14 @@ def install_api(app: FastAPI, ctx: AppContext) -> None:
     app.router.lifespan_context = lifespan
     install_error_handlers(app)
     app.add_middleware(TenancyGuard, ctx=ctx)
+    # around the guard: an oversized body is refused before any work (api/limits.py)
+    app.add_middleware(BodyLimit, max_bytes=ctx.settings.max_request_bytes)
+    # added last, so it wraps the guard (which opens a session itself): a database failure anywhere is a 503
+    app.add_middleware(DatabaseUnavailable, health=ctx.health)
+    # outermost: every response, a 503 or a 413 included, carries the security headers (web_security.py)
+    app.add_middleware(SecurityHeaders, hsts=ctx.settings.cookie_secure)
     _json_404_for_api(app)
+    declare_error_bodies(app)
 
 
 class _NotFound:

@@ -7,7 +7,6 @@ lead events (one shared encoding per event), presence and relayed activity; ``pi
 """
 
 import asyncio
-import json
 import logging
 import time
 import uuid
@@ -26,8 +25,9 @@ from ..security import TokenClaims, TokenError
 from ..services.access import Caller, check_member
 from ..services.errors import DomainError, ErrorCode
 from ..services.pipeline_events import current_seq, events_since
+from ..web_security import origin_allowed
 from .errors import error_body
-from .ws_frames import MAX_FRAME_BYTES, TokenBucket, relay_frame
+from .ws_frames import MAX_FRAME_BYTES, FrameRefused, TokenBucket, encode_frame, parse_frame, relay_frame
 
 router = APIRouter(tags=['websocket'])
 log = logging.getLogger(__name__)
@@ -98,6 +98,10 @@ async def serve(websocket: WebSocket, flavor: str) -> None:
     ctx: AppContext = websocket.app.state.ctx
     params = websocket.query_params
     try:
+        # cross-site WebSocket hijacking: a page of another site must not ride on a signed-in browser
+        origin, host = websocket.headers.get('origin'), websocket.headers.get('host')
+        if not origin_allowed(origin, host, ctx.settings.origin_allowlist):
+            raise Refused(403, 'Origin not allowed', 4403, ErrorCode.ORIGIN_NOT_ALLOWED)
         by_message = params.get('auth') == 'message'
         if by_message:
             await websocket.accept()
@@ -142,8 +146,8 @@ async def serve(websocket: WebSocket, flavor: str) -> None:
 async def _auth_message(ctx: AppContext, websocket: WebSocket) -> Identity:
     try:
         raw = await asyncio.wait_for(websocket.receive_text(), ctx.settings.ws_auth_timeout_seconds)
-        message = json.loads(raw)
-    except (TimeoutError, json.JSONDecodeError, KeyError) as exc:
+        message = parse_frame(raw)
+    except (TimeoutError, ValueError, KeyError) as exc:
         raise Refused(403, 'Authentication required', 4401, ErrorCode.AUTHENTICATION_REQUIRED) from exc
     if not isinstance(message, dict) or message.get('type') != 'auth':
         raise Refused(403, 'Authentication required', 4401, ErrorCode.AUTHENTICATION_REQUIRED)
@@ -160,7 +164,7 @@ def _since(raw: str | None) -> int | None:
 
 
 async def _greet(ctx: AppContext, websocket: WebSocket, identity: Identity, flavor: str, client: SocketClient) -> int:
-    async with ctx.db.session(read_only=True) as session:
+    async with ctx.db.session(read_only=True, organization_id=identity.caller.organization_id) as session:
         seq = await current_seq(session, organization_id=identity.caller.organization_id)
     ctx.bus.prime(identity.caller.organization_id, seq)
     ctx.sockets.prime(identity.caller.organization_id, seq)
@@ -185,7 +189,7 @@ async def _greet(ctx: AppContext, websocket: WebSocket, identity: Identity, flav
         ],
         'seq': seq,
     }
-    await websocket.send_text(json.dumps(frame, separators=(',', ':')))
+    await websocket.send_text(encode_frame(frame))
     return seq
 
 
@@ -268,7 +272,7 @@ class Connection:
         """Send every event with ``seq > since`` from the table, then continue live (no gap, no duplicate)."""
         org = self.identity.caller.organization_id
         limit = self.ctx.settings.replay_limit
-        async with self.ctx.db.session(read_only=True) as session:
+        async with self.ctx.db.session(read_only=True, organization_id=org) as session:
             latest = await current_seq(session, organization_id=org)
             if since > latest or latest - since > limit:
                 await self.send({'type': 'resync_required', 'seq': latest, 'since': since, 'max_replay': limit})
@@ -281,7 +285,7 @@ class Connection:
 
     async def send(self, frame: dict[str, Any]) -> None:
         """Send a frame built for this socket."""
-        await self.websocket.send_text(json.dumps(frame, separators=(',', ':'), default=str))
+        await self.websocket.send_text(encode_frame(frame))
 
     async def read(self) -> None:
         """Handle client frames: ping, resume, relays; errors per the contract."""
@@ -302,9 +306,7 @@ class Connection:
                 self.client.send_json({'type': 'error', 'message': 'Message too large'})
                 continue
             try:
-                frame = json.loads(raw)
-                if not isinstance(frame, dict):
-                    raise ValueError('not an object')
+                frame = parse_frame(raw)  # NaN / Infinity are not JSON: they count as invalid JSON here
             except ValueError:
                 bad_json += 1
                 self.client.send_json({'type': 'error', 'message': 'Invalid JSON format'})
@@ -332,7 +334,11 @@ class Connection:
             else:
                 self.client.send_json({'type': 'error', 'message': 'resume needs a non-negative integer "since"'})
         else:
-            relayed = relay_frame(self.flavor, frame, self.identity.user, self.client.organization_id)
+            try:
+                relayed = relay_frame(self.flavor, frame, self.identity.user, self.client.organization_id)
+            except FrameRefused as refused:
+                self.client.send_json({'type': 'error', 'message': str(refused)})
+                return
             if relayed is not None:
                 self.ctx.sockets.relay(self.client, relayed)
             # unknown types are ignored, as LovedCRM clients expect

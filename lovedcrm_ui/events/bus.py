@@ -73,7 +73,7 @@ class LeadEvent:
     @cached_property
     def frame_json(self) -> str:
         """One JSON encoding per event, shared by every socket of the organization."""
-        return json.dumps(self.frame, separators=(',', ':'), default=str)
+        return json.dumps(self.frame, separators=(',', ':'), default=str, allow_nan=False)
 
 
 class AccessKind(StrEnum):

@@ -63,6 +63,7 @@ class PostgresBridge(BackgroundService):
         self._lost = asyncio.Event()
         self._locks: dict[uuid.UUID, asyncio.Lock] = {}
         self._catching_up: set[asyncio.Task[None]] = set()
+        self._missed: set[uuid.UUID] = set()  # a notification's catching up failed: the next liveness round retries
         self.connected = False
 
     def status(self) -> str:
@@ -122,7 +123,7 @@ class PostgresBridge(BackgroundService):
             log.warning('ignoring malformed notification %r', payload)
             return
         if self._bus.subscriber_count(organization_id):
-            task = asyncio.get_running_loop().create_task(self.catch_up(organization_id))
+            task = asyncio.get_running_loop().create_task(self._catch_up_notified(organization_id))
             self._catching_up.add(task)  # keep a reference until done (the loop only holds weak ones)
             task.add_done_callback(self._catching_up.discard)
 
@@ -134,6 +135,15 @@ class PostgresBridge(BackgroundService):
             return
         if origin != self._origin:  # our own changes were published at commit already
             self._bus.publish_access(change)
+
+    async def _catch_up_notified(self, organization_id: uuid.UUID) -> None:
+        # a task of its own: a failure (the database away) must not end as "exception never retrieved"; the
+        # database failure is logged where it is read (once per outage), the next liveness round retries
+        try:
+            await self.catch_up(organization_id)
+        except Exception as exc:
+            self._missed.add(organization_id)
+            log.debug('catching up organization %s after a notification failed: %r', organization_id, exc)
 
     async def catch_up(self, organization_id: uuid.UUID) -> None:
         """Publish the organization's committed events this replica has not delivered, in order."""
@@ -153,7 +163,8 @@ class PostgresBridge(BackgroundService):
             await self.catch_up(organization_id)
 
     async def catch_up_held(self) -> None:
-        """Fill gaps the bus is waiting on (a notification that never came)."""
+        """Fill gaps the bus is waiting on (a notification that never came, or whose catching up failed)."""
+        missed, self._missed = self._missed, set()
         for organization_id in self._bus.organizations():
-            if self._bus.held_gap(organization_id) is not None:
+            if organization_id in missed or self._bus.held_gap(organization_id) is not None:
                 await self.catch_up(organization_id)

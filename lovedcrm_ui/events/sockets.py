@@ -65,7 +65,7 @@ class SocketClient:
 
     def send_json(self, frame: dict[str, Any]) -> None:
         """Queue a frame built for this socket only."""
-        self.send(json.dumps(frame, separators=(',', ':'), default=str))
+        self.send(json.dumps(frame, separators=(',', ':'), default=str, allow_nan=False))  # NaN is not JSON
 
     def deliver(self, event: LeadEvent) -> None:
         """Queue one lead event (the shared encoding)."""
@@ -194,7 +194,7 @@ class SocketHub:
 
     def relay(self, sender: SocketClient, frame: dict[str, Any]) -> None:
         """Send a client's activity frame to every other socket of its organization."""
-        encoded = json.dumps(frame, separators=(',', ':'), default=str)
+        encoded = json.dumps(frame, separators=(',', ':'), default=str, allow_nan=False)
         for client in list(self.clients(sender.organization_id)):
             if client is not sender:
                 client.send(encoded)
@@ -224,7 +224,7 @@ class SocketHub:
             'total_online': change.total_online,
             'total_connections': change.total_connections,
         }
-        encoded = json.dumps(frame, separators=(',', ':'))
+        encoded = json.dumps(frame, separators=(',', ':'), allow_nan=False)
         for client in list(self.clients(change.organization_id)):
             if client.user_id != change.user_id:
                 client.send(encoded)

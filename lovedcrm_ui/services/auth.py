@@ -1,10 +1,12 @@
 """Registration, login, token refresh, logout, organization switch and password change."""
 
+import logging
 import re
 import secrets
 import unicodedata
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -12,14 +14,29 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models import AuthSession, Membership, Organization, Role, User, utcnow
+from models.types import is_plain_text
 
-from ..db import queue_event
+from ..db import Database, queue_event
 from ..events import AccessChange, AccessKind
 from ..security import PasswordHasher, TokenClaims, TokenError, TokenService, TokenType
-from .errors import BadRequest, Conflict, ErrorCode, Forbidden, Invalid, TooManyRequests, Unauthorized
-from .ratelimit import SlidingWindowLimiter
+from .errors import (
+    BadRequest,
+    Conflict,
+    ErrorCode,
+    Forbidden,
+    Invalid,
+    TooManyRequests,
+    Unauthorized,
+    require_plain_text,
+)
+from .ratelimit import PasswordCheckThrottle
 
 NAME_MAX = 255  # users.full_name
+# a replaced refresh token presented this soon after its replacement is the same client's parallel refresh
+# (refused without harm); later, it is a replay and revokes the session (docs/SECURITY.md)
+REFRESH_REUSE_GRACE = timedelta(seconds=10)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -36,6 +53,8 @@ class AuthResult:
 
 def password_problem(password: str) -> Invalid | None:
     """Why a password breaks the policy (an error to raise or show), or None when it is acceptable."""
+    if not is_plain_text(password):  # the rule of every text a client sends (models.types.check_text)
+        return Invalid('password must not contain NUL characters', code=ErrorCode.TEXT_INVALID)
     if len(password) < 8:
         return Invalid('Password must be at least 8 characters long', code=ErrorCode.PASSWORD_TOO_SHORT)
     if not re.search(r'\d', password):
@@ -48,8 +67,8 @@ def password_problem(password: str) -> Invalid | None:
 
 
 def normalize_email(email: str) -> str:
-    """E-mail addresses are compared case-insensitively: we store them lower-cased."""
-    return email.strip().lower()
+    """E-mail addresses are compared case-insensitively: we store them lower-cased (and never with a NUL)."""
+    return require_plain_text(email, 'email').strip().lower()
 
 
 def slugify(text: str) -> str:
@@ -101,10 +120,13 @@ async def register(
         raise problem
     if full_name is not None and len(full_name) > NAME_MAX:  # the UI calls this directly, without the API's schema
         raise Invalid(f'full_name must be at most {NAME_MAX} characters', code=ErrorCode.NAME_TOO_LONG)
+    if full_name is not None:
+        require_plain_text(full_name, 'full_name')
     email = normalize_email(email)
+    # hashed before the first query: the session takes no connection (nor SQLite's write lock) while argon2 runs
+    password_hash = await hasher.hash(password)
     if (await session.execute(select(col(User.id)).where(col(User.email) == email))).first():
         raise BadRequest('Email already exists', code=ErrorCode.EMAIL_TAKEN)
-    password_hash = await hasher.hash(password)
     user = User(email=email, full_name=full_name, password_hash=password_hash, last_login=utcnow())
     session.add(user)
     try:
@@ -123,56 +145,110 @@ async def register(
     return result
 
 
+def _admit_password_check(throttle: PasswordCheckThrottle, account: str, address: str, code: ErrorCode) -> None:
+    wait = throttle.admit(account, address)
+    if wait is not None:
+        message = 'Too many failed login attempts. Try again later.'
+        if code == ErrorCode.PASSWORD_CHECK_RATE_LIMITED:
+            message = 'Too many password attempts. Try again later.'
+        raise TooManyRequests(message, code=code, headers={'Retry-After': str(wait)})
+
+
 async def login(
-    session: AsyncSession,
+    db: Database,
     *,
     hasher: PasswordHasher,
     tokens: TokenService,
-    failures: SlidingWindowLimiter,
+    throttle: PasswordCheckThrottle,
     email: str,
     password: str,
+    address: str,
 ) -> AuthResult:
-    """Check the credentials and sign in to the most recently used organization."""
+    """Check the credentials and sign in to the most recently used organization.
+
+    The attempt is counted before the password is checked (parallel guesses cannot slip past the
+    limit), and no database connection is held while argon2 runs: read, release, verify, then write.
+    """
     email = normalize_email(email)
-    retry_after = failures.retry_after(email)
-    if retry_after is not None:
-        raise TooManyRequests(
-            'Too many failed login attempts. Try again later.',
-            code=ErrorCode.LOGIN_RATE_LIMITED,
-            headers={'Retry-After': str(retry_after)},
-        )
-    user = (await session.execute(select(User).where(col(User.email) == email))).scalar_one_or_none()
-    valid = await hasher.verify(password, user.password_hash if user else None)
-    if user is None or not valid or not user.is_active:
-        failures.hit(email)
+    _admit_password_check(throttle, email, address, ErrorCode.LOGIN_RATE_LIMITED)
+    async with db.session(read_only=True) as session:
+        found = (await session.execute(select(User).where(col(User.email) == email))).scalar_one_or_none()
+    valid = await hasher.verify(password, found.password_hash if found else None)
+    if found is None or not valid or not found.is_active:
         raise Unauthorized('Invalid credentials', code=ErrorCode.INVALID_CREDENTIALS)
-    failures.reset(email)
-    membership = await _preferred_membership(session, user.id)
-    organization = await session.get(Organization, membership.organization_id) if membership else None
-    now = utcnow()
-    user.last_login = now
-    if membership is not None:
-        membership.last_used_at = now
-    result = await _start_session(session, tokens, user, organization, membership)
-    await session.commit()
+    throttle.succeeded(email, address)
+    async with db.session() as session:
+        user = await session.get(User, found.id)
+        if user is None or not user.is_active or user.password_hash != found.password_hash:
+            raise Unauthorized('Invalid credentials', code=ErrorCode.INVALID_CREDENTIALS)  # changed meanwhile
+        membership = await _preferred_membership(session, user.id)
+        organization = await session.get(Organization, membership.organization_id) if membership else None
+        now = utcnow()
+        user.last_login = now
+        if membership is not None:
+            membership.last_used_at = now
+        result = await _start_session(session, tokens, user, organization, membership)
+        await session.commit()
     return result
 
 
-async def refresh(session: AsyncSession, *, tokens: TokenService, refresh_token: str | None) -> AuthResult:
-    """Exchange a valid refresh token for a new pair in the same session (role re-read)."""
+async def refresh(
+    session: AsyncSession,
+    *,
+    tokens: TokenService,
+    refresh_token: str | None,
+    reuse_grace: timedelta = REFRESH_REUSE_GRACE,
+) -> AuthResult:
+    """Exchange the session's current refresh token for a new pair (rotation; role re-read).
+
+    The presented token stops working. A token that was already replaced is refused: within
+    ``reuse_grace`` of its replacement as a concurrent refresh of the same client (409, the session
+    lives on), later as a replay of a stolen token (401, and the whole session is revoked).
+    """
     if not refresh_token:
         raise Unauthorized('Refresh token required', code=ErrorCode.REFRESH_TOKEN_REQUIRED)
     claims = _verify(tokens, refresh_token, 'refresh')
+    # the row lock serializes refreshes of one session (SQLite: writers are serialized by BEGIN IMMEDIATE)
+    auth_session = (
+        await session.execute(
+            select(AuthSession)
+            .where(col(AuthSession.id) == claims.session_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
     user = await _live_session_user(session, claims.session_id, claims.user_id)
+    assert auth_session is not None  # _live_session_user refuses a missing session
+    current = auth_session.refresh_token_id
+    if current is not None and current != claims.token_id:
+        await _refuse_replaced_refresh_token(session, auth_session, reuse_grace)
     membership = None
     if claims.organization_id is not None:
         membership = await active_membership(session, user.id, claims.organization_id)
     if membership is None:
         membership = await _preferred_membership(session, user.id)
     organization = await session.get(Organization, membership.organization_id) if membership else None
-    result = _issue(tokens, user, organization, membership, claims.session_id)
+    result = await _issue(session, tokens, user, organization, membership, claims.session_id)
     await session.commit()
     return result
+
+
+async def _refuse_replaced_refresh_token(session: AsyncSession, auth_session: AuthSession, grace: timedelta) -> None:
+    rotated_at = auth_session.refresh_rotated_at
+    if rotated_at is not None and utcnow() - rotated_at <= grace:
+        # the client's own parallel refresh got the new pair a moment ago: refuse without issuing anything
+        raise Conflict(
+            'This refresh token was just replaced by a concurrent refresh; use the newest one',
+            code=ErrorCode.REFRESH_TOKEN_SUPERSEDED,
+        )
+    auth_session.revoked_at = utcnow()
+    queue_event(
+        session,
+        AccessChange(AccessKind.SESSION_REVOKED, user_id=auth_session.user_id, session_id=auth_session.id),
+    )
+    await session.commit()
+    log.warning('refresh token reused: session %s of user %s revoked', auth_session.id, auth_session.user_id)
+    raise Unauthorized('Refresh token already used; the session is revoked', code=ErrorCode.REFRESH_TOKEN_REUSED)
 
 
 async def logout(session: AsyncSession, *, tokens: TokenService, token: str, token_type: str) -> None:
@@ -204,16 +280,18 @@ async def switch_organization(
         raise Forbidden('Not a member of this organization', code=ErrorCode.NOT_A_MEMBER)
     membership.last_used_at = utcnow()
     organization = await session.get(Organization, organization_id)
-    result = _issue(tokens, user, organization, membership, session_id)
+    result = await _issue(session, tokens, user, organization, membership, session_id)
     await session.commit()
     return result
 
 
 async def change_password(
-    session: AsyncSession,
+    db: Database,
     *,
     hasher: PasswordHasher,
     tokens: TokenService,
+    throttle: PasswordCheckThrottle,
+    address: str,
     user_id: uuid.UUID,
     organization_id: uuid.UUID | None,
     current_password: str,
@@ -224,29 +302,42 @@ async def change_password(
 
     Without ``keep_session_id`` (the API) every session is revoked and the caller gets a fresh one.
     With it (a signed-in browser) that live session stays signed in, every *other* one is revoked,
-    and the returned pair belongs to the kept session.
+    and the returned pair belongs to the kept session. Checking the current password counts against
+    the same limits as signing in to the account (a stolen session cannot guess it any faster).
     """
-    user = await session.get(User, user_id)
-    if user is None or not user.is_active:
-        raise Unauthorized('Unauthorized - invalid token', code=ErrorCode.SESSION_INVALID)
-    if keep_session_id is not None:
-        await _live_session_user(session, keep_session_id, user_id)
-    if not await hasher.verify(current_password, user.password_hash):
+    async with db.session(read_only=True) as session:
+        found = await session.get(User, user_id)
+        if found is None or not found.is_active:
+            raise Unauthorized('Unauthorized - invalid token', code=ErrorCode.SESSION_INVALID)
+        if keep_session_id is not None:
+            await _live_session_user(session, keep_session_id, user_id)
+    _admit_password_check(throttle, found.email, address, ErrorCode.PASSWORD_CHECK_RATE_LIMITED)
+    if not await hasher.verify(current_password, found.password_hash):
         raise BadRequest('Current password is incorrect', code=ErrorCode.CURRENT_PASSWORD_WRONG)
+    throttle.succeeded(found.email, address)
     problem = password_problem(new_password)
     if problem is not None:
         raise problem
-    user.password_hash = await hasher.hash(new_password)
-    user.updated_at = utcnow()
-    await revoke_user_sessions(session, user_id, except_session_id=keep_session_id)
-    membership = await active_membership(session, user_id, organization_id) if organization_id else None
-    membership = membership or await _preferred_membership(session, user_id)
-    organization = await session.get(Organization, membership.organization_id) if membership else None
-    if keep_session_id is None:
-        result = await _start_session(session, tokens, user, organization, membership)
-    else:
-        result = _issue(tokens, user, organization, membership, keep_session_id)
-    await session.commit()
+    new_hash = await hasher.hash(new_password)
+    async with db.session() as session:
+        user = await session.get(User, user_id)
+        if user is None or not user.is_active:
+            raise Unauthorized('Unauthorized - invalid token', code=ErrorCode.SESSION_INVALID)
+        if user.password_hash != found.password_hash:  # changed by another request while we hashed
+            raise Conflict('The password was changed meanwhile; try again')
+        if keep_session_id is not None:
+            await _live_session_user(session, keep_session_id, user_id)
+        user.password_hash = new_hash
+        user.updated_at = utcnow()
+        await revoke_user_sessions(session, user_id, except_session_id=keep_session_id)
+        membership = await active_membership(session, user_id, organization_id) if organization_id else None
+        membership = membership or await _preferred_membership(session, user_id)
+        organization = await session.get(Organization, membership.organization_id) if membership else None
+        if keep_session_id is None:
+            result = await _start_session(session, tokens, user, organization, membership)
+        else:
+            result = await _issue(session, tokens, user, organization, membership, keep_session_id)
+        await session.commit()
     return result
 
 
@@ -321,12 +412,32 @@ async def _start_session(
     membership: Membership | None,
 ) -> AuthResult:
     auth_session = AuthSession(user_id=user.id, expires_at=utcnow() + tokens.refresh_lifetime)
+    result = _token_pair(tokens, user, organization, membership, auth_session.id)
+    auth_session.refresh_token_id = _token_id(tokens, result.refresh_token)
     session.add(auth_session)
     await session.flush()
-    return _issue(tokens, user, organization, membership, auth_session.id)
+    return result
 
 
-def _issue(
+async def _issue(
+    session: AsyncSession,
+    tokens: TokenService,
+    user: User,
+    organization: Organization | None,
+    membership: Membership | None,
+    session_id: uuid.UUID,
+) -> AuthResult:
+    """A new pair for a live session; its refresh token becomes the only one the session accepts (rotation)."""
+    result = _token_pair(tokens, user, organization, membership, session_id)
+    await session.execute(
+        update(AuthSession)
+        .where(col(AuthSession.id) == session_id)
+        .values(refresh_token_id=_token_id(tokens, result.refresh_token), refresh_rotated_at=utcnow())
+    )
+    return result
+
+
+def _token_pair(
     tokens: TokenService,
     user: User,
     organization: Organization | None,
@@ -354,6 +465,10 @@ def _issue(
         access_token=token('access'),
         refresh_token=token('refresh'),
     )
+
+
+def _token_id(tokens: TokenService, refresh_token: str) -> str:
+    return tokens.verify(refresh_token, expected_type='refresh').token_id
 
 
 def _verify(tokens: TokenService, token: str, token_type: TokenType) -> TokenClaims:

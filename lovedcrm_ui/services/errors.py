@@ -7,6 +7,8 @@ its English ``detail``: clients and the UI tell errors apart by the code, never 
 from enum import StrEnum
 from typing import Any
 
+from models.types import is_plain_text
+
 
 class ErrorCode(StrEnum):
     """The stable codes of every error body (``{"detail": …, "code": …}``)."""
@@ -19,9 +21,12 @@ class ErrorCode(StrEnum):
     CONFLICT = 'conflict'
     INVALID = 'invalid'
     TOO_MANY_REQUESTS = 'too_many_requests'
+    SERVICE_UNAVAILABLE = 'service_unavailable'
     METHOD_NOT_ALLOWED = 'method_not_allowed'
     HTTP_ERROR = 'http_error'
+    REQUEST_TOO_LARGE = 'request_too_large'  # a body over MAX_REQUEST_BYTES (413, api/limits.py)
     VALIDATION_ERROR = 'validation_error'  # the request did not match its schema (422, ``detail`` is a list)
+    TEXT_INVALID = 'text_invalid'  # text with a NUL character (or a lone surrogate) given to a service directly
     # credentials, tokens and the tenancy guard
     AUTHORIZATION_MISSING = 'authorization_missing'
     NOT_AUTHENTICATED = 'not_authenticated'
@@ -32,6 +37,8 @@ class ErrorCode(StrEnum):
     TOKEN_TYPE_INVALID = 'token_type_invalid'
     TOKEN_WITHOUT_ORGANIZATION = 'token_without_organization'
     REFRESH_TOKEN_REQUIRED = 'refresh_token_required'
+    REFRESH_TOKEN_REUSED = 'refresh_token_reused'
+    REFRESH_TOKEN_SUPERSEDED = 'refresh_token_superseded'
     SESSION_INVALID = 'session_invalid'
     SESSION_EXPIRED = 'session_expired'
     INVALID_CREDENTIALS = 'invalid_credentials'
@@ -42,7 +49,13 @@ class ErrorCode(StrEnum):
     NOT_A_MEMBER = 'not_a_member'
     LOGIN_RATE_LIMITED = 'login_rate_limited'
     REGISTRATION_RATE_LIMITED = 'registration_rate_limited'
+    PASSWORD_CHECK_RATE_LIMITED = 'password_check_rate_limited'
+    PASSWORD_WORK_BUSY = 'password_work_busy'
     TOO_MANY_CONNECTIONS = 'too_many_connections'
+    # the database: unreachable (connection refused, lost, timed out) or busy (no pooled connection free in time)
+    DATABASE_UNAVAILABLE = 'database_unavailable'
+    DATABASE_BUSY = 'database_busy'
+    ORIGIN_NOT_ALLOWED = 'origin_not_allowed'
     # registration and passwords
     TERMS_NOT_ACCEPTED = 'terms_not_accepted'
     EMAIL_TAKEN = 'email_taken'
@@ -62,6 +75,7 @@ class ErrorCode(StrEnum):
     MEMBER_NOT_FOUND = 'member_not_found'
     MANAGERS_ONLY = 'managers_only'
     OWNER_ONLY = 'owner_only'
+    ADMIN_ROLE_OWNER_ONLY = 'admin_role_owner_only'
     LAST_OWNER_DEMOTE = 'last_owner_demote'
     LAST_OWNER_REMOVE = 'last_owner_remove'
     # invites
@@ -143,6 +157,23 @@ class TooManyRequests(DomainError):
     default_code = ErrorCode.TOO_MANY_REQUESTS
 
 
+class ServiceUnavailable(DomainError):
+    """The server cannot take this work right now (overloaded or a dependency down); retry later."""
+
+    status_code = 503
+    default_code = ErrorCode.SERVICE_UNAVAILABLE
+
+
+def require_plain_text(value: str, field: str) -> str:
+    """``value`` if it keeps the models' text rule (``models.types.check_text``), else an ``Invalid`` (422).
+
+    For the services the UI calls with typed text that no request model checked first.
+    """
+    if not is_plain_text(value):
+        raise Invalid(f'{field} must not contain NUL characters', code=ErrorCode.TEXT_INVALID)
+    return value
+
+
 # the code an HTTP error raised by the framework (an unknown path, a wrong method) carries, by status
 STATUS_CODES = {
     400: ErrorCode.BAD_REQUEST,
@@ -153,4 +184,6 @@ STATUS_CODES = {
     409: ErrorCode.CONFLICT,
     422: ErrorCode.INVALID,
     429: ErrorCode.TOO_MANY_REQUESTS,
+    503: ErrorCode.SERVICE_UNAVAILABLE,
+    413: ErrorCode.REQUEST_TOO_LARGE,
 }

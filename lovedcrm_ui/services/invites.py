@@ -11,6 +11,7 @@ from sqlmodel import col
 
 from models import Invite, InviteStatus, Membership, Organization, Role, User, utcnow
 from models.invite import InviteDetails, InvitePublic, InviteStats
+from models.types import is_plain_text
 
 from ..db import queue_event
 from ..events import AccessChange, AccessKind
@@ -198,6 +199,8 @@ async def invite_by_token(session: AsyncSession, *, token: str, lock: bool = Fal
     ``lock`` holds the row until commit, so two answers to one invite (a double click) are serialized
     and the second sees the first's outcome.
     """
+    if not is_plain_text(token):
+        return None  # a link typed with a NUL (the invite page passes its path as it is) names no invite
     query = select(Invite).where(col(Invite.token) == token)
     invite = (await session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
     return await _view(session, invite) if invite else None

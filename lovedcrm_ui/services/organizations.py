@@ -12,7 +12,7 @@ from models.organization import MemberPublic, OrganizationUpdate
 from ..db import queue_event
 from ..events import AccessChange, AccessKind
 from .access import Caller
-from .errors import BadRequest, ErrorCode, Forbidden, NotFound
+from .errors import BadRequest, ErrorCode, Forbidden, Invalid, NotFound
 
 
 def member_public(membership: Membership, user: User) -> MemberPublic:
@@ -39,6 +39,9 @@ async def update_organization(session: AsyncSession, *, caller: Caller, changes:
         values['name'] = values['name'].strip()
         if len(values['name']) < 2:
             raise BadRequest('name must have at least 2 characters', code=ErrorCode.ORGANIZATION_NAME_TOO_SHORT)
+    for threshold in ('idle_warning_days', 'idle_alert_days'):
+        if threshold in values and values[threshold] is None:  # a threshold always has a value: null resets nothing
+            raise Invalid(f'{threshold} cannot be null', code=ErrorCode.INVALID)
     organization.sqlmodel_update(values)
     if organization.idle_alert_days < organization.idle_warning_days:
         raise BadRequest('idle_alert_days must not be lower than idle_warning_days', code=ErrorCode.IDLE_DAYS_ORDER)
@@ -112,11 +115,25 @@ async def _owner_count(session: AsyncSession, organization_id: uuid.UUID) -> int
     return len(owners.all())
 
 
+def grantable_roles(role: str) -> tuple[Role, ...]:
+    """The roles a member with ``role`` may give someone: the invite rule (admins give member or viewer only).
+
+    Invites add one more limit (no invite grants ``owner``); only an owner makes owners and admins.
+    """
+    if role == Role.OWNER:
+        return (Role.OWNER, Role.ADMIN, Role.MEMBER, Role.VIEWER)
+    if role == Role.ADMIN:
+        return (Role.MEMBER, Role.VIEWER)
+    return ()
+
+
 async def change_role(session: AsyncSession, *, caller: Caller, user_id: uuid.UUID, role: Role) -> MemberPublic:
-    """Give a member another role; never demote the last owner; admins cannot create owners."""
+    """Give a member another role; never demote the last owner; only owners make owners and admins."""
     membership = await _member_for_change(session, caller, user_id)
     if role == Role.OWNER and not caller.is_owner:
         raise Forbidden('Only an owner can make someone an owner', code=ErrorCode.OWNER_ONLY)
+    if role != membership.role and role not in grantable_roles(caller.role):
+        raise Forbidden('Only owners can make someone an admin', code=ErrorCode.ADMIN_ROLE_OWNER_ONLY)
     if (
         membership.role == Role.OWNER
         and role != Role.OWNER

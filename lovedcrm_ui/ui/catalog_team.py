@@ -45,6 +45,10 @@ TEAM_CATALOG: dict[str, tuple[str, str]] = {
         'Só um proprietário pode dar, mudar ou tirar o papel de proprietário.',
         'Only an owner can grant, change or remove the owner role.',
     ),
+    'team.admin_owner_only': (
+        'Só um proprietário pode tornar alguém administrador.',
+        'Only an owner can make someone an admin.',
+    ),
     'team.managers_only': (
         'Só proprietários e administradores podem fazer isso.',
         'Only owners and admins can do this.',

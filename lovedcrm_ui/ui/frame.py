@@ -55,12 +55,18 @@ STYLE = """
 """
 
 
-ConnectionState = Literal['connected', 'offline', 'catching_up']
-CONNECTION_ICONS: dict[ConnectionState, str] = {'connected': 'wifi', 'offline': 'wifi_off', 'catching_up': 'sync'}
+# database_down: the browser is connected but the server cannot reach the database (ui/board/outage.py)
+ConnectionState = Literal['connected', 'offline', 'catching_up', 'database_down']
+CONNECTION_ICONS: dict[ConnectionState, str] = {
+    'connected': 'wifi',
+    'offline': 'wifi_off',
+    'catching_up': 'sync',
+    'database_down': 'cloud_off',
+}
 
 
 class ConnectionIndicator(ui.icon):
-    """The header's live-connection icon: connected, offline (reconnecting), or catching up (re-reading)."""
+    """The header's live-connection icon: connected, offline (reconnecting), catching up (re-reading), database down."""
 
     def __init__(self, t: Translate) -> None:
         super().__init__(CONNECTION_ICONS['connected'], size='20px')
@@ -153,7 +159,8 @@ def frame(ctx: AppContext, viewer: Viewer, page: str = 'pipeline') -> Iterator[P
             client.on_delete(unsubscribe)
             connection = ConnectionIndicator(t)
             client.on_disconnect(lambda: connection.set_state('offline'))
-            client.on_connect(lambda: connection.set_state('connected'))
+            # back from offline: the database may still be away (ui/board/outage.py shows that state too)
+            client.on_connect(lambda: connection.set_state('connected' if ctx.health.reachable else 'database_down'))
             with ui.button(icon='translate').props(f'flat round dense color=white aria-label="{t("nav.language")}"'):
                 with ui.menu():
                     for code, label in LANGUAGES.items():

@@ -59,6 +59,14 @@ CATALOG: dict[str, tuple[str, str]] = {
     'form.field_min': ('{field}: no mínimo {n}', '{field}: at least {n}'),
     'form.field_max': ('{field}: no máximo {n}', '{field}: at most {n}'),
     'form.field_invalid': ('{field}: valor inválido', '{field}: invalid value'),
+    'form.text_invalid': (
+        'O texto contém um caractere inválido (NUL).',
+        'The text contains a character that is not allowed (NUL).',
+    ),
+    'form.field_text_invalid': (
+        '{field}: contém um caractere inválido (NUL)',
+        '{field}: contains a character that is not allowed (NUL)',
+    ),
     'nav.pipeline': ('Pipeline', 'Pipeline'),
     'nav.logout': ('Sair', 'Sign out'),
     'nav.language': ('Idioma', 'Language'),
@@ -168,6 +176,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         'Outra pessoa alterou este lead. Recarregue para ver a versão atual.',
         'Someone else changed this lead. Reload to see the current version.',
     ),
+    'error.busy': (
+        'O servidor está ocupado agora. Tente de novo em alguns segundos.',
+        'The server is busy right now. Try again in a few seconds.',
+    ),
     'error.too_many_connections': (
         'Há conexões demais abertas. Feche outras abas e tente de novo.',
         'Too many open connections. Close other tabs and try again.',
@@ -181,6 +193,20 @@ CATALOG: dict[str, tuple[str, str]] = {
     'presence.joined': ('{name} abriu o quadro', '{name} opened the board'),
     'a11y.board': ('Quadro do pipeline', 'Pipeline board'),
     'a11y.column': ('Coluna {stage}: {count} leads, {total}', 'Column {stage}: {count} leads, {total}'),
+    # the database cannot be reached (db_health.py): the board's banner, the header icon, refused actions
+    'error.database_unavailable': (
+        'Sem conexão com o banco de dados — tentando novamente. Tente de novo em instantes.',
+        'No connection to the database — retrying. Try again in a moment.',
+    ),
+    'nav.database_down': (
+        'Sem conexão com o banco de dados — tentando novamente',
+        'No connection to the database — retrying',
+    ),
+    'board.database_down': (
+        'Sem conexão com o banco de dados — tentando novamente. Os cards não podem ser movidos até a conexão voltar.',
+        'No connection to the database — retrying. Cards cannot be moved until it is back.',
+    ),
+    'board.database_back': ('Conexão com o banco de dados restabelecida.', 'Connection to the database restored.'),
 }
 CATALOG.update(TEAM_CATALOG)
 

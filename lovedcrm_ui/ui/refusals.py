@@ -21,8 +21,11 @@ CODE_KEYS: dict[ErrorCode, str] = {
     ErrorCode.CONFLICT: 'error.generic',
     ErrorCode.INVALID: 'error.invalid',
     ErrorCode.TOO_MANY_REQUESTS: 'login.too_many',
+    ErrorCode.SERVICE_UNAVAILABLE: 'error.busy',
     ErrorCode.METHOD_NOT_ALLOWED: 'error.generic',
     ErrorCode.HTTP_ERROR: 'error.generic',
+    ErrorCode.REQUEST_TOO_LARGE: 'error.generic',
+    ErrorCode.TEXT_INVALID: 'form.text_invalid',
     ErrorCode.VALIDATION_ERROR: 'error.invalid',
     ErrorCode.AUTHORIZATION_MISSING: 'login.expired',
     ErrorCode.NOT_AUTHENTICATED: 'login.expired',
@@ -33,6 +36,8 @@ CODE_KEYS: dict[ErrorCode, str] = {
     ErrorCode.TOKEN_TYPE_INVALID: 'login.expired',
     ErrorCode.TOKEN_WITHOUT_ORGANIZATION: 'login.expired',
     ErrorCode.REFRESH_TOKEN_REQUIRED: 'login.expired',
+    ErrorCode.REFRESH_TOKEN_REUSED: 'login.expired',
+    ErrorCode.REFRESH_TOKEN_SUPERSEDED: 'login.expired',
     ErrorCode.SESSION_INVALID: 'login.expired',
     ErrorCode.SESSION_EXPIRED: 'login.expired',
     ErrorCode.INVALID_CREDENTIALS: 'login.invalid',
@@ -43,7 +48,12 @@ CODE_KEYS: dict[ErrorCode, str] = {
     ErrorCode.NOT_A_MEMBER: 'noaccess.body',
     ErrorCode.LOGIN_RATE_LIMITED: 'login.too_many',
     ErrorCode.REGISTRATION_RATE_LIMITED: 'login.too_many',
+    ErrorCode.PASSWORD_CHECK_RATE_LIMITED: 'login.too_many',
+    ErrorCode.PASSWORD_WORK_BUSY: 'error.busy',
     ErrorCode.TOO_MANY_CONNECTIONS: 'error.too_many_connections',
+    ErrorCode.DATABASE_UNAVAILABLE: 'error.database_unavailable',
+    ErrorCode.DATABASE_BUSY: 'error.busy',
+    ErrorCode.ORIGIN_NOT_ALLOWED: 'error.forbidden',
     ErrorCode.TERMS_NOT_ACCEPTED: 'register.terms_required',
     ErrorCode.EMAIL_TAKEN: 'register.email_taken',
     ErrorCode.NAME_TOO_LONG: 'register.name_too_long',
@@ -61,6 +71,7 @@ CODE_KEYS: dict[ErrorCode, str] = {
     ErrorCode.MEMBER_NOT_FOUND: 'team.member_gone',
     ErrorCode.MANAGERS_ONLY: 'team.managers_only',
     ErrorCode.OWNER_ONLY: 'team.owner_only',
+    ErrorCode.ADMIN_ROLE_OWNER_ONLY: 'team.admin_owner_only',
     ErrorCode.LAST_OWNER_DEMOTE: 'team.last_owner_demote',
     ErrorCode.LAST_OWNER_REMOVE: 'team.last_owner_remove',
     ErrorCode.INVITE_OWNER_ROLE: 'invite.no_owner_role',
@@ -113,6 +124,8 @@ FIELD_LABELS = {
     'role': 'team.role',
     'language': 'profile.language',
 }
+# the types of models.types.check_text's errors (a NUL, a lone surrogate): say which text, not "invalid value"
+TEXT_RULE_ERRORS = frozenset({'string_nul', 'string_unicode'})
 CENT_PLACES = 2  # amounts typed in the UI have at most two decimal places (``parse_brl`` refuses more)
 
 
@@ -140,6 +153,8 @@ def _validation_message(error: ErrorDetails, t: Translate) -> str:
     if field == 'email' and kind == 'value_error':
         return t('form.invalid_email')
     label_key = FIELD_LABELS.get(field)
+    if kind in TEXT_RULE_ERRORS:
+        return t('form.field_text_invalid', field=t(label_key)) if label_key else t('form.text_invalid')
     if label_key is None:
         return t('error.invalid')
     label = t(label_key)

@@ -81,7 +81,7 @@ class Viewer:
 
 async def refresh_organization(ctx: AppContext, viewer: Viewer) -> None:
     """Re-read the viewer's organization (name, idle thresholds) after someone changed it."""
-    async with ctx.db.session(read_only=True) as session:
+    async with ctx.db.session(read_only=True, organization_id=viewer.organization_id) as session:
         organization = await session.get(Organization, viewer.organization_id)
     if organization is None:
         return
@@ -95,6 +95,15 @@ async def refresh_organization(ctx: AppContext, viewer: Viewer) -> None:
 def page_language() -> str:
     """The language chosen in this browser (pt-BR until someone picks English)."""
     return str(app.storage.user.get('language') or DEFAULT_LANGUAGE)
+
+
+def client_address() -> str:
+    """The browser's address as the server saw its page request (the key of the password-check limits)."""
+    try:
+        request = ui.context.client.request
+    except RuntimeError:  # a client without a request (not served over HTTP)
+        return 'unknown'
+    return request.client.host if request.client else 'unknown'
 
 
 def remember_login(

@@ -17,6 +17,7 @@ import httpx
 from accounts import PASSWORD
 from api_person import ApiPerson, new_account
 from contract import STAGES
+from pg_harness import app_url, create_app_database_sync
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.action_chains import ActionChains
@@ -97,11 +98,11 @@ def postgres_admin(sql: str) -> None:
 
 @contextmanager
 def postgres_database() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database (main.py migrates it at start); dropped afterwards."""
+    """A fresh, empty PostgreSQL database (main.py migrates it at start), used as the app's role; dropped afterwards."""
     name = f'lovedcrm_b_{uuid.uuid4().hex[:12]}'
-    postgres_admin(f'CREATE DATABASE {name}')
+    create_app_database_sync(name)
     try:
-        yield f'{postgres_admin_url().rsplit("/", 1)[0]}/{name}'
+        yield app_url(name, driver='postgresql')
     finally:
         postgres_admin(f'DROP DATABASE IF EXISTS {name} WITH (FORCE)')
 

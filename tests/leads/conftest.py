@@ -73,7 +73,7 @@ class Store:
 
     async def events(self, org_id: str) -> list[PipelineEvent]:
         """Every ``pipeline_events`` row of an organization, in ``seq`` order."""
-        async with self.ctx.db.session(read_only=True) as session:
+        async with self.ctx.db.session(read_only=True, cross_org=True) as session:
             rows = await session.execute(
                 select(PipelineEvent)
                 .where(PipelineEvent.organization_id == uuid.UUID(org_id))
@@ -90,7 +90,7 @@ class Store:
 
     async def set_lead(self, lead_id: str, **values: Any) -> None:
         """Change a lead's stored columns behind the API (no event: time passing, a legacy import)."""
-        async with self.ctx.db.session() as session:
+        async with self.ctx.db.session(cross_org=True) as session:
             result = await session.execute(update(Lead).where(Lead.id == uuid.UUID(lead_id)).values(**values))  # type: ignore[arg-type]
             assert result.rowcount == 1  # type: ignore[attr-defined]
             await session.commit()

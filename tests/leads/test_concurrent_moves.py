@@ -22,7 +22,7 @@ async def test_concurrent_moves_of_one_lead_serialize(api, register, ctx, movers
 
     responses = await asyncio.gather(*(move(i) for i in range(movers)))
     assert all(r.status_code == 200 for r in responses), [r.text for r in responses if r.status_code != 200]
-    async with ctx.db.session(read_only=True) as session:
+    async with ctx.db.session(read_only=True, cross_org=True) as session:
         events = (
             (
                 await session.execute(

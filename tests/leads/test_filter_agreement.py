@@ -86,7 +86,7 @@ async def test_sql_and_live_filters_agree_on_random_leads(ctx):  # type: ignore[
     assert owner.organization is not None
     organization_id = owner.organization.id
     members = [owner.user.id]
-    async with ctx.db.session() as session:
+    async with ctx.db.session(cross_org=True) as session:
         leads = [random_lead(rng, organization_id, members) for _ in range(80)]
         session.add_all(leads)
         await session.commit()
@@ -95,7 +95,7 @@ async def test_sql_and_live_filters_agree_on_random_leads(ctx):  # type: ignore[
 
     for attempt in range(250):
         board_filter = random_filter(rng, leads, members)
-        async with ctx.db.session(read_only=True) as session:
+        async with ctx.db.session(read_only=True, cross_org=True) as session:
             found = set(
                 await session.scalars(
                     select(col(Lead.id)).where(

@@ -224,7 +224,7 @@ async def test_a_rolled_back_write_publishes_nothing(register, leads, store, ctx
     org = uuid.UUID(ana.org_id)
 
     async def unfinished_write(fail: bool) -> None:
-        async with ctx.db.session() as session:
+        async with ctx.db.session(cross_org=True) as session:
             seq = await allocate_seq(session, org)
             await record_event(
                 session,

@@ -32,7 +32,7 @@ async def test_lead_moves_and_events_are_consecutive(api, register, ctx):
     history = (await api.get(f'/crm/leads/{lead["id"]}/history', headers=ana.headers)).json()
     assert [(h['from_stage'], h['to_stage']) for h in history] == [(None, 'lead'), ('lead', 'proposta')]
     assert (await api.delete(f'/crm/leads/{lead["id"]}', headers=ana.headers)).status_code == 204
-    async with ctx.db.session(read_only=True) as session:
+    async with ctx.db.session(read_only=True, cross_org=True) as session:
         rows = (await session.execute(select(PipelineEvent.seq, PipelineEvent.type).order_by(PipelineEvent.seq))).all()
     assert [tuple(r) for r in rows] == [(1, 'lead_created'), (2, 'lead_stage_changed'), (3, 'lead_deleted')]
     assert [e.seq for e in seen] == [1, 2, 3]

@@ -245,7 +245,7 @@ async def seed_leads(ctx: Any, rng: Random, organization_id: uuid.UUID, letter: 
                 'updated_at': now,
             }
         )
-    async with ctx.db.session() as session:
+    async with ctx.db.session(cross_org=True) as session:
         await session.execute(insert(Lead), rows)
         await session.commit()
     return count
@@ -1081,7 +1081,7 @@ class Soak:
         return value
 
     async def _lead(self, organization_id: uuid.UUID, lead_id: uuid.UUID) -> Lead | None:
-        async with self.ctx.db.session(read_only=True) as session:
+        async with self.ctx.db.session(read_only=True, cross_org=True) as session:
             return (
                 await session.execute(select(Lead).where(Lead.id == lead_id, Lead.organization_id == organization_id))
             ).scalar_one_or_none()
@@ -1107,7 +1107,7 @@ class Soak:
             tags = sorted(self.rng.sample(TAGS, self.rng.randint(0, 2)))
             self._set_field(dialog, 'tags', tags)
         await self._save_dialog(tab, dialog, f'the new lead "{name}"')
-        async with self.ctx.db.session(read_only=True) as session:
+        async with self.ctx.db.session(read_only=True, cross_org=True) as session:
             found = (
                 (await session.execute(select(Lead).where(Lead.organization_id == organization_id, Lead.name == name)))
                 .scalars()
@@ -1340,7 +1340,7 @@ class Soak:
     async def _service_update(
         self, member: Person, organization_id: uuid.UUID, lead_id: uuid.UUID, f: str, value: Any
     ) -> None:
-        async with self.ctx.db.session() as session:
+        async with self.ctx.db.session(cross_org=True) as session:
             caller = member.caller(organization_id)
             if f == 'favourite':
                 await leads.set_favorite(session, caller=caller, lead_id=lead_id, is_favorite=bool(value))
@@ -1352,7 +1352,7 @@ class Soak:
     async def _service_write(self, organization_id: uuid.UUID, kinds: tuple[str, ...]) -> str:
         member = self.rng.choice([p for p in self.people if organization_id in p.organizations])
         caller = member.caller(organization_id)
-        async with self.ctx.db.session(read_only=True) as session:
+        async with self.ctx.db.session(read_only=True, cross_org=True) as session:
             rows = (
                 await session.execute(
                     select(Lead.id, Lead.name, Lead.stage)
@@ -1367,18 +1367,18 @@ class Soak:
             name = self._name(organization_id)
             stage = self.rng.choice(STAGES)
             data = LeadCreate(name=name, stage=stage, estimated_value=Decimal(self.rng.randint(0, 9999)), source='web')
-            async with self.ctx.db.session() as session:
+            async with self.ctx.db.session(cross_org=True) as session:
                 await leads.create_lead(session, caller=caller, data=data)
             return f'{member.key} creates "{name}" in {stage}'
         lead_id, name, stage = self.rng.choice(rows)
         if kind == 'move':
             target = self.rng.choice(STAGES)
             index = self.rng.choice([0, 0, 1, 3, 60, 10**6])
-            async with self.ctx.db.session() as session:
+            async with self.ctx.db.session(cross_org=True) as session:
                 await moves.move_lead(session, caller=caller, lead_id=lead_id, stage=PipelineStage(target), index=index)
             return f'{member.key} moves "{name}" {stage} → {target} at {index}'
         if kind == 'delete':
-            async with self.ctx.db.session() as session:
+            async with self.ctx.db.session(cross_org=True) as session:
                 await leads.delete_lead(session, caller=caller, lead_id=lead_id)
             return f'{member.key} deletes "{name}"'
         f = self.rng.choice(['name', 'amount', 'favourite', 'source', 'tags'])
@@ -1491,7 +1491,7 @@ class Soak:
     async def _truth(self, truths: dict, organization_id: uuid.UUID, board_filter: BoardFilter) -> Any:
         key = (organization_id, board_filter)
         if key not in truths:
-            async with self.ctx.db.session(read_only=True) as session:
+            async with self.ctx.db.session(read_only=True, cross_org=True) as session:
                 truths[key] = await board_columns(
                     session, organization_id=organization_id, board_filter=board_filter, limit=1_000_000
                 )
@@ -1635,7 +1635,7 @@ class Soak:
                 raise Broken('sockets', f'{subscriber.label}: the server closed the socket {connection.closed}')
             if not subscriber.connected:
                 continue
-            async with self.ctx.db.session(read_only=True) as session:
+            async with self.ctx.db.session(read_only=True, cross_org=True) as session:
                 stored = await events_since(
                     session, organization_id=subscriber.organization_id, since=subscriber.first_seq, limit=1_000_000
                 )

@@ -17,7 +17,7 @@ NEW_PASSWORD = 'Better456'
 
 
 async def add_lead(ctx, owner, name):  # type: ignore[no-untyped-def]
-    async with ctx.db.session() as session:
+    async with ctx.db.session(cross_org=True) as session:
         await leads.create_lead(session, caller=owner.caller(), data=LeadCreate(name=name))
 
 
@@ -31,7 +31,7 @@ async def test_the_switcher_opens_the_other_organizations_board(create_user, app
                 Membership.user_id == bruno.user_id, Membership.organization_id != ana.organization_id
             )
         )
-    async with app_ctx.db.session() as session:
+    async with app_ctx.db.session(cross_org=True) as session:
         await leads.create_lead(
             session,
             caller=Caller(bruno.user_id, bruno.email, own_org, 'owner', uuid.uuid4()),
@@ -99,15 +99,15 @@ async def test_password_change_signs_out_the_other_session_and_keeps_this_one(cr
             )
         ).all()
     assert live == [this_session]
-    async with app_ctx.db.session() as session:
-        await auth.login(
-            session,
-            hasher=app_ctx.hasher,
-            tokens=app_ctx.tokens,
-            failures=app_ctx.login_failures,
-            email=ana.email,
-            password=NEW_PASSWORD,
-        )
+    await auth.login(
+        app_ctx.db,
+        hasher=app_ctx.hasher,
+        tokens=app_ctx.tokens,
+        throttle=app_ctx.password_checks,
+        email=ana.email,
+        password=NEW_PASSWORD,
+        address='127.0.0.1',
+    )
 
 
 async def test_password_refusals_are_visible(create_user, person):

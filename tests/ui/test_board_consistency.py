@@ -18,14 +18,14 @@ async def test_burst_of_moves_leaves_every_board_in_database_order(create_user, 
     ana_user, bruno_user = create_user(), create_user()
     await sign_in(ana_user, ana)
     await sign_in(bruno_user, bruno)
-    async with app_ctx.db.session(read_only=True) as session:
+    async with app_ctx.db.session(read_only=True, cross_org=True) as session:
         columns = await board_columns(session, organization_id=ana.organization_id, board_filter=BoardFilter())
     pool = [lead.id for column in columns.values() for lead in column.cards[:20]]
     rng = random.Random(7)
     stages = list(PipelineStage)
 
     for _ in range(120):
-        async with app_ctx.db.session() as session:
+        async with app_ctx.db.session(cross_org=True) as session:
             await moves.move_lead(
                 session,
                 caller=ana.caller(),
@@ -34,7 +34,7 @@ async def test_burst_of_moves_leaves_every_board_in_database_order(create_user, 
                 index=rng.choice([0, 0, 3, 60]),
             )
 
-    async with app_ctx.db.session(read_only=True) as session:
+    async with app_ctx.db.session(read_only=True, cross_org=True) as session:
         truth = await board_columns(
             session, organization_id=ana.organization_id, board_filter=BoardFilter(), limit=1000
         )
@@ -53,7 +53,7 @@ async def test_burst_of_moves_leaves_every_board_in_database_order(create_user, 
 
 async def squeeze_contato(app_ctx, organization_id) -> None:  # type: ignore[no-untyped-def]
     """Put the Contato column's leads a hair apart, so that a move between two of them respaces the column."""
-    async with app_ctx.db.session() as session:
+    async with app_ctx.db.session(cross_org=True) as session:
         leads = (
             await session.execute(select(Lead).where(Lead.organization_id == organization_id, Lead.stage == 'contato'))
         ).scalars()
@@ -75,9 +75,9 @@ async def test_open_boards_follow_a_move_that_renumbers_the_column(create_user, 
 
     async def move(name: str, stage: PipelineStage, index: int) -> list[str]:
         """Ana's move (through the service); Contato as the database has it afterwards."""
-        async with app_ctx.db.session() as session:
+        async with app_ctx.db.session(cross_org=True) as session:
             await moves.move_lead(session, caller=ana.caller(), lead_id=ids[name], stage=stage, index=index)
-        async with app_ctx.db.session(read_only=True) as session:
+        async with app_ctx.db.session(read_only=True, cross_org=True) as session:
             truth = await board_columns(session, organization_id=ana.organization_id, board_filter=BoardFilter())
         return [lead.name for lead in truth['contato'].cards]
 

@@ -40,7 +40,7 @@ async def test_filters_narrow_cards_counts_and_live_events(create_user, app_ctx,
     await add_lead(app_ctx, ana, 'Delta', value='900')
     await board.shows('lead', ['Gama', 'Acme Filial'])
     assert board.summary('lead') == '2 leads · R$ 500,00'
-    async with app_ctx.db.session() as session:
+    async with app_ctx.db.session(cross_org=True) as session:
         changes = LeadUpdate(estimated_value=Decimal('5000'))
         await leads.update_lead(session, caller=ana.caller(), lead_id=created.id, changes=changes)
     await board.shows('lead', ['Acme Filial'])
@@ -65,7 +65,7 @@ async def test_favourites_only_and_assignee(create_user, app_ctx, person):
     await bar.reset()
     bar.favorites.value = True
     await board.shows('lead', [])
-    async with app_ctx.db.session() as session:
+    async with app_ctx.db.session(cross_org=True) as session:
         await leads.set_favorite(session, caller=ana.caller(), lead_id=star.id, is_favorite=True)
     await board.shows('lead', ['Beta SA'])
     assert board.summary('lead') == '1 lead · R$ 0,00'
@@ -93,7 +93,7 @@ async def test_big_column_loads_fifty_at_a_time(create_user, app_ctx, person):
 
     # a lead moved out of the undrawn tail only changes the counts
     assert first is not None
-    async with app_ctx.db.session() as session:
+    async with app_ctx.db.session(cross_org=True) as session:
         await moves.move_lead(session, caller=ana.caller(), lead_id=first.id, stage=PipelineStage.CONTATO)
     await board.shows('contato', ['Lead 000'])
     assert column.load_more.text == 'Carregar mais (19 restantes)'

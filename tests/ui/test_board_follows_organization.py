@@ -13,11 +13,11 @@ from models.organization import OrganizationUpdate
 
 
 async def add_lead(app_ctx, someone, name: str, days_in_stage: int = 0) -> None:  # type: ignore[no-untyped-def]
-    async with app_ctx.db.session() as session:
+    async with app_ctx.db.session(cross_org=True) as session:
         lead = await leads.create_lead(session, caller=someone.caller(), data=LeadCreate(name=name))
         lead_id = lead.id
     if days_in_stage:
-        async with app_ctx.db.session() as session:
+        async with app_ctx.db.session(cross_org=True) as session:
             changed = utcnow() - timedelta(days=days_in_stage, hours=1)
             await session.execute(update(Lead).where(Lead.id == lead_id).values(stage_changed_at=changed))
             await session.commit()

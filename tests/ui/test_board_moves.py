@@ -75,7 +75,7 @@ async def test_stale_card_returns_to_where_the_server_has_it(create_user, app_ct
     ana_board = board_of(ana_user)
     # Bruno moves it while Ana's card still shows the version it was drawn with
     drawn = dict(ana_board.card('Acme Ltda').lead)
-    async with app_ctx.db.session() as session:
+    async with app_ctx.db.session(cross_org=True) as session:
         await moves.move_lead(session, caller=bruno.caller(), lead_id=lead.id, stage=PipelineStage.PROPOSTA)
     await ana_board.shows('proposta', ['Acme Ltda'])
     card: LeadCard = ana_board.card('Acme Ltda')

@@ -32,7 +32,7 @@ async def test_presence_shows_who_has_the_board_open(create_user, app_ctx, perso
 async def test_broadcast_renders_in_the_viewers_language_not_the_movers(create_user, app_ctx, person):
     ana = await person('Ana Souza')
     bruno = await person('Bruno Lima', team_of=ana, role='viewer')
-    async with app_ctx.db.session() as session:
+    async with app_ctx.db.session(cross_org=True) as session:
         await leads.create_lead(session, caller=ana.caller(), data=LeadCreate(name='Acme Ltda'))
     ana_user, bruno_user = create_user(), create_user()
     await bruno_user.open('/login')
@@ -77,7 +77,7 @@ async def test_role_lowered_to_viewer_removes_drag_at_once(create_user, app_ctx,
 async def test_removed_member_loses_the_board_at_once(create_user, app_ctx, person):
     ana = await person('Ana Souza')
     bruno = await person('Bruno Lima', team_of=ana)
-    async with app_ctx.db.session() as session:
+    async with app_ctx.db.session(cross_org=True) as session:
         await leads.create_lead(session, caller=ana.caller(), data=LeadCreate(name='Segredo SA'))
     ana_user, bruno_user = create_user(), create_user()
     await sign_in(ana_user, ana)
@@ -89,7 +89,7 @@ async def test_removed_member_loses_the_board_at_once(create_user, app_ctx, pers
 
     await bruno_user.should_see('Você não faz mais parte desta organização. Fale com um administrador.', retries=50)
     await bruno_user.should_not_see(content='Segredo SA')
-    async with app_ctx.db.session() as session:
+    async with app_ctx.db.session(cross_org=True) as session:
         await leads.create_lead(session, caller=ana.caller(), data=LeadCreate(name='Depois SA'))
     await board_of(ana_user).shows('lead', ['Depois SA', 'Segredo SA'])  # the new lead has reached open boards…
     await bruno_user.should_not_see(content='Depois SA')  # … but not the page Bruno was sent away from
@@ -104,7 +104,7 @@ async def test_signing_out_elsewhere_closes_the_board(create_user, app_ctx, pers
     board = board_of(ana_user).board
     from lovedcrm_ui.services import auth
 
-    async with app_ctx.db.session() as session:
+    async with app_ctx.db.session(cross_org=True) as session:
         await auth.end_session(session, user_id=ana.user_id, session_id=board.viewer.session_id)
     await ana_user.should_see('Sua sessão terminou. Entre novamente.', retries=50)
     await ana_user.open('/pipeline')
@@ -118,7 +118,7 @@ async def test_reconnect_rereads_what_the_board_missed(create_user, app_ctx, per
     await sign_in(other_tab, ana)
     board = board_of(ana_user).board
     board._events.cancel()  # the board hears nothing, as if its updates had been lost
-    async with app_ctx.db.session() as session:
+    async with app_ctx.db.session(cross_org=True) as session:
         await leads.create_lead(session, caller=ana.caller(), data=LeadCreate(name='Perdido SA'))
     await board_of(other_tab).shows('lead', ['Perdido SA'])  # delivered to the boards that listen…
     assert board_of(ana_user).names('lead') == []  # … not to this one

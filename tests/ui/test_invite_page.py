@@ -31,7 +31,7 @@ async def test_invite_from_the_team_page_then_join_by_registering_and_share_the_
     create_user, app_ctx, person
 ):
     ana = await person('Ana Souza')
-    async with app_ctx.db.session() as session:
+    async with app_ctx.db.session(cross_org=True) as session:
         await leads.create_lead(session, caller=ana.caller(), data=LeadCreate(name='Acme Ltda'))
     ana_user, bruno_user = create_user(), create_user()
     await sign_in(ana_user, ana)

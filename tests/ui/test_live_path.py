@@ -49,7 +49,7 @@ async def test_log_out_and_in_then_the_old_page_goes_away_and_the_board_stays_li
     old_page.delete()  # what NiceGUI does RECONNECT_TIMEOUT later: the old board's stop() runs again
     queued_seqs(api_socket)
 
-    async with app_ctx.db.session() as session:
+    async with app_ctx.db.session(cross_org=True) as session:
         moved = await moves.move_lead(
             session, caller=bruno.caller(), lead_id=lead.id, stage=PipelineStage.PROPOSTA, index=0
         )

@@ -13,13 +13,13 @@ async def sixty_leads_in_lead(app_ctx, organization_id) -> None:  # type: ignore
     rows = lead_rows(organization_id, 60)
     for row in rows:
         row['stage'] = 'lead'
-    async with app_ctx.db.session() as session:
+    async with app_ctx.db.session(cross_org=True) as session:
         await insert_leads(session, rows)
         await session.commit()
 
 
 async def database_names(app_ctx, organization_id, stage: str) -> list[str]:  # type: ignore[no-untyped-def]
-    async with app_ctx.db.session(read_only=True) as session:
+    async with app_ctx.db.session(read_only=True, cross_org=True) as session:
         columns = await board_columns(session, organization_id=organization_id, board_filter=BoardFilter(), limit=500)
     return [lead.name for lead in columns[stage].cards]
 
@@ -28,7 +28,7 @@ async def until_stored(app_ctx, name: str, stage: str, version: int = 2) -> None
     """Wait until the move the person asked for is committed."""
 
     async def stored() -> bool:
-        async with app_ctx.db.session(read_only=True) as session:
+        async with app_ctx.db.session(read_only=True, cross_org=True) as session:
             row = (
                 await session.execute(select(col(Lead.stage), col(Lead.version)).where(col(Lead.name) == name))
             ).one()
@@ -71,7 +71,7 @@ async def test_moving_to_the_bottom_of_ones_own_partly_drawn_column_puts_it_out_
     fire(board.board.move_dialog.buttons['lead'], 'click')
     await until_stored(app_ctx, 'Empresa 00010', 'lead')
 
-    async with app_ctx.db.session(read_only=True) as session:
+    async with app_ctx.db.session(read_only=True, cross_org=True) as session:
         last = await session.scalar(
             select(col(Lead.name))
             .where(col(Lead.organization_id) == ana.organization_id)

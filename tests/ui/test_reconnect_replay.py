@@ -86,7 +86,7 @@ async def test_a_replay_after_reconnect_leaves_the_browser_in_the_current_state(
 
     async def bruno_moves(lead_id: uuid.UUID, name: str, stage: PipelineStage) -> None:
         """Bruno's move, drawn on Ana's board (on the server: whether her browser gets it is the question)."""
-        async with app_ctx.db.session() as session:
+        async with app_ctx.db.session(cross_org=True) as session:
             await moves.move_lead(session, caller=bruno.caller(), lead_id=lead_id, stage=stage, index=0)
         await until(lambda: name in board.names(stage))
 
@@ -116,7 +116,7 @@ async def test_a_change_between_the_rewind_and_the_send_is_not_undone(create_use
     sent = SentRecord(client.outbox)
     await sent.all_sent()
     browser_has = client.outbox.next_message_id
-    async with app_ctx.db.session() as session:  # sent, but the socket was already dead: lost
+    async with app_ctx.db.session(cross_org=True) as session:  # sent, but the socket was already dead: lost
         await moves.move_lead(session, caller=bruno.caller(), lead_id=acme.id, stage=PipelineStage.PROPOSTA, index=0)
     await board_of(ana_user).shows('proposta', ['Acme Ltda'])
     await sent.all_sent()

@@ -88,17 +88,24 @@ async def test_the_last_owner_cannot_be_demoted_or_removed_and_the_page_says_why
     assert member_roles(ana_user)[ana.email] == 'owner'
 
 
-async def test_an_admin_cannot_touch_owners_nor_invite_admins(create_user, person):
+async def test_an_admin_cannot_touch_owners_nor_make_or_invite_admins(create_user, person):
     ana = await person('Ana Souza')
     bruno = await person('Bruno Lima', team_of=ana, role='admin')
     carla = await person('Carla Dias', team_of=ana)
-    bruno_user = create_user()
+    dora = await person('Dora Melo', team_of=ana, role='admin')
+    bruno_user, ana_user = create_user(), create_user()
     await open_team(bruno_user, bruno)
 
     assert shown(bruno_user, f'role-{ana.email}') == 'Proprietário'  # a label, not a select
     await bruno_user.should_not_see(marker=f'remove-{ana.email}')
-    assert set(bruno_user.find(marker=f'role-{carla.email}').elements.pop().options) == {'admin', 'member', 'viewer'}
+    # an admin grants what an admin may invite: member or viewer (another admin's menu still shows their role)
+    assert set(bruno_user.find(marker=f'role-{carla.email}').elements.pop().options) == {'member', 'viewer'}
+    assert set(bruno_user.find(marker=f'role-{dora.email}').elements.pop().options) == {'admin', 'member', 'viewer'}
     assert set(bruno_user.find(marker='invite-role').elements.pop().options) == {'member', 'viewer'}
+    # the owner may make admins and owners
+    await open_team(ana_user, ana)
+    owner_choices = set(ana_user.find(marker=f'role-{carla.email}').elements.pop().options)
+    assert owner_choices == {'owner', 'admin', 'member', 'viewer'}
 
 
 async def test_members_and_viewers_see_the_member_list_read_only(create_user, person):

@@ -255,5 +255,5 @@ async def add_lead(ctx: Any, owner: Any, name: str, stage: str = 'lead', value: 
     from models.lead import LeadCreate
 
     data = LeadCreate(name=name, stage=stage, estimated_value=Decimal(value) if value else None, **extra)
-    async with ctx.db.session() as session:
+    async with ctx.db.session(cross_org=True) as session:
         return await leads.create_lead(session, caller=owner.caller(), data=data)

@@ -11,7 +11,7 @@ from typing import Any
 
 import asyncpg
 import pytest
-from pg_harness import pg_admin_sync, pg_url
+from pg_harness import app_url, create_app_database_sync, pg_admin_sync, pg_url
 from server_process import ServerProcess
 
 SECRET_KEY = 'ws-tests-secret-key-long-enough-for-hs256-signatures'  # every server's: tests sign tokens with it
@@ -46,7 +46,8 @@ class Server(ServerProcess):
         if not self.database_url:
             with sqlite3.connect(self.data_dir / 'lovedcrm.db') as conn:
                 return conn.execute(query.replace('$1', '?'), args).fetchall()
-        conn = await asyncpg.connect(self.database_url)
+        # as the admin: the server's own role sees no tenant rows outside an organization's unit of work
+        conn = await asyncpg.connect(pg_url(self.database_url.rsplit('/', 1)[1], driver='postgresql'))
         try:
             return list(await conn.fetch(query, *args))
         finally:
@@ -73,10 +74,10 @@ def databases(config: pytest.Config) -> set[str]:
 
 
 def create_postgres_database() -> tuple[str, str]:
-    """A fresh, empty PostgreSQL database (main.py migrates it): its name and postgresql:// URL."""
+    """A fresh, empty PostgreSQL database (main.py migrates it): its name and postgresql:// URL as the app's role."""
     name = f'lovedcrm_ws_{uuid.uuid4().hex[:12]}'
-    pg_admin_sync(f'CREATE DATABASE {name}')
-    return name, pg_url(name, driver='postgresql')
+    create_app_database_sync(name)
+    return name, app_url(name, driver='postgresql')
 
 
 def drop_postgres_database(name: str) -> None:

@@ -108,13 +108,15 @@ class BoardActions:
     ) -> None:
         """Ask the server to move ``card`` below ``above`` (or to ``index``) with the version it was drawn with."""
         lead = card.lead
+        if self.board.outage.refuse_move(card):
+            return
         # a drop or key move lands where the person sees it (kept drawn even just below the drawn part);
         # "bottom" from the menu goes to the column's real end, which may not be drawn
         keep_drawn = index != BOTTOM
         if keep_drawn:
             self.board.own_moves.add(card.lead_id)
         try:
-            async with self.ctx.db.session() as session:
+            async with self.ctx.db.session(organization_id=self.viewer.organization_id) as session:
                 if index is None:
                     index = await index_below(
                         session,
@@ -147,6 +149,14 @@ class BoardActions:
             self.board.place(lead, card, lead_id=card.lead_id)  # back where it was
             self._tell(self.t('board.move_failed', name=lead['name'], reason=refusal(exc, self.t)), 'negative')
             return
+        except Exception as exc:
+            reason = self.board.outage.failed(exc)  # the database away or busy: back where it was, say so
+            if reason is None:
+                raise
+            self.board.own_moves.discard(card.lead_id)
+            self.board.place(lead, card, lead_id=card.lead_id)
+            self._tell(self.t('board.move_failed', name=lead['name'], reason=reason), 'warning')
+            return
         shown: LeadCard | None = card
         if moved.respaced:
             # the move renumbered the column: the drawn cards' positions are stale, so draw the board again
@@ -171,7 +181,7 @@ class BoardActions:
         if not self._writer_or_explain():
             return
         try:
-            async with self.ctx.db.session() as session:
+            async with self.ctx.db.session(organization_id=self.viewer.organization_id) as session:
                 await leads.set_favorite(
                     session,
                     caller=self.viewer.caller,
@@ -180,6 +190,8 @@ class BoardActions:
                 )
         except DomainError as exc:
             self._tell(refusal(exc, self.t), 'negative')
+        except Exception as exc:
+            self._tell_database_failure(exc)
 
     async def open_new(self, stage: str) -> None:
         """Quick-add in a column."""
@@ -192,7 +204,7 @@ class BoardActions:
 
     async def load_history(self, lead_id: uuid.UUID) -> list[StageHistoryEntry]:
         """Stage history for the dialog."""
-        async with self.ctx.db.session(read_only=True) as session:
+        async with self.ctx.db.session(read_only=True, organization_id=self.viewer.organization_id) as session:
             return await pipeline_events.stage_history(
                 session, organization_id=self.viewer.organization_id, lead_id=lead_id
             )
@@ -200,7 +212,7 @@ class BoardActions:
     async def save_lead(self, lead_id: uuid.UUID | None, values: dict[str, Any], version: int | None) -> SaveOutcome:
         """Create, or save the dialog's edits against the version it showed, in one transaction."""
         try:
-            async with self.ctx.db.session() as session:
+            async with self.ctx.db.session(organization_id=self.viewer.organization_id) as session:
                 if lead_id is None:
                     values.pop('is_favorite', None)  # the new-lead form has no star
                     created = await leads.create_lead(session, caller=self.viewer.caller, data=LeadCreate(**values))
@@ -223,18 +235,26 @@ class BoardActions:
             return SaveRefused(self.t('lead.conflict_gone'))
         except DomainError as exc:
             return SaveRefused(refusal(exc, self.t))
+        except Exception as exc:
+            reason = self.board.outage.failed(exc)  # the database away or busy: the dialog keeps the edits
+            if reason is None:
+                raise
+            return SaveRefused(reason)
         self._tell(self.t('lead.saved', name=saved.lead.name), 'positive')
         return None
 
     async def delete_lead(self, lead: dict[str, Any]) -> None:
         """Delete after confirmation (the dialog asked)."""
         try:
-            async with self.ctx.db.session() as session:
+            async with self.ctx.db.session(organization_id=self.viewer.organization_id) as session:
                 await leads.delete_lead(session, caller=self.viewer.caller, lead_id=uuid.UUID(str(lead['id'])))
         except NotFound:
             pass  # someone else deleted it first: the event removes the card
         except DomainError as exc:
             self._tell(refusal(exc, self.t), 'negative')
+            return
+        except Exception as exc:
+            self._tell_database_failure(exc)
             return
         self._tell(self.t('lead.deleted', name=lead['name']), 'positive')
 
@@ -243,6 +263,12 @@ class BoardActions:
             return True
         self._tell(self.t('board.viewer_notice'), 'info')
         return False
+
+    def _tell_database_failure(self, exc: Exception) -> None:
+        reason = self.board.outage.failed(exc)
+        if reason is None:
+            raise exc
+        self._tell(reason, 'warning')
 
     def _tell(self, message: str, kind: str) -> None:
         self.board.announce(message)

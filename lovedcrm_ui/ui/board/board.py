@@ -32,6 +32,7 @@ from .dialogs import LeadDialog, MoveDialog
 from .filters import FilterBar
 from .follow import OrganizationFollower
 from .guard import LiveGuard
+from .outage import BoardOutage
 
 log = logging.getLogger(__name__)
 QUEUE_LIMIT = 1000  # a board that falls this far behind re-reads the database instead
@@ -71,6 +72,7 @@ class PipelineBoard(ui.column):
         actions = self.actions
         self.classes('w-full gap-2 pipeline-board').props(f'aria-label="{self.t("a11y.board")}"')
         with self:
+            self.outage = BoardOutage(self)  # the banner, and no drags, while the database is away
             self.filter_bar = FilterBar(t=self.t, on_change=self.set_filter)
             self.viewer_notice = ui.label(self.t('board.viewer_notice')).classes('text-caption text-grey-8')
             with ui.row().classes('board-columns w-full no-wrap items-start gap-3') as columns_row:
@@ -103,6 +105,7 @@ class PipelineBoard(ui.column):
         subscriptions = [
             self.ctx.bus.subscribe_access(self.follower.on_access),
             self.ctx.watch.watch(org, self.guard.check),  # the guard, independent of the bus
+            self.ctx.health.watch(self.outage.follow),
         ]
         worker = background_tasks.create(self._apply_events(), name=f'board-{client.id}')
         # a task, not ui.timer: a timer waits for the browser's socket, and NiceGUI then sends the page
@@ -121,6 +124,7 @@ class PipelineBoard(ui.column):
         self._stop = stop
         client.on_delete(stop)
         client.on_connect(self.guard.resync_if_behind)
+        self.outage.follow(self.ctx.health.reachable)
         await self.reload()
 
     async def reload(self) -> None:
@@ -138,7 +142,7 @@ class PipelineBoard(ui.column):
 
     async def _read_and_draw(self) -> None:
         org = self.viewer.organization_id
-        async with self.ctx.db.session(read_only=True) as session:
+        async with self.ctx.db.session(read_only=True, organization_id=self.viewer.organization_id) as session:
             if self.ctx.db.engine.dialect.name == 'postgresql':
                 # one snapshot for the sequence number and the cards: no event counted twice or missed
                 await session.connection(execution_options={'isolation_level': 'REPEATABLE READ'})
@@ -194,7 +198,7 @@ class PipelineBoard(ui.column):
         """Draw the next page of a column (or the next ``limit`` cards)."""
         drawn = column.card_list
         after = (float(drawn[-1].lead['position']), drawn[-1].lead_id) if drawn else None
-        async with self.ctx.db.session(read_only=True) as session:
+        async with self.ctx.db.session(read_only=True, organization_id=self.viewer.organization_id) as session:
             leads = await column_cards(
                 session,
                 organization_id=self.viewer.organization_id,

@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from nicegui import ui
 
+from models.types import is_plain_text
+
 from ...services.board import BoardFilter, TeamMember
 from ..i18n import Translate, parse_brl
 
@@ -69,7 +71,7 @@ class FilterBar(ui.row):
         self.assignee.set_options(options)
 
     def current(self) -> BoardFilter | None:
-        """The filter, or None (with a visible message) when a value bound is not an amount."""
+        """The filter, or None (with a visible message) when a value bound is not an amount or the text has a NUL."""
         self.problem.text = ''
         try:
             low = parse_brl(self.value_min.value)
@@ -77,8 +79,12 @@ class FilterBar(ui.row):
         except ValueError:
             self.problem.text = self._t('form.invalid_value')
             return None
+        text = (self.text.value or '').strip()
+        if not is_plain_text(text):  # the database cannot even compare such text (models.types.check_text)
+            self.problem.text = self._t('form.text_invalid')
+            return None
         return BoardFilter(
-            text=(self.text.value or '').strip(),
+            text=text,
             source=self.source.value or None,
             assignee_id=uuid.UUID(self.assignee.value) if self.assignee.value else None,
             tags=tuple(self.tags.value or ()),

@@ -57,7 +57,7 @@ class OrganizationFollower:
     async def follow_team(self) -> None:
         """Someone joined, left or changed role: the assignee choices (and initials) follow."""
         board = self.board
-        async with board.ctx.db.session(read_only=True) as session:
+        async with board.ctx.db.session(read_only=True, organization_id=board.viewer.organization_id) as session:
             board.members = await team(session, organization_id=board.viewer.organization_id)
         board.filter_bar.set_members(board.members)
         board.lead_dialog.set_team(board.members)

@@ -54,7 +54,7 @@ class LiveGuard:
         board = self.board
         if not board._loaded.is_set() or self._catching_up is not None:
             return
-        async with board.ctx.db.session(read_only=True) as session:
+        async with board.ctx.db.session(read_only=True, organization_id=board.viewer.organization_id) as session:
             seq = await current_seq(session, organization_id=board.viewer.organization_id)
         if seq > board.last_seq and board._queue.empty() and self._catching_up is None:
             self._show_catching_up()

@@ -12,7 +12,7 @@ from ...services import auth, organizations
 from ...services.errors import DomainError, ErrorCode, Invalid
 from ..i18n import Translate, translator
 from ..refusals import refusal
-from ..session import forget_login, load_signed_in, load_viewer, page_language, remember_login
+from ..session import client_address, forget_login, load_signed_in, load_viewer, page_language, remember_login
 from ..switcher import switch_organization
 from ..widgets import LanguageSwitch
 
@@ -62,15 +62,15 @@ def register_account_pages(ctx: AppContext) -> None:
                     error.text = t('login.invalid')
                     return
                 try:
-                    async with ctx.db.session() as session:
-                        result = await auth.login(
-                            session,
-                            hasher=ctx.hasher,
-                            tokens=ctx.tokens,
-                            failures=ctx.login_failures,
-                            email=address,
-                            password=password.value,
-                        )
+                    result = await auth.login(
+                        ctx.db,
+                        hasher=ctx.hasher,
+                        tokens=ctx.tokens,
+                        throttle=ctx.password_checks,
+                        email=address,
+                        password=password.value,
+                        address=client_address(),
+                    )
                 except DomainError as exc:  # wrong credentials or too many attempts
                     error.text = refusal(exc, t)
                     return
@@ -125,7 +125,8 @@ def register_account_pages(ctx: AppContext) -> None:
                             terms_accepted=True,
                         )
                 except Invalid as exc:
-                    error.text = refusal(exc, t) if exc.code == ErrorCode.NAME_TOO_LONG else t('register.password_rule')
+                    named = exc.code in (ErrorCode.NAME_TOO_LONG, ErrorCode.TEXT_INVALID)  # else a password rule
+                    error.text = refusal(exc, t) if named else t('register.password_rule')
                     return
                 except DomainError as exc:  # the e-mail is taken
                     error.text = refusal(exc, t)

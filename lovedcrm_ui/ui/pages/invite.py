@@ -19,7 +19,7 @@ from ...services.errors import DomainError, ErrorCode
 from ...services.invites import InviteView
 from ..i18n import Translate, format_date, translator
 from ..refusals import refusal
-from ..session import SignedIn, load_signed_in, page_language, remember_login
+from ..session import SignedIn, client_address, load_signed_in, page_language, remember_login
 from ..widgets import ConfirmDialog, LanguageSwitch, StatusLine
 
 CLOSED_KEYS = {
@@ -189,15 +189,15 @@ class InvitePanel(ui.column):
             self.status.error(self.t('login.invalid'))
             return
         try:
-            async with self.ctx.db.session() as session:
-                result = await auth.login(
-                    session,
-                    hasher=self.ctx.hasher,
-                    tokens=self.ctx.tokens,
-                    failures=self.ctx.login_failures,
-                    email=view.invite.email,
-                    password=password,
-                )
+            result = await auth.login(
+                self.ctx.db,
+                hasher=self.ctx.hasher,
+                tokens=self.ctx.tokens,
+                throttle=self.ctx.password_checks,
+                email=view.invite.email,
+                password=password,
+                address=client_address(),
+            )
         except DomainError as exc:
             self.status.error(refusal(exc, self.t))  # wrong password or too many attempts
             return

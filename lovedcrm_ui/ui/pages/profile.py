@@ -16,7 +16,7 @@ from ..access_watch import AccessWatch
 from ..frame import frame
 from ..i18n import LANGUAGES
 from ..refusals import refusal, validation_messages
-from ..session import Viewer, require_viewer
+from ..session import Viewer, client_address, require_viewer
 from ..widgets import StatusLine
 
 
@@ -117,17 +117,18 @@ class PasswordForm(ui.card):
             self.status.error(refusal(problem, t))
             return
         try:
-            async with self.ctx.db.session() as session:
-                await auth.change_password(
-                    session,
-                    hasher=self.ctx.hasher,
-                    tokens=self.ctx.tokens,
-                    user_id=viewer.user_id,
-                    organization_id=viewer.organization_id,
-                    current_password=current,
-                    new_password=new,
-                    keep_session_id=viewer.session_id,
-                )
+            await auth.change_password(
+                self.ctx.db,
+                hasher=self.ctx.hasher,
+                tokens=self.ctx.tokens,
+                throttle=self.ctx.password_checks,
+                address=client_address(),
+                user_id=viewer.user_id,
+                organization_id=viewer.organization_id,
+                current_password=current,
+                new_password=new,
+                keep_session_id=viewer.session_id,
+            )
         except DomainError as exc:
             self.status.error(refusal(exc, t))
             return

@@ -61,7 +61,7 @@ class SettingsForm(ui.card):
 
     async def load(self) -> None:
         """Read the organization and show it (editable only for managers)."""
-        async with self.ctx.db.session(read_only=True) as session:
+        async with self.ctx.db.session(read_only=True, organization_id=self.viewer.organization_id) as session:
             organization = await organizations.get_organization(session, organization_id=self.viewer.organization_id)
         self.name.value = organization.name
         self.description.value = organization.description or ''
@@ -106,7 +106,7 @@ class SettingsForm(ui.card):
             self.status.error(t(update))
             return
         try:
-            async with self.ctx.db.session() as session:
+            async with self.ctx.db.session(organization_id=self.viewer.organization_id) as session:
                 caller = await self.viewer.fresh_caller(session)
                 organization = await organizations.update_organization(session, caller=caller, changes=update)
         except DomainError as exc:

@@ -96,7 +96,7 @@ class InviteForm(ui.card):
             self.status.error(self._problem(exc))
             return
         try:
-            async with self.ctx.db.session() as session:
+            async with self.ctx.db.session(organization_id=self.viewer.organization_id) as session:
                 caller = await self.viewer.fresh_caller(session)
                 view = await invites.create_invite(
                     session,
@@ -178,7 +178,7 @@ class InviteList(ui.column):
 
     async def reload(self) -> None:
         """Re-read and draw the invites."""
-        async with self.ctx.db.session(read_only=True) as session:
+        async with self.ctx.db.session(read_only=True, organization_id=self.viewer.organization_id) as session:
             views = await invites.list_invites(
                 session, organization_id=self.viewer.organization_id, status=None, limit=LIST_LIMIT, offset=0
             )
@@ -230,7 +230,7 @@ class InviteList(ui.column):
         """Cancel a pending invite: its link stops working."""
         t = self.viewer.t
         try:
-            async with self.ctx.db.session() as session:
+            async with self.ctx.db.session(organization_id=self.viewer.organization_id) as session:
                 caller = await self.viewer.fresh_caller(session)
                 await invites.cancel_invite(session, caller=caller, invite_id=info.id)
         except DomainError as exc:

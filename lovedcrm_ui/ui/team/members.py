@@ -47,7 +47,9 @@ class MemberRow(ui.row):
                 ui.label(member.email).classes('text-caption text-grey-7 ellipsis')
             self.role: ui.select | None = None
             if editable:
-                choices = [r for r in ROLES if r != Role.OWNER or viewer.role == Role.OWNER]
+                # what the viewer may grant (the service's rule), plus the member's current role to show it
+                grantable = organizations.grantable_roles(viewer.role)
+                choices = [r for r in ROLES if r in grantable or r == member.role]
                 self.role = ui.select(
                     {r.value: t(f'role.{r.value}') for r in choices},
                     value=member.role,
@@ -76,7 +78,7 @@ class MemberList(ui.column):
 
     async def reload(self) -> None:
         """Re-read the members and draw them."""
-        async with self.ctx.db.session(read_only=True) as session:
+        async with self.ctx.db.session(read_only=True, organization_id=self.viewer.organization_id) as session:
             rows = await organizations.list_members(session, organization_id=self.viewer.organization_id)
         self.members = [
             MemberInfo(m.user.id, m.user.full_name or m.user.email, m.user.email, m.role.value) for m in rows
@@ -95,7 +97,7 @@ class MemberList(ui.column):
         if event.value == member.role or event.value is None:
             return
         try:
-            async with self.ctx.db.session() as session:
+            async with self.ctx.db.session(organization_id=self.viewer.organization_id) as session:
                 caller = await self.viewer.fresh_caller(session)
                 await organizations.change_role(session, caller=caller, user_id=member.user_id, role=Role(event.value))
         except DomainError as exc:
@@ -112,7 +114,7 @@ class MemberList(ui.column):
         if not await self.confirm.ask(t('team.remove_confirm', name=member.name), t('team.remove')):
             return
         try:
-            async with self.ctx.db.session() as session:
+            async with self.ctx.db.session(organization_id=self.viewer.organization_id) as session:
                 caller = await self.viewer.fresh_caller(session)
                 await organizations.remove_member(session, caller=caller, user_id=member.user_id)
         except DomainError as exc:
