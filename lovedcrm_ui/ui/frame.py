@@ -32,7 +32,8 @@ STYLE = """
 @media (max-width:640px){.stage-column{min-width:85vw;width:85vw;flex-basis:85vw;scroll-snap-align:start}}
 .lead-card{position:relative;width:100%;padding:.5rem;display:flex;flex-direction:column;gap:.1rem;cursor:pointer;
   background:#fff;border:1px solid rgba(0,0,0,.12);border-left:4px solid transparent;border-radius:4px;
-  transition:background-color .6s}
+  transition:background-color .6s;overflow-wrap:anywhere}
+/* anywhere (not break-word): also narrows the flex items, so an unbroken source or tag wraps inside the card */
 .lead-star{position:absolute;top:.3rem;right:.3rem;font-size:1.25rem;color:#ffa000;cursor:pointer}
 .lead-card:focus{outline:3px solid #1976d2;outline-offset:1px}
 .lead-idle-warning{border-left-color:#f2a900}

@@ -57,9 +57,11 @@ class MemberRow(ui.row):
                     on_change=lambda e: members.change_role(self, e),
                 )
                 self.role.props('outlined dense options-dense').classes('w-36').mark(f'role-{member.email}')
-                ui.button(icon='person_remove', on_click=lambda: members.remove_member(member)).props(
-                    f'flat round color=negative aria-label="{t("team.remove_label", name=member.name)}"'
-                ).mark(f'remove-{member.email}')
+                remove = ui.button(icon='person_remove', on_click=lambda: members.remove_member(member))
+                remove.props('flat round color=negative').mark(f'remove-{member.email}')
+                # a person's name is set as a value, never parsed: in a props string a quote in it would end the
+                # label and add props (a ":prop" is evaluated as JavaScript in every manager's browser)
+                remove.props['aria-label'] = t('team.remove_label', name=member.name)
             else:
                 ui.label(t(f'role.{member.role}')).classes('text-body2 member-role').mark(f'role-{member.email}')
 
