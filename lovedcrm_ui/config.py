@@ -56,6 +56,13 @@ class Settings(BaseSettings):
     smtp_password: str = Field('', alias='SMTP_PASSWORD')
     smtp_from: str = Field('', alias='SMTP_FROM')
     smtp_starttls: bool = Field(True, alias='SMTP_STARTTLS')
+    # password reset by e-mail (needs SMTP): link lifetime, and requests per hour per e-mail and per client address
+    password_reset_expire_minutes: int = Field(60, ge=1, alias='PASSWORD_RESET_EXPIRE_MINUTES')
+    password_reset_max_per_email: int = Field(3, ge=1, alias='PASSWORD_RESET_MAX_PER_EMAIL')
+    password_reset_max_per_address: int = Field(20, ge=1, alias='PASSWORD_RESET_MAX_PER_ADDRESS')
+    # the address people reach this server at (e.g. https://crm.example.com), for links in e-mails; empty: the
+    # request's own (a forged Host header could then point a reset link elsewhere, so production requires it)
+    public_url: str = Field('', alias='PUBLIC_URL')
     cookie_secure: bool = Field(False, alias='COOKIE_SECURE')
     # browser transports for NiceGUI's socket.io: 'websocket,polling' (default) or 'polling' behind
     # proxies that block WebSockets
@@ -76,8 +83,14 @@ class Settings(BaseSettings):
     ws_ping_seconds: float = Field(30.0, gt=0, alias='WS_PING_SECONDS')
     ws_auth_timeout_seconds: float = Field(5.0, gt=0, alias='WS_AUTH_TIMEOUT_SECONDS')
     replay_limit: int = Field(1000, ge=1, alias='REPLAY_LIMIT')
+    # refused handshakes per client address within the window before further handshakes get a cheap 429
+    # (a client reconnecting with a dead token once a second must not cost a database query each time)
+    ws_refused_handshakes: int = Field(10, ge=1, alias='WS_REFUSED_HANDSHAKES')
+    ws_refused_window_seconds: float = Field(60.0, gt=0, alias='WS_REFUSED_WINDOW_SECONDS')
     # HTTP request bodies (api/limits.py): larger ones get a 413 before anything parses them
     max_request_bytes: int = Field(1_048_576, ge=1024, alias='MAX_REQUEST_BYTES')
+    # one log line per HTTP request and WebSocket handshake (api/access_log.py); tokens and passwords redacted
+    access_log: bool = Field(False, alias='ACCESS_LOG')
 
     @property
     def transports(self) -> list[str]:

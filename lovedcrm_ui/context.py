@@ -11,8 +11,10 @@ from .events.pg_bridge import PostgresBridge
 from .events.sockets import SocketHub
 from .events.watch import SequenceWatch
 from .security import PasswordHasher, TokenService
+from .services.password_reset import ResetRequestLimits
 from .services.pipeline_events import committed_seqs, events_since
 from .services.ratelimit import PasswordCheckLimits, PasswordCheckThrottle, SlidingWindowLimiter
+from .services.sessions import SessionActivity
 
 
 @dataclass
@@ -29,6 +31,9 @@ class AppContext:
     registrations: SlidingWindowLimiter
     sockets: SocketHub
     watch: SequenceWatch
+    session_activity: SessionActivity  # last_used_at of sessions, written at most once a minute each
+    password_resets: ResetRequestLimits  # "forgot password" requests per e-mail and per address
+    ws_refusals: SlidingWindowLimiter  # refused WebSocket handshakes per client address (then a cheap 429)
     bridge: PostgresBridge | None = None  # the LISTEN/NOTIFY bridge, when running with the PostgreSQL event bus
     # whether the database answers: one view per process (API 503s, board banners, the log once per outage)
     health: DatabaseHealth = field(default_factory=DatabaseHealth)
@@ -73,6 +78,13 @@ class AppContext:
             registrations=SlidingWindowLimiter(limit=settings.register_max_per_hour, window=3600),
             sockets=SocketHub(bus, presence, watch),
             watch=watch,
+            session_activity=SessionActivity(db, health),
+            password_resets=ResetRequestLimits(
+                per_email=settings.password_reset_max_per_email, per_address=settings.password_reset_max_per_address
+            ),
+            ws_refusals=SlidingWindowLimiter(
+                limit=settings.ws_refused_handshakes, window=settings.ws_refused_window_seconds
+            ),
             health=health,
         )
         if use_bridge:
@@ -98,6 +110,7 @@ class AppContext:
     async def close(self) -> None:
         """Stop background services and release connections."""
         await self.watch.stop()
+        await self.session_activity.close()
         await self.health.stop()
         if self.bridge is not None:
             await self.bridge.stop()

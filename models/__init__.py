@@ -7,7 +7,7 @@ from .invite import Invite
 from .lead import Lead
 from .organization import Membership, Organization
 from .types import STAGE_ORDER, InviteStatus, PipelineStage, Role, utcnow
-from .user import AuthSession, User
+from .user import AuthSession, PasswordResetToken, User
 
 metadata = SQLModel.metadata
 
@@ -20,6 +20,7 @@ __all__ = [
     'Lead',
     'Membership',
     'Organization',
+    'PasswordResetToken',
     'PipelineEvent',
     'PipelineStage',
     'Role',

@@ -64,6 +64,12 @@ class ChangePasswordRequest(SQLModel):
     new_password: Password
 
 
+class PasswordUpdate(ChangePasswordRequest):
+    """``PUT /users/me/password`` (LovedCRM's web client); a ``confirm_password`` sent must equal ``new_password``."""
+
+    confirm_password: Password | None = None
+
+
 class AuthResponse(SQLModel):
     """What register, login, refresh and switch-organization return."""
 
@@ -78,3 +84,22 @@ class Message(SQLModel):
     """A plain confirmation."""
 
     message: str
+
+
+class SessionsEnded(Message):
+    """``POST /users/me/sessions/revoke-all``: how many other sessions ended."""
+
+    revoked: int
+
+
+class ForgotPasswordRequest(SQLModel):
+    """``POST /auth/forgot-password``: where to send a reset link (answered alike whether an account exists)."""
+
+    email: EmailStr
+
+
+class ResetPasswordRequest(SQLModel):
+    """``POST /auth/reset-password``: the token of the e-mailed link and the new password."""
+
+    token: Annotated[str, Rule(min_length=1, max_length=256), TEXT_RULE]
+    new_password: Password

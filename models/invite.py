@@ -2,9 +2,9 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import EmailStr
+from pydantic import EmailStr, field_validator
 from pydantic import Field as Rule
 from sqlalchemy import Column, ForeignKey, String, Text
 from sqlmodel import Field, SQLModel
@@ -46,7 +46,13 @@ class Invite(InviteBase, table=True):
 
 
 class InviteCreate(InviteBase):
-    """``POST /organizations/invites``."""
+    """``POST /organizations/invites``; a blank ``message`` or ``invited_name`` is the same as leaving it out."""
+
+    @field_validator('message', 'invited_name', mode='before')
+    @classmethod
+    def _blank_is_absent(cls, value: Any) -> Any:
+        # LovedCRM's web client always sends both, "" when left empty: that must not meet the 10-character minimum
+        return None if isinstance(value, str) and not value.strip() else value
 
 
 class InvitePublic(InviteBase):

@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, EmailStr, FiniteFloat, PlainSerializer, field_validator
+from pydantic import BeforeValidator, EmailStr, FiniteFloat, PlainSerializer, field_validator, model_validator
 from pydantic import Field as Rule
 from sqlalchemy import JSON, Column, Float, ForeignKey, Index, Numeric, String, Text
 from sqlmodel import Field, SQLModel
@@ -61,6 +61,33 @@ class LeadFields(SQLModel):
         return None if isinstance(value, str) and not value.strip() else value
 
 
+def camel_case(name: str) -> str:
+    """``estimated_value`` → ``estimatedValue``."""
+    head, *rest = name.split('_')
+    return head + ''.join(part.capitalize() for part in rest)
+
+
+class CamelCaseInput(SQLModel):
+    """A request body that also takes each two-word field under its camelCase name (``estimatedValue``).
+
+    LovedCRM's web client sends ``estimatedValue`` (its backend silently drops it). When both spellings are
+    sent, the snake_case one wins and the camelCase one is ignored. The schema (and OpenAPI) lists the
+    snake_case names only; a validation error names the snake_case field.
+    """
+
+    @model_validator(mode='before')
+    @classmethod
+    def _snake_case_keys(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        keys = dict(data)
+        for name in cls.model_fields:
+            camel = camel_case(name)
+            if camel != name and camel in keys:
+                keys.setdefault(name, keys.pop(camel))
+        return keys
+
+
 class LeadBase(LeadFields):
     """What a client sets on a lead, with the rules every stored lead satisfies."""
 
@@ -96,12 +123,15 @@ class Lead(LeadBase, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class LeadCreate(LeadBase):
-    """``POST /crm/leads``."""
+class LeadCreate(LeadBase, CamelCaseInput):
+    """``POST /crm/leads``; ``estimatedValue`` and ``assignedUserId`` are accepted too (snake_case wins)."""
 
 
-class LeadUpdate(LeadFields):
-    """``PUT /crm/leads/{id}``: only the keys sent change (the stage is not one of them)."""
+class LeadUpdate(LeadFields, CamelCaseInput):
+    """``PUT /crm/leads/{id}``: only the keys sent change (the stage is not one of them).
+
+    ``estimatedValue``, ``assignedUserId``, ``isFavorite`` and ``expectedVersion`` are accepted too (snake_case wins).
+    """
 
     name: LeadName | None = None
     email: EmailStr | None = None

@@ -47,11 +47,13 @@ class Organization(OrganizationBase, table=True):
 
 
 class OrganizationPublic(OrganizationBase):
-    """The organization object of auth responses."""
+    """The organization object of every response (auth, ``/users/me/organizations``, current)."""
 
     model_config = PUBLIC_CONFIG
 
     id: uuid.UUID
+    # LovedCRM's web client decides "is the owner" by ``owner_id == user.id``; null once that owner left
+    owner_id: uuid.UUID | None
     created_at: datetime
     updated_at: datetime
 
@@ -59,7 +61,6 @@ class OrganizationPublic(OrganizationBase):
 class OrganizationDetail(OrganizationPublic):
     """``GET /organizations/current``; also carries the board's idle thresholds."""
 
-    owner_id: uuid.UUID | None
     idle_warning_days: IdleDays
     idle_alert_days: IdleDays
 
@@ -123,3 +124,25 @@ class RoleUpdate(SQLModel):
     """``PUT /organizations/members/{user_id}``."""
 
     role: Role
+
+
+class RoleCounts(SQLModel):
+    """Members per role (the plural names LovedCRM's web client reads)."""
+
+    owners: int
+    admins: int
+    members: int
+    viewers: int
+
+
+class MemberStats(SQLModel):
+    """``GET /members/stats``: the current organization's team at a glance (every page header of LovedCRM's client).
+
+    ``total`` counts the members (active memberships); ``active`` those of them whose account is enabled;
+    ``pending_invites`` the invites still waiting for an answer and not expired.
+    """
+
+    total: int
+    active: int
+    pending_invites: int
+    by_role: RoleCounts

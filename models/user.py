@@ -12,6 +12,7 @@ from sqlmodel import Field, SQLModel
 
 from .types import PUBLIC_CONFIG, TEXT_RULE, UTCDateTime, new_id, utcnow
 
+USER_AGENT_MAX = 512  # longer User-Agent headers are cut
 MARKUP = re.compile(r'<\s*/?\s*[a-z!]|javascript:|on\w+\s*=', re.IGNORECASE)
 
 
@@ -111,6 +112,47 @@ class AuthSession(SQLModel, table=True):
     # from before rotation, whose next refresh starts it) and when it was issued (the reuse grace window)
     refresh_token_id: str | None = Field(default=None, sa_type=String(64))
     refresh_rotated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # what the owner sees in their list of sessions: the client that signed in, and when it was last used
+    # (written at sign-in and refresh, and at most once a minute on other use: services/sessions.py)
+    user_agent: str | None = Field(default=None, sa_type=String(USER_AGENT_MAX))
+    ip_address: str | None = Field(default=None, sa_type=String(64))
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AuthSessionPublic(SQLModel):
+    """One live session in ``GET /users/me/sessions``.
+
+    Our names (``created_at``, ``last_used_at``, ``user_agent``, ``ip_address``, ``is_current``) and, with the
+    same values, the names LovedCRM's web client reads on its security page (``device``, ``ip``, ``location``,
+    ``last_active``, ``current``). We keep no location database: ``location`` is the address.
+    """
+
+    model_config = PUBLIC_CONFIG
+
+    id: uuid.UUID
+    created_at: datetime
+    last_used_at: datetime
+    user_agent: str | None
+    ip_address: str | None
+    is_current: bool
+    device: str
+    ip: str | None
+    location: str
+    last_active: datetime
+    current: bool
+
+
+class PasswordResetToken(SQLModel, table=True):
+    """A password-reset link sent by e-mail: single use, short-lived; only a hash of its token is stored."""
+
+    __tablename__ = 'password_reset_tokens'
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    user_id: uuid.UUID = Field(sa_column=Column(ForeignKey('users.id', ondelete='CASCADE'), nullable=False, index=True))
+    token_hash: str = Field(sa_type=String(64), unique=True)  # SHA-256, hex: a leaked table opens no account
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 def initials(name: str) -> str:

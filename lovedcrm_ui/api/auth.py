@@ -1,22 +1,24 @@
-"""``/auth/*``: register, login, refresh, logout, switch organization, change password, me."""
+"""``/auth/*``: register, login, refresh, logout, switch organization, change password, forgot/reset password, me."""
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, BackgroundTasks, Request, Response, status
 
 from models.auth import (
     AuthResponse,
     ChangePasswordRequest,
+    ForgotPasswordRequest,
     LoginRequest,
     LogoutRequest,
     Message,
     RefreshRequest,
     RegisterRequest,
+    ResetPasswordRequest,
     SwitchOrganizationRequest,
 )
 from models.organization import OrganizationPublic
 from models.user import UserPublic
 
 from ..context import AppContext
-from ..services import auth
+from ..services import auth, password_reset
 from ..services.errors import ErrorCode, TooManyRequests, Unauthorized
 from .deps import CtxDep, SessionDep, SignedInDep
 from .guard import bearer_token
@@ -48,8 +50,12 @@ def _set_cookies(response: Response, ctx: AppContext, result: auth.AuthResult) -
         )
 
 
-def _client_address(request: Request) -> str:
+def client_address(request: Request) -> str:
     return request.client.host if request.client else 'unknown'
+
+
+def _user_agent(request: Request) -> str | None:
+    return request.headers.get('user-agent')
 
 
 @router.post('/register', status_code=status.HTTP_201_CREATED)
@@ -57,7 +63,7 @@ async def register(
     body: RegisterRequest, request: Request, response: Response, ctx: CtxDep, session: SessionDep
 ) -> AuthResponse:
     """Create a user, their organization and owner membership; returns a signed-in token pair."""
-    address = _client_address(request)
+    address = client_address(request)
     retry_after = ctx.registrations.retry_after(address)
     if retry_after is not None:
         raise TooManyRequests(
@@ -74,6 +80,8 @@ async def register(
         password=body.password,
         full_name=body.full_name,
         terms_accepted=body.terms_accepted,
+        address=address,
+        user_agent=_user_agent(request),
     )
     _set_cookies(response, ctx, result)
     return _response(result)
@@ -89,7 +97,8 @@ async def login(body: LoginRequest, request: Request, response: Response, ctx: C
         throttle=ctx.password_checks,
         email=body.email,
         password=body.password,
-        address=_client_address(request),
+        address=client_address(request),
+        user_agent=_user_agent(request),
     )
     _set_cookies(response, ctx, result)
     return _response(result)
@@ -145,19 +154,46 @@ async def change_password(
     body: ChangePasswordRequest, request: Request, signed_in: SignedInDep, ctx: CtxDep, response: Response
 ) -> AuthResponse:
     """Change the password; every existing session is revoked and a fresh pair is returned."""
-    result = await auth.change_password(
+    result = await auth.change_password_and_sign_in(
         ctx.db,
         hasher=ctx.hasher,
         tokens=ctx.tokens,
         throttle=ctx.password_checks,
-        address=_client_address(request),
+        address=client_address(request),
         user_id=signed_in.user_id,
         organization_id=signed_in.claims.organization_id,
         current_password=body.current_password,
         new_password=body.new_password,
+        user_agent=_user_agent(request),
     )
     _set_cookies(response, ctx, result)
     return _response(result)
+
+
+@router.post('/forgot-password', status_code=status.HTTP_202_ACCEPTED)
+async def forgot_password(
+    body: ForgotPasswordRequest, request: Request, ctx: CtxDep, background: BackgroundTasks
+) -> Message:
+    """E-mail a reset link when an account has this address; the answer is the same either way (202).
+
+    The lookup and the mail run after the answer is sent, so its timing tells nothing either.
+    """
+    ctx.password_resets.admit(body.email, client_address(request))
+    background.add_task(
+        password_reset.send_reset_link,
+        ctx.db,
+        ctx.settings,
+        email=body.email,
+        request_base_url=str(request.base_url),
+    )
+    return Message(message='If an account exists for this e-mail, a reset link has been sent')
+
+
+@router.post('/reset-password')
+async def reset_password(body: ResetPasswordRequest, ctx: CtxDep) -> Message:
+    """Set a new password with the e-mailed link's token (single use); every session of the user ends."""
+    await password_reset.reset_password(ctx.db, hasher=ctx.hasher, token=body.token, new_password=body.new_password)
+    return Message(message='Password has been reset; sign in with the new password')
 
 
 @router.get('/me')

@@ -85,6 +85,7 @@ async def get_signed_in(request: Request, ctx: CtxDep, session: ReadSessionDep) 
     except TokenError as exc:
         raise Unauthorized(exc.detail, code=exc.code) from exc
     user = await check_session(session, user_id=claims.user_id, session_id=claims.session_id)
+    ctx.session_activity.seen(claims.session_id)
     return SignedIn(user=user, claims=claims)
 
 

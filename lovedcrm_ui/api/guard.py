@@ -96,6 +96,7 @@ class TenancyGuard:
         except GuardError as exc:
             await _json(send, exc.status_code, error_body(exc.detail, exc.code))
             return
+        self.ctx.session_activity.seen(caller.session_id)  # "last used" in the owner's list of sessions
         scope.setdefault('state', {})['caller'] = caller
         await self.app(scope, receive, send)
 

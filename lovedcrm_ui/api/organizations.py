@@ -3,9 +3,9 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Body, Query, status
 
-from models import InviteStatus
+from models import InviteStatus, Role
 from models.auth import Message
 from models.invite import InviteCreate, InvitePublic, InviteStats
 from models.organization import MemberPublic, OrganizationDetail, OrganizationUpdate, RoleUpdate
@@ -41,6 +41,21 @@ async def members(caller: CallerDep, session: ReadSessionDep) -> list[MemberPubl
 async def change_role(user_id: uuid.UUID, body: RoleUpdate, caller: CallerDep, session: SessionDep) -> MemberPublic:
     """Change a member's role (owner/admin; the last owner stays an owner)."""
     return await organizations.change_role(session, caller=caller, user_id=user_id, role=body.role)
+
+
+@router.patch('/members/{user_id}')
+async def patch_role(
+    user_id: uuid.UUID, body: Annotated[RoleUpdate | Role, Body()], caller: CallerDep, session: SessionDep
+) -> MemberPublic:
+    """The same as ``PUT``; the body may also be the bare role (``"admin"``), as LovedCRM's web client sends it."""
+    role = body.role if isinstance(body, RoleUpdate) else body
+    return await organizations.change_role(session, caller=caller, user_id=user_id, role=role)
+
+
+@router.put('/members/{user_id}/role')
+async def put_role(user_id: uuid.UUID, new_role: Role, caller: CallerDep, session: SessionDep) -> MemberPublic:
+    """The same as ``PUT /organizations/members/{user_id}``, in LovedCRM's backend form (``?new_role=admin``)."""
+    return await organizations.change_role(session, caller=caller, user_id=user_id, role=new_role)
 
 
 @router.delete('/members/{user_id}')

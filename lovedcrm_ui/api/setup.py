@@ -10,7 +10,8 @@ from starlette.exceptions import HTTPException
 from ..context import AppContext
 from ..paths import is_api_prefix
 from ..web_security import SecurityHeaders
-from . import auth, health, invites, leads, organizations, realtime, users, ws
+from . import auth, billing, health, invites, leads, members, organizations, realtime, users, ws
+from .access_log import AccessLog
 from .errors import http_error_handler, install_error_handlers
 from .guard import TenancyGuard
 from .limits import BodyLimit
@@ -21,11 +22,13 @@ ROUTERS = (
     auth.router,
     users.router,
     organizations.router,
+    members.router,
     invites.router,
     leads.router,
     realtime.router,
     ws.router,
     health.router,
+    billing.router,
 )
 
 
@@ -46,6 +49,8 @@ def install_api(app: FastAPI, ctx: AppContext) -> None:
     app.add_middleware(DatabaseUnavailable, health=ctx.health)
     # outermost: every response, a 503 or a 413 included, carries the security headers (web_security.py)
     app.add_middleware(SecurityHeaders, hsts=ctx.settings.cookie_secure)
+    if ctx.settings.access_log:  # around everything: the line shows what the client got, and the whole time
+        app.add_middleware(AccessLog)
     _json_404_for_api(app)
     declare_error_bodies(app)
 

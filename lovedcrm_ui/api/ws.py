@@ -3,81 +3,34 @@
 Protocol (API-CONTRACT §5, §7; every message is documented in docs/REALTIME.md): refuse before
 accepting (HTTP 403/429), first frame ``…connection_established`` with the current ``seq``, then
 lead events (one shared encoding per event), presence and relayed activity; ``ping``/``pong``;
-``resume {since}`` replays from the event table without gap or duplicate.
+``resume {since}`` replays from the event table without gap or duplicate; ``auth {token}`` renews
+the socket's credentials. Who the socket belongs to, and for how long: ``ws_auth.py``.
 """
 
 import asyncio
 import logging
 import time
-import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, WebSocket
 from fastapi.responses import JSONResponse
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from models import Organization, User, utcnow
+from models import utcnow
 
 from ..context import AppContext
 from ..events.sockets import CLOSE_SLOW_CONSUMER, OutboxCommand, SocketClient, user_info
-from ..security import TokenClaims, TokenError
-from ..services.access import Caller, check_member
-from ..services.errors import DomainError, ErrorCode
+from ..services.errors import ErrorCode
 from ..services.pipeline_events import current_seq, events_since
 from ..web_security import origin_allowed
 from .errors import error_body
+from .ws_auth import Identity, Refused, authenticate, check_not_slowed, client_address, count_refusal, renewed
 from .ws_frames import MAX_FRAME_BYTES, FrameRefused, TokenBucket, encode_frame, parse_frame, relay_frame
 
 router = APIRouter(tags=['websocket'])
 log = logging.getLogger(__name__)
 
 FIRST_FRAME = {'pipeline': 'pipeline_connection_established', 'collaborate': 'connection_established'}
-
-
-class Refused(Exception):
-    """The handshake is refused: HTTP status and error code (before accept) or close code (after ``auth`` message)."""
-
-    def __init__(self, status: int, detail: str, close_code: int, code: ErrorCode) -> None:
-        super().__init__(detail)
-        self.status, self.detail, self.close_code, self.code = status, detail, close_code, code
-
-
-@dataclass
-class Identity:
-    """Who the socket belongs to, from a verified token and a live membership."""
-
-    caller: Caller
-    claims: TokenClaims
-    user: User
-    organization: Organization
-
-
-async def authenticate(ctx: AppContext, token: str | None, org_id: str | None) -> Identity:
-    """Verify an access token, its organization claim and the live membership (never client ids)."""
-    if not token:
-        raise Refused(403, 'Missing token', 4401, ErrorCode.TOKEN_MISSING)
-    try:
-        claims = ctx.tokens.verify(token, expected_type='access')
-    except TokenError as exc:
-        raise Refused(403, exc.detail, 4401, exc.code) from exc
-    try:
-        organization_id = uuid.UUID(str(org_id))
-    except ValueError as exc:
-        raise Refused(403, 'Invalid organization ID format', 4403, ErrorCode.ORG_ID_INVALID) from exc
-    if claims.organization_id != organization_id:
-        raise Refused(403, 'Access denied: organization mismatch', 4403, ErrorCode.ORGANIZATION_MISMATCH)
-    try:
-        async with ctx.db.session(read_only=True) as session:
-            caller = await check_member(
-                session, user_id=claims.user_id, session_id=claims.session_id, organization_id=organization_id
-            )
-            user = await session.get(User, claims.user_id)
-            organization = await session.get(Organization, organization_id)
-    except DomainError as exc:
-        raise Refused(403, exc.detail, 4403 if exc.status_code == 403 else 4401, exc.code) from exc
-    assert user is not None and organization is not None
-    return Identity(caller, claims, user, organization)
 
 
 @router.websocket('/ws/pipeline')
@@ -97,7 +50,9 @@ async def serve(websocket: WebSocket, flavor: str) -> None:
     """Authenticate, register, greet, then read and write until either side closes."""
     ctx: AppContext = websocket.app.state.ctx
     params = websocket.query_params
+    address = client_address(websocket)
     try:
+        check_not_slowed(ctx, address)  # first: a client refused too often lately costs no query
         # cross-site WebSocket hijacking: a page of another site must not ride on a signed-in browser
         origin, host = websocket.headers.get('origin'), websocket.headers.get('host')
         if not origin_allowed(origin, host, ctx.settings.origin_allowlist):
@@ -114,8 +69,10 @@ async def serve(websocket: WebSocket, flavor: str) -> None:
         if not by_message:
             await websocket.accept()
     except Refused as refusal:
+        count_refusal(ctx, address, refusal)
         if websocket.client_state == WebSocketState.CONNECTING:
-            await websocket.send_denial_response(JSONResponse(error_body(refusal.detail, refusal.code), refusal.status))
+            body = error_body(refusal.detail, refusal.code)
+            await websocket.send_denial_response(JSONResponse(body, refusal.status, headers=refusal.headers))
         else:
             await websocket.close(refusal.close_code, refusal.detail)
         return
@@ -239,12 +196,12 @@ class Connection:
     async def write(self) -> None:
         """Send queued frames in order; run replays; ping a silent client; close when asked."""
         client = self.client
-        expires_at = self.identity.claims.expires_at.timestamp()
         while client.close_code is None or (client.close_code != CLOSE_SLOW_CONSUMER and not client.outbox.empty()):
             ping_due = self.last_heard + self.ctx.settings.ws_ping_seconds - time.monotonic()
-            expiry_due = expires_at - time.time()
+            # the access token may expire: the socket lives as long as its session (ws_auth.py)
+            expiry_due = self.identity.session_expires_at.timestamp() - time.time()
             if expiry_due <= 0:
-                client.close(4401, 'Token expired')
+                client.close(4401, 'Session expired')
                 break
             try:
                 item = await asyncio.wait_for(client.outbox.get(), timeout=max(0.01, min(ping_due, expiry_due)))
@@ -315,7 +272,28 @@ class Connection:
                     return
                 continue
             bad_json = 0
-            self.handle(frame)
+            if frame.get('type') == 'auth':
+                await self.renew(frame)
+            else:
+                self.handle(frame)
+
+    async def renew(self, frame: dict[str, Any]) -> None:
+        """Adopt a fresh token sent on the open socket; a refused one changes nothing (an error frame says why)."""
+        try:
+            identity = await renewed(self.ctx, self.identity, frame)
+        except Refused as refusal:
+            self.client.send_json({'type': 'error', 'message': refusal.detail, 'code': refusal.code})
+            return
+        self.identity = identity
+        self.client.session_id = identity.caller.session_id  # revoking this session now closes the socket
+        self.client.send_json(
+            {
+                'type': 'authenticated',
+                'user_id': str(identity.caller.user_id),
+                'expires_at': identity.claims.expires_at.isoformat(),
+                'session_expires_at': identity.session_expires_at.isoformat(),
+            }
+        )
 
     def handle(self, frame: dict[str, Any]) -> None:
         """One well-formed client frame."""

@@ -5,8 +5,10 @@ import re
 import secrets
 import unicodedata
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +17,7 @@ from sqlmodel import col
 
 from models import AuthSession, Membership, Organization, Role, User, utcnow
 from models.types import is_plain_text
+from models.user import USER_AGENT_MAX
 
 from ..db import Database, queue_event
 from ..events import AccessChange, AccessKind
@@ -30,6 +33,8 @@ from .errors import (
     require_plain_text,
 )
 from .ratelimit import PasswordCheckThrottle
+
+T = TypeVar('T')
 
 NAME_MAX = 255  # users.full_name
 # a replaced refresh token presented this soon after its replacement is the same client's parallel refresh
@@ -111,8 +116,13 @@ async def register(
     password: str,
     full_name: str | None,
     terms_accepted: bool,
+    address: str | None = None,
+    user_agent: str | None = None,
 ) -> AuthResult:
-    """Create the user, their organization and their owner membership in one transaction, signed in."""
+    """Create the user, their organization and their owner membership in one transaction, signed in.
+
+    ``address`` and ``user_agent``: the client's, kept on the session for its owner's list of sessions.
+    """
     if not terms_accepted:
         raise BadRequest('You must accept the terms and conditions to register', code=ErrorCode.TERMS_NOT_ACCEPTED)
     problem = password_problem(password)
@@ -140,7 +150,9 @@ async def register(
     )
     membership = Membership(organization_id=organization.id, user_id=user.id, role=Role.OWNER, last_used_at=utcnow())
     session.add(membership)
-    result = await _start_session(session, tokens, user, organization, membership)
+    result = await _start_session(
+        session, tokens, user, organization, membership, address=address, user_agent=user_agent
+    )
     await session.commit()
     return result
 
@@ -163,6 +175,7 @@ async def login(
     email: str,
     password: str,
     address: str,
+    user_agent: str | None = None,
 ) -> AuthResult:
     """Check the credentials and sign in to the most recently used organization.
 
@@ -187,7 +200,9 @@ async def login(
         user.last_login = now
         if membership is not None:
             membership.last_used_at = now
-        result = await _start_session(session, tokens, user, organization, membership)
+        result = await _start_session(
+            session, tokens, user, organization, membership, address=address, user_agent=user_agent
+        )
         await session.commit()
     return result
 
@@ -289,6 +304,39 @@ async def change_password(
     db: Database,
     *,
     hasher: PasswordHasher,
+    throttle: PasswordCheckThrottle,
+    address: str,
+    user_id: uuid.UUID,
+    session_id: uuid.UUID,
+    current_password: str,
+    new_password: str,
+) -> None:
+    """Change the password from a signed-in session that stays signed in with the tokens it has.
+
+    Every *other* session of the user is revoked (their boards and sockets close). Used by the
+    Profile page and ``PUT /users/me/password`` (LovedCRM's client keeps using its tokens after it).
+    """
+
+    async def keep_this_session(session: AsyncSession, user: User) -> None:
+        await _live_session_user(session, session_id, user.id)
+        await revoke_user_sessions(session, user.id, except_session_id=session_id)
+
+    await _replace_password(
+        db,
+        hasher=hasher,
+        throttle=throttle,
+        address=address,
+        user_id=user_id,
+        current_password=current_password,
+        new_password=new_password,
+        then=keep_this_session,
+    )
+
+
+async def change_password_and_sign_in(
+    db: Database,
+    *,
+    hasher: PasswordHasher,
     tokens: TokenService,
     throttle: PasswordCheckThrottle,
     address: str,
@@ -296,21 +344,51 @@ async def change_password(
     organization_id: uuid.UUID | None,
     current_password: str,
     new_password: str,
-    keep_session_id: uuid.UUID | None = None,
+    user_agent: str | None = None,
 ) -> AuthResult:
-    """Change the password and revoke the user's sessions.
+    """Change the password, revoke every session of the user and start a fresh one (``POST /auth/change-password``)."""
 
-    Without ``keep_session_id`` (the API) every session is revoked and the caller gets a fresh one.
-    With it (a signed-in browser) that live session stays signed in, every *other* one is revoked,
-    and the returned pair belongs to the kept session. Checking the current password counts against
-    the same limits as signing in to the account (a stolen session cannot guess it any faster).
+    async def new_session(session: AsyncSession, user: User) -> AuthResult:
+        await revoke_user_sessions(session, user.id)
+        membership = await active_membership(session, user.id, organization_id) if organization_id else None
+        membership = membership or await _preferred_membership(session, user.id)
+        organization = await session.get(Organization, membership.organization_id) if membership else None
+        return await _start_session(
+            session, tokens, user, organization, membership, address=address, user_agent=user_agent
+        )
+
+    return await _replace_password(
+        db,
+        hasher=hasher,
+        throttle=throttle,
+        address=address,
+        user_id=user_id,
+        current_password=current_password,
+        new_password=new_password,
+        then=new_session,
+    )
+
+
+async def _replace_password(
+    db: Database,
+    *,
+    hasher: PasswordHasher,
+    throttle: PasswordCheckThrottle,
+    address: str,
+    user_id: uuid.UUID,
+    current_password: str,
+    new_password: str,
+    then: Callable[[AsyncSession, User], Awaitable[T]],
+) -> T:
+    """Check the current password, hash the new one, then store it and run ``then`` in one transaction.
+
+    Checking the current password counts against the same limits as signing in to the account (a stolen
+    session cannot guess it any faster), and no connection is held while argon2 runs.
     """
     async with db.session(read_only=True) as session:
         found = await session.get(User, user_id)
         if found is None or not found.is_active:
             raise Unauthorized('Unauthorized - invalid token', code=ErrorCode.SESSION_INVALID)
-        if keep_session_id is not None:
-            await _live_session_user(session, keep_session_id, user_id)
     _admit_password_check(throttle, found.email, address, ErrorCode.PASSWORD_CHECK_RATE_LIMITED)
     if not await hasher.verify(current_password, found.password_hash):
         raise BadRequest('Current password is incorrect', code=ErrorCode.CURRENT_PASSWORD_WRONG)
@@ -325,36 +403,31 @@ async def change_password(
             raise Unauthorized('Unauthorized - invalid token', code=ErrorCode.SESSION_INVALID)
         if user.password_hash != found.password_hash:  # changed by another request while we hashed
             raise Conflict('The password was changed meanwhile; try again')
-        if keep_session_id is not None:
-            await _live_session_user(session, keep_session_id, user_id)
         user.password_hash = new_hash
         user.updated_at = utcnow()
-        await revoke_user_sessions(session, user_id, except_session_id=keep_session_id)
-        membership = await active_membership(session, user_id, organization_id) if organization_id else None
-        membership = membership or await _preferred_membership(session, user_id)
-        organization = await session.get(Organization, membership.organization_id) if membership else None
-        if keep_session_id is None:
-            result = await _start_session(session, tokens, user, organization, membership)
-        else:
-            result = await _issue(session, tokens, user, organization, membership, keep_session_id)
+        result = await then(session, user)
         await session.commit()
     return result
 
 
 async def revoke_user_sessions(
     session: AsyncSession, user_id: uuid.UUID, *, except_session_id: uuid.UUID | None = None
-) -> None:
-    """Revoke every live session of a user but ``except_session_id`` (queued notice closes their boards and sockets)."""
+) -> int:
+    """Revoke every live session of a user but ``except_session_id`` (queued notice closes their boards and sockets).
+
+    Returns how many sessions were still live.
+    """
     query = update(AuthSession).where(
         col(AuthSession.user_id) == user_id,
         col(AuthSession.revoked_at).is_(None),
     )
     if except_session_id is not None:
         query = query.where(col(AuthSession.id) != except_session_id)
-    await session.execute(query.values(revoked_at=utcnow()))
+    revoked = await session.execute(query.values(revoked_at=utcnow()))
     queue_event(
         session, AccessChange(AccessKind.USER_SESSIONS_REVOKED, user_id=user_id, except_session_id=except_session_id)
     )
+    return int(revoked.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def active_membership(session: AsyncSession, user_id: uuid.UUID, organization_id: uuid.UUID) -> Membership | None:
@@ -410,8 +483,18 @@ async def _start_session(
     user: User,
     organization: Organization | None,
     membership: Membership | None,
+    *,
+    address: str | None,
+    user_agent: str | None,
 ) -> AuthResult:
-    auth_session = AuthSession(user_id=user.id, expires_at=utcnow() + tokens.refresh_lifetime)
+    now = utcnow()
+    auth_session = AuthSession(
+        user_id=user.id,
+        expires_at=now + tokens.refresh_lifetime,
+        last_used_at=now,
+        ip_address=_header_text(address, 64),
+        user_agent=_header_text(user_agent, USER_AGENT_MAX),
+    )
     result = _token_pair(tokens, user, organization, membership, auth_session.id)
     auth_session.refresh_token_id = _token_id(tokens, result.refresh_token)
     session.add(auth_session)
@@ -432,7 +515,9 @@ async def _issue(
     await session.execute(
         update(AuthSession)
         .where(col(AuthSession.id) == session_id)
-        .values(refresh_token_id=_token_id(tokens, result.refresh_token), refresh_rotated_at=utcnow())
+        .values(
+            refresh_token_id=_token_id(tokens, result.refresh_token), refresh_rotated_at=utcnow(), last_used_at=utcnow()
+        )
     )
     return result
 
@@ -465,6 +550,14 @@ def _token_pair(
         access_token=token('access'),
         refresh_token=token('refresh'),
     )
+
+
+def _header_text(value: str | None, limit: int) -> str | None:
+    # what a client said about itself (User-Agent, address): kept as text under the rule of every text (no NUL)
+    if not value or not value.strip():
+        return None
+    cleaned = value.replace('\x00', '').strip()[:limit]
+    return cleaned if is_plain_text(cleaned) else None
 
 
 def _token_id(tokens: TokenService, refresh_token: str) -> str:

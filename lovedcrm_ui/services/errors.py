@@ -52,6 +52,8 @@ class ErrorCode(StrEnum):
     PASSWORD_CHECK_RATE_LIMITED = 'password_check_rate_limited'
     PASSWORD_WORK_BUSY = 'password_work_busy'
     TOO_MANY_CONNECTIONS = 'too_many_connections'
+    HANDSHAKE_RATE_LIMITED = 'handshake_rate_limited'  # refused WebSocket handshakes repeated from one address
+    SESSION_NOT_FOUND = 'session_not_found'  # not one of the caller's live sessions
     # the database: unreachable (connection refused, lost, timed out) or busy (no pooled connection free in time)
     DATABASE_UNAVAILABLE = 'database_unavailable'
     DATABASE_BUSY = 'database_busy'
@@ -65,6 +67,9 @@ class ErrorCode(StrEnum):
     PASSWORD_NEEDS_UPPERCASE = 'password_needs_uppercase'
     PASSWORD_NEEDS_LOWERCASE = 'password_needs_lowercase'
     CURRENT_PASSWORD_WRONG = 'current_password_wrong'
+    RESET_TOKEN_INVALID = 'reset_token_invalid'  # unknown, used or expired password-reset link
+    PASSWORD_RESET_RATE_LIMITED = 'password_reset_rate_limited'
+    PASSWORD_CONFIRMATION_MISMATCH = 'password_confirmation_mismatch'
     SLUG_UNAVAILABLE = 'slug_unavailable'
     USER_NOT_FOUND = 'user_not_found'
     # organizations and their members

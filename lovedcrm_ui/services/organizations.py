@@ -2,12 +2,12 @@
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from models import Membership, Organization, Role, User, utcnow
-from models.organization import MemberPublic, OrganizationUpdate
+from models import Invite, InviteStatus, Membership, Organization, Role, User, utcnow
+from models.organization import MemberPublic, MemberStats, OrganizationUpdate, RoleCounts
 
 from ..db import queue_event
 from ..events import AccessChange, AccessKind
@@ -79,6 +79,41 @@ async def list_members(session: AsyncSession, *, organization_id: uuid.UUID) -> 
     members = [member_public(membership, user) for membership, user in rows.all()]
     members.sort(key=lambda m: (rank.get(m.role, 9), (m.user.full_name or m.user.email).lower()))
     return members
+
+
+async def member_stats(session: AsyncSession, *, organization_id: uuid.UUID) -> MemberStats:
+    """How many members (by role, and with an enabled account) and how many invites still wait for an answer."""
+    rows = await session.execute(
+        select(col(Membership.role), col(User.is_active), func.count())
+        .join(User, col(User.id) == col(Membership.user_id))
+        .where(col(Membership.organization_id) == organization_id, col(Membership.is_active).is_(True))
+        .group_by(col(Membership.role), col(User.is_active))
+    )
+    by_role = dict.fromkeys(Role, 0)
+    enabled = 0
+    for role, user_active, count in rows.all():
+        by_role[Role(role)] += count
+        enabled += count if user_active else 0
+    pending = await session.scalar(
+        select(func.count())
+        .select_from(Invite)
+        .where(
+            col(Invite.organization_id) == organization_id,
+            col(Invite.status) == InviteStatus.PENDING,
+            col(Invite.expires_at) > utcnow(),
+        )
+    )
+    return MemberStats(
+        total=sum(by_role.values()),
+        active=enabled,
+        pending_invites=pending or 0,
+        by_role=RoleCounts(
+            owners=by_role[Role.OWNER],
+            admins=by_role[Role.ADMIN],
+            members=by_role[Role.MEMBER],
+            viewers=by_role[Role.VIEWER],
+        ),
+    )
 
 
 async def _member_for_change(session: AsyncSession, caller: Caller, user_id: uuid.UUID) -> Membership:

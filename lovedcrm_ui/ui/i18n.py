@@ -4,6 +4,7 @@ from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
+from .catalog_account import ACCOUNT_CATALOG
 from .catalog_team import TEAM_CATALOG
 
 DEFAULT_LANGUAGE = 'pt-BR'
@@ -209,6 +210,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     'board.database_back': ('Conexão com o banco de dados restabelecida.', 'Connection to the database restored.'),
 }
 CATALOG.update(TEAM_CATALOG)
+CATALOG.update(ACCOUNT_CATALOG)
 
 Translate = Callable[..., str]
 
@@ -227,6 +229,11 @@ def translator(language: str | None) -> Translate:
 def format_date(value: datetime, language: str | None) -> str:
     """A day as people write it: ``31/12/2026`` in pt-BR, ``Dec 31, 2026`` in English."""
     return value.strftime('%b %d, %Y') if language == 'en' else value.strftime('%d/%m/%Y')
+
+
+def format_datetime(value: datetime, language: str | None) -> str:
+    """A moment as people write it, in UTC: ``31/12/2026 14:05 UTC`` in pt-BR, ``Dec 31, 2026 14:05 UTC`` in English."""
+    return f'{format_date(value, language)} {value.strftime("%H:%M")} UTC'
 
 
 def format_brl(value: Decimal | float | str | None) -> str:

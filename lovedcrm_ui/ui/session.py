@@ -106,6 +106,15 @@ def client_address() -> str:
     return request.client.host if request.client else 'unknown'
 
 
+def client_user_agent() -> str | None:
+    """The browser's User-Agent as its page request gave it (the owner's list of sessions shows the device)."""
+    try:
+        request = ui.context.client.request
+    except RuntimeError:
+        return None
+    return request.headers.get('user-agent')
+
+
 def remember_login(
     *,
     user_id: uuid.UUID,
@@ -152,6 +161,7 @@ async def load_viewer(ctx: AppContext) -> Viewer | None:
         return None
     if user is None or organization is None:
         return None
+    ctx.session_activity.seen(session_id)  # "last used" in the owner's list of sessions
     return Viewer(
         user_id=user_id,
         email=user.email,

@@ -3,6 +3,7 @@
 from ..context import AppContext
 from .pages.account import register_account_pages
 from .pages.invite import register_invite_page
+from .pages.password_reset import register_password_reset_page
 from .pages.pipeline import register_pipeline_page
 from .pages.profile import register_profile_page
 from .pages.settings import register_settings_page
@@ -19,3 +20,4 @@ def register_pages(ctx: AppContext) -> None:
     register_invite_page(ctx)
     register_settings_page(ctx)
     register_profile_page(ctx)
+    register_password_reset_page(ctx)

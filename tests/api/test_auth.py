@@ -10,7 +10,9 @@ USER_FIELDS = {
     'id', 'email', 'full_name', 'bio', 'location', 'phone', 'timezone', 'language',
     'is_active', 'is_verified', 'is_superuser', 'created_at', 'updated_at', 'last_login',
 }  # fmt: skip
-ORGANIZATION_FIELDS = {'id', 'name', 'slug', 'description', 'website', 'is_active', 'created_at', 'updated_at'}
+ORGANIZATION_FIELDS = {
+    'id', 'name', 'slug', 'description', 'website', 'is_active', 'created_at', 'updated_at', 'owner_id',
+}  # fmt: skip
 
 
 def signup(email: str, password: str = PASSWORD, **extra: object) -> dict[str, object]:

@@ -128,7 +128,7 @@ async def test_my_organizations_lists_every_organization_i_joined(api, register,
     assert ana.org_id in {o['id'] for o in organizations}
     assert "Bruno Lima's Organization" in {o['name'] for o in organizations}
     assert set(organizations[0]) == {'id', 'name', 'slug', 'description', 'website', 'is_active', 'created_at',
-                                     'updated_at'}  # fmt: skip
+                                     'updated_at', 'owner_id'}  # fmt: skip
 
 
 async def test_my_organizations_forgets_an_organization_i_was_removed_from(api, register, join):

@@ -4,7 +4,6 @@ Waiting is ``eventually`` / ``until`` from tests/waiting.py (re-exported here), 
 built on them; never a fixed sleep.
 """
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from accounts import PASSWORD
+from mail_inbox import SmtpInbox as SmtpInbox  # re-exported: the team page's mail tests use it
 from nicegui import background_tasks
 from nicegui.testing import User
 from waiting import eventually as eventually  # re-exported: the tests import their waits from here
@@ -183,54 +183,6 @@ async def join_by_registering(user: User, link: str, name: str, password: str = 
     user.find(marker='join-register').click()
     await user.should_see(kind=PipelineBoard, retries=100)
     await board_of(user).wait_loaded()
-
-
-class SmtpInbox:
-    """A tiny SMTP server on 127.0.0.1 (asyncio streams; no TLS, no auth) that keeps what it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-        self.port = 0
-        self._server: asyncio.Server | None = None
-
-    async def start(self) -> 'SmtpInbox':
-        self._server = await asyncio.start_server(self._talk, '127.0.0.1', 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-
-    async def _talk(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        from email import message_from_bytes, policy
-
-        writer.write(b'220 localhost test SMTP\r\n')
-        try:
-            while line := await asyncio.wait_for(reader.readline(), 10):
-                command = line.decode(errors='replace').strip().upper()
-                if command.startswith(('EHLO', 'HELO')):
-                    writer.write(b'250 localhost\r\n')
-                elif command.startswith(('MAIL', 'RCPT', 'RSET', 'NOOP')):
-                    writer.write(b'250 OK\r\n')
-                elif command == 'DATA':
-                    writer.write(b'354 end with <CRLF>.<CRLF>\r\n')
-                    await writer.drain()
-                    lines = []
-                    while (data := await asyncio.wait_for(reader.readline(), 10)) not in (b'.\r\n', b''):
-                        lines.append(data[1:] if data.startswith(b'..') else data)  # undo dot-stuffing
-                    self.messages.append(message_from_bytes(b''.join(lines), policy=policy.default))
-                    writer.write(b'250 queued\r\n')
-                elif command == 'QUIT':
-                    writer.write(b'221 bye\r\n')
-                    await writer.drain()
-                    break
-                else:
-                    writer.write(b'502 not implemented\r\n')
-                await writer.drain()
-        finally:
-            writer.close()
 
 
 async def answer_confirmation(user: User, yes: bool) -> None:

@@ -10,8 +10,11 @@ from collections.abc import Iterator
 import pytest
 from ws_server import Server, create_postgres_database, databases, drop_postgres_database, start_servers
 
-# short waits where a test must see a timeout happen; everything else keeps its default
-MAIN_SETTINGS = {'WS_AUTH_TIMEOUT_SECONDS': '1'}
+# short waits where a test must see a timeout happen; everything else keeps its default. Every test connects
+# from 127.0.0.1, and many are refused on purpose: the shared servers do not slow refused handshakes
+# (test_socket_lifetime.py checks the slowing on a server of its own)
+UNSLOWED = {'WS_REFUSED_HANDSHAKES': '1000000'}
+MAIN_SETTINGS = {'WS_AUTH_TIMEOUT_SECONDS': '1', **UNSLOWED}
 # small limits, each exercised by a test: connections per user, send queue, replay, server ping
 TIGHT_SETTINGS = {
     'WS_AUTH_TIMEOUT_SECONDS': '1',
@@ -19,6 +22,7 @@ TIGHT_SETTINGS = {
     'WS_SEND_QUEUE': '8',
     'REPLAY_LIMIT': '5',
     'WS_PING_SECONDS': '1',
+    **UNSLOWED,
 }
 SERVER_FIXTURES = ('sqlite_server', 'tight_server', 'postgres_server', 'event_server', 'replicas')
 

@@ -12,9 +12,18 @@ from ...services import auth, organizations
 from ...services.errors import DomainError, ErrorCode, Invalid
 from ..i18n import Translate, translator
 from ..refusals import refusal
-from ..session import client_address, forget_login, load_signed_in, load_viewer, page_language, remember_login
+from ..session import (
+    client_address,
+    client_user_agent,
+    forget_login,
+    load_signed_in,
+    load_viewer,
+    page_language,
+    remember_login,
+)
 from ..switcher import switch_organization
 from ..widgets import LanguageSwitch
+from .password_reset import ForgotPasswordDialog
 
 
 def _email_problem(email: str, t: Translate) -> str | None:
@@ -70,6 +79,7 @@ def register_account_pages(ctx: AppContext) -> None:
                         email=address,
                         password=password.value,
                         address=client_address(),
+                        user_agent=client_user_agent(),
                     )
                 except DomainError as exc:  # wrong credentials or too many attempts
                     error.text = refusal(exc, t)
@@ -78,6 +88,8 @@ def register_account_pages(ctx: AppContext) -> None:
 
             password.on('keydown.enter', submit)
             ui.button(t('login.submit'), on_click=submit).classes('w-full').mark('login-submit')
+            forgot = ForgotPasswordDialog(ctx, t, email)
+            ui.button(t('forgot.open'), on_click=forgot.show).props('flat dense no-caps').mark('forgot-open')
             ui.link(t('login.no_account'), '/register')
 
     @ui.page('/register', title='Criar conta · LovedCRM')
@@ -123,6 +135,8 @@ def register_account_pages(ctx: AppContext) -> None:
                             password=password.value or '',
                             full_name=full_name,
                             terms_accepted=True,
+                            address=client_address(),
+                            user_agent=client_user_agent(),
                         )
                 except Invalid as exc:
                     named = exc.code in (ErrorCode.NAME_TOO_LONG, ErrorCode.TEXT_INVALID)  # else a password rule

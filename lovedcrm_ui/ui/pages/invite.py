@@ -19,7 +19,7 @@ from ...services.errors import DomainError, ErrorCode
 from ...services.invites import InviteView
 from ..i18n import Translate, format_date, translator
 from ..refusals import refusal
-from ..session import SignedIn, client_address, load_signed_in, page_language, remember_login
+from ..session import SignedIn, client_address, client_user_agent, load_signed_in, page_language, remember_login
 from ..widgets import ConfirmDialog, LanguageSwitch, StatusLine
 
 CLOSED_KEYS = {
@@ -170,6 +170,8 @@ class InvitePanel(ui.column):
                     password=password or '',
                     full_name=full_name,
                     terms_accepted=True,
+                    address=client_address(),
+                    user_agent=client_user_agent(),
                 )
         except DomainError as exc:  # the password policy says which rule; an existing account has its own way in
             self.status.error(t('invite.email_has_account') if exc.code == ErrorCode.EMAIL_TAKEN else refusal(exc, t))
@@ -197,6 +199,7 @@ class InvitePanel(ui.column):
                 email=view.invite.email,
                 password=password,
                 address=client_address(),
+                user_agent=client_user_agent(),
             )
         except DomainError as exc:
             self.status.error(refusal(exc, self.t))  # wrong password or too many attempts

@@ -1,4 +1,4 @@
-"""``/profile``: name, language and password (a new password signs out every *other* session)."""
+"""``/profile``: name, language, password (a new password signs out every *other* session) and active sessions."""
 
 from collections.abc import MutableMapping
 from typing import Any
@@ -13,6 +13,7 @@ from ...context import AppContext
 from ...services import auth, users
 from ...services.errors import DomainError
 from ..access_watch import AccessWatch
+from ..active_sessions import ActiveSessions
 from ..frame import frame
 from ..i18n import LANGUAGES
 from ..refusals import refusal, validation_messages
@@ -120,14 +121,12 @@ class PasswordForm(ui.card):
             await auth.change_password(
                 self.ctx.db,
                 hasher=self.ctx.hasher,
-                tokens=self.ctx.tokens,
                 throttle=self.ctx.password_checks,
                 address=client_address(),
                 user_id=viewer.user_id,
-                organization_id=viewer.organization_id,
+                session_id=viewer.session_id,
                 current_password=current,
                 new_password=new,
-                keep_session_id=viewer.session_id,
             )
         except DomainError as exc:
             self.status.error(refusal(exc, t))
@@ -149,4 +148,6 @@ def register_profile_page(ctx: AppContext) -> None:
         with frame(ctx, viewer, page='profile'), ui.column().classes('w-full items-center gap-4 p-4') as content:
             ProfileForm(ctx, viewer, storage)
             PasswordForm(ctx, viewer)
+            active_sessions = ActiveSessions(ctx, viewer)
         AccessWatch(ctx, viewer, content=content)
+        await active_sessions.reload()
