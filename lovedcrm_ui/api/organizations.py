@@ -1,19 +1,25 @@
 """``/organizations/*``: the current organization, its members and its invites."""
 
+import logging
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, status
+from fastapi import APIRouter, BackgroundTasks, Body, Query, Request, status
 
-from models import InviteStatus, Role
+from models import InviteStatus, Role, User
 from models.auth import Message
 from models.invite import InviteCreate, InvitePublic, InviteStats
 from models.organization import MemberPublic, OrganizationDetail, OrganizationUpdate, RoleUpdate
 from models.types import MAX_OFFSET
 
-from ..services import invites, organizations
+from ..config import Settings
+from ..services import invites, mail, organizations
+from ..services.password_reset import link_base
+from ..ui.i18n import translator
+from ..ui.mails import invite_link, invite_mail
 from .deps import CallerDep, CtxDep, ReadSessionDep, SessionDep
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix='/organizations', tags=['organizations'])
 
 
@@ -66,8 +72,19 @@ async def remove_member(user_id: uuid.UUID, caller: CallerDep, session: SessionD
 
 
 @router.post('/invites', status_code=status.HTTP_201_CREATED)
-async def create_invite(body: InviteCreate, caller: CallerDep, session: SessionDep, ctx: CtxDep) -> InvitePublic:
-    """Invite an e-mail address (owner/admin); the token is only in the invite link."""
+async def create_invite(
+    body: InviteCreate,
+    request: Request,
+    background: BackgroundTasks,
+    caller: CallerDep,
+    session: SessionDep,
+    ctx: CtxDep,
+) -> InvitePublic:
+    """Invite an e-mail address (owner/admin); the token travels only in the invite link.
+
+    With SMTP configured the link is e-mailed (after the answer, in the inviter's language), as the
+    Team page does: an API client such as LovedCRM's web client never sees the token.
+    """
     view = await invites.create_invite(
         session,
         caller=caller,
@@ -77,7 +94,32 @@ async def create_invite(body: InviteCreate, caller: CallerDep, session: SessionD
         invited_name=body.invited_name,
         expire_days=ctx.settings.invite_expire_days,
     )
+    base = link_base(ctx.settings, str(request.base_url))
+    if ctx.settings.mail_enabled and base is not None:
+        inviter = await session.get(User, caller.user_id)
+        language = inviter.language if inviter else 'pt-BR'
+        letter = invite_mail(
+            translator(language),
+            language=language,
+            to=view.invite.email,
+            inviter=view.invited_by_name or '',
+            organization=view.organization.name,
+            role=view.invite.role,
+            message=view.invite.message,
+            link=invite_link(base, view.invite.token),
+            expires_at=view.invite.expires_at,
+        )
+        background.add_task(_send_invite, ctx.settings, letter)
+    elif ctx.settings.mail_enabled:
+        log.error('invite e-mail to %s not sent: set PUBLIC_URL, the address of the links in e-mails', body.email)
     return view.public()
+
+
+async def _send_invite(settings: Settings, letter: mail.Mail) -> None:
+    try:
+        await mail.send_mail(settings, letter)
+    except mail.MailError as exc:  # the invite stays valid; the Team page still shows its link
+        log.warning('invite e-mail to %s was not sent: %s', letter.to, exc)
 
 
 @router.get('/invites')

@@ -6,11 +6,14 @@ sends ``Authorization`` + ``X-Org-Id`` on organization paths and shows an error'
 string ``detail``. Each body below quotes the client file and line it was taken from.
 """
 
+import re
 import uuid
 
 import httpx
 import pytest
 from accounts import PASSWORD
+from mail_inbox import SmtpInbox
+from waiting import until
 
 NEW_PASSWORD = 'Newpass123'
 
@@ -31,6 +34,33 @@ async def roles(api, owner) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 
 # ----- invites: the form always sends message and invited_name, "" when left empty -------------------------------
+
+
+async def test_an_invite_made_through_the_api_is_mailed_with_its_link(api_with, register):
+    """LovedCRM's client never sees an invite's token: with SMTP set up the server mails the link itself."""
+    inbox = await SmtpInbox().start()
+    try:
+        client = await api_with(
+            smtp_host='127.0.0.1', smtp_port=inbox.port, smtp_starttls=False, smtp_from='crm@example.com'
+        )
+        ana = await register('Ana Souza')
+        body = {'email': 'bruno@example.com', 'role': 'member', 'message': 'Bem-vindo!', 'invited_name': ''}
+
+        response = await client.post('/organizations/invites', headers=ana.headers, json=body)
+
+        assert response.status_code == 201, response.text
+        await until(lambda: len(inbox.messages) == 1, 'the invite e-mail arrives')
+        [letter] = inbox.messages
+        text = letter.get_content()
+        assert letter['To'] == 'bruno@example.com'
+        assert 'Ana Souza' in letter['Subject'] or 'Ana Souza' in text
+        assert 'Bem-vindo!' in text
+        token = re.search(r'http://testserver/invite/([A-Za-z0-9_-]+)', text)
+        assert token, text
+        shown = await client.get(f'/invites/{token.group(1)}')
+        assert shown.status_code == 200 and shown.json()['invited_email'] == 'bruno@example.com'
+    finally:
+        await inbox.stop()
 
 
 @pytest.mark.parametrize('blank', ['', '   ', '\n\t'])

@@ -6,8 +6,9 @@ from nicegui import ui
 from ...context import AppContext
 from ..access_watch import AccessWatch
 from ..frame import frame
+from ..mails import invite_link
 from ..session import Viewer, require_viewer
-from ..team.invites import InviteForm, InviteList, invite_link
+from ..team.invites import InviteForm, InviteList
 from ..team.members import MemberList
 from ..widgets import StatusLine
 

@@ -16,6 +16,7 @@ from ...context import AppContext
 from ...services import invites, mail
 from ...services.errors import DomainError
 from ..i18n import format_date
+from ..mails import invite_link, invite_mail
 from ..refusals import refusal, validation_messages
 from ..session import Viewer
 from ..widgets import LinkField, StatusLine
@@ -29,11 +30,6 @@ STATUS_COLORS = {
     InviteStatus.EXPIRED: 'grey-7',
     InviteStatus.CANCELLED: 'grey-7',
 }
-
-
-def invite_link(base_url: str, token: str) -> str:
-    """The link an invitee opens."""
-    return f'{base_url.rstrip("/")}/invite/{token}'
 
 
 class InviteForm(ui.card):
@@ -126,21 +122,19 @@ class InviteForm(ui.card):
         """E-mail the link (a worker thread); a failure leaves the invite valid and says so."""
         t = self.viewer.t
         self.mail_status.success(t('invite.mail_sending', email=to))
-        body = t(
-            'mail.invite_body',
+        letter = invite_mail(
+            t,
+            language=self.viewer.language,
+            to=to,
             inviter=self.viewer.name,
             organization=organization,
-            role=t(f'role.{role}'),
+            role=role,
+            message=message,
             link=link,
-            expires=format_date(expires_at, self.viewer.language),
+            expires_at=expires_at,
         )
-        if message:
-            body += '\n\n' + t('mail.invite_message', message=message)
         try:
-            await mail.send_mail(
-                self.ctx.settings,
-                mail.Mail(to=to, subject=t('mail.invite_subject', organization=organization), body=body),
-            )
+            await mail.send_mail(self.ctx.settings, letter)
         except mail.MailError as exc:
             log.warning('invite e-mail to %s was not sent: %s', to, exc)
             if not self.is_deleted:
