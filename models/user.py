@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator
 from pydantic import Field as Rule
 from sqlalchemy import Column, ForeignKey, String, Text
 from sqlmodel import Field, SQLModel
@@ -83,6 +83,17 @@ class UserPublic(UserBase):
     last_login: datetime | None
 
 
+def _language_tag(value: object) -> object:
+    # LovedCRM's web client sends regional tags ('en-US'); we keep one English and one Portuguese
+    if isinstance(value, str):
+        primary = value.replace('_', '-').split('-')[0].lower()
+        return {'en': 'en', 'pt': 'pt-BR'}.get(primary, value)
+    return value
+
+
+Language = Annotated[Literal['en', 'pt-BR'], BeforeValidator(_language_tag)]
+
+
 class UserUpdate(SQLModel):
     """Profile fields a user may change about themselves."""
 
@@ -92,7 +103,7 @@ class UserUpdate(SQLModel):
     phone: UserPhone = None
     timezone: Timezone | None = None
     # a Literal, not Field(regex=…): SQLModel's ``regex`` is not enforced on pydantic 2
-    language: Literal['en', 'pt-BR'] | None = None
+    language: Language | None = None  # 'en-US', 'en_GB', 'pt', 'pt-PT' are taken as 'en' / 'pt-BR'
 
 
 class AuthSession(SQLModel, table=True):

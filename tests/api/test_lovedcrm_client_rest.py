@@ -539,3 +539,25 @@ async def test_other_billing_paths_are_guarded_then_not_found(api, register, met
 
     refusal(signed_out, 403, 'authorization_missing')
     assert (signed_in.status_code, signed_in.json()) == (404, {'detail': 'Not Found', 'code': 'not_found'})
+
+
+# ----- the profile form's languages ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(('sent', 'stored'), [('en-US', 'en'), ('pt-BR', 'pt-BR'), ('pt', 'pt-BR'), ('en_GB', 'en')])
+async def test_the_profile_form_s_regional_language_tags_are_taken(api, register, sent, stored):
+    ana = await register('Ana Souza')
+    # components/settings/ProfileForm.tsx:31-35 offers 'pt-BR', 'en-US' and 'es-ES'
+
+    response = await api.put('/users/me', headers=ana.headers, json={'language': sent})
+
+    assert response.status_code == 200, response.text
+    assert response.json()['language'] == stored
+
+
+async def test_a_language_we_do_not_speak_is_still_refused(api, register):
+    ana = await register('Ana Souza')
+
+    response = await api.put('/users/me', headers=ana.headers, json={'language': 'es-ES'})
+
+    assert (response.status_code, response.json()['code']) == (422, 'validation_error')
