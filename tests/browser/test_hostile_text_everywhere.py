@@ -37,6 +37,7 @@ from selenium.common.exceptions import (
     ElementClickInterceptedException,
     ElementNotInteractableException,
     NoSuchElementException,
+    StaleElementReferenceException,
 )
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -188,12 +189,28 @@ def dialog_title(driver: webdriver.Chrome) -> list[str]:
 
 
 def click(driver: webdriver.Chrome, find: Callable[[webdriver.Chrome], WebElement]) -> None:
-    """Click what ``find`` finds as soon as it takes clicks (a dialog or menu may still be opening or closing)."""
+    """Click what ``find`` finds once it holds still and takes clicks.
+
+    A dialog or menu may still be opening or closing: during Quasar's scale transition Selenium's click lands
+    where the button *was* measured, which can be beside it — the click then does nothing and no error says so.
+    So the element must be in the same place on two looks in a row before it is clicked.
+    """
+    last_rect: list[dict[str, Any]] = []
 
     def clicked(d: webdriver.Chrome) -> bool:
         try:
-            find(d).click()
-        except (ElementClickInterceptedException, ElementNotInteractableException, NoSuchElementException):
+            element = find(d)
+            rect = element.rect
+            if not last_rect or last_rect[-1] != rect:
+                last_rect.append(rect)
+                return False
+            element.click()
+        except (
+            ElementClickInterceptedException,
+            ElementNotInteractableException,
+            NoSuchElementException,
+            StaleElementReferenceException,
+        ):
             return False
         return True
 
