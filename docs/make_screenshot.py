@@ -1,4 +1,4 @@
-"""Produce docs/board.png: a seeded board in headless Debian Chromium (python docs/make_screenshot.py).
+"""Produce docs/board.png and docs/insights.png in headless Debian Chromium (python docs/make_screenshot.py).
 
 Starts the real server on a free loopback port with a throwaway data directory, seeds leads
 through the REST API, signs in through the login page and saves a screenshot.
@@ -72,9 +72,14 @@ def main(output: Path = ROOT / 'docs' / 'board.png') -> None:
         body = httpx.post(f'{base}/auth/register', json=account).json()
         headers = {'Authorization': f'Bearer {body["access_token"]}', 'X-Org-Id': body['organization']['id']}
         for name, stage, value, source, tags in LEADS:
-            lead = {'name': name, 'stage': stage, 'estimated_value': value, 'source': source, 'tags': tags}
+            lead = {'name': name, 'stage': 'lead', 'estimated_value': value, 'source': source, 'tags': tags}
             lead['assigned_user_id'] = body['user']['id']
-            httpx.post(f'{base}/crm/leads', json=lead, headers=headers).raise_for_status()
+            created = httpx.post(f'{base}/crm/leads', json=lead, headers=headers).json()
+            # created in Lead, then walked stage by stage: the insights page has a history to show
+            order = ['lead', 'contato', 'proposta', 'negociacao', 'fechado']
+            for step in order[1 : order.index(stage) + 1]:
+                move = {'stage': step}
+                httpx.put(f'{base}/crm/leads/{created["id"]}/stage', json=move, headers=headers).raise_for_status()
         driver = chromium(tempfile.mkdtemp(prefix='screenshot-chrome-'), width=1480, height=820)
         try:
             driver.get(f'{base}/login')
@@ -86,6 +91,10 @@ def main(output: Path = ROOT / 'docs' / 'board.png') -> None:
             wait.until(EC.presence_of_all_elements_located((By.CSS_SELECTOR, '.lead-card')))
             time.sleep(1.0)
             driver.save_screenshot(str(output))
+            driver.get(f'{base}/insights')
+            wait.until(EC.presence_of_all_elements_located((By.CSS_SELECTOR, '.chart-card canvas')))
+            time.sleep(1.5)  # the charts' entry animation
+            driver.save_screenshot(str(output.with_name('insights.png')))
         finally:
             driver.quit()
         print(f'wrote {output}')

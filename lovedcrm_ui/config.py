@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     ws_refused_window_seconds: float = Field(60.0, gt=0, alias='WS_REFUSED_WINDOW_SECONDS')
     # HTTP request bodies (api/limits.py): larger ones get a 413 before anything parses them
     max_request_bytes: int = Field(1_048_576, ge=1024, alias='MAX_REQUEST_BYTES')
+    # a CSV file to import (POST /crm/leads/import and the board's upload): its own, larger limit, on those routes only
+    max_import_bytes: int = Field(10 * 1_048_576, ge=1024, alias='MAX_IMPORT_BYTES')
     # one log line per HTTP request and WebSocket handshake (api/access_log.py); tokens and passwords redacted
     access_log: bool = Field(False, alias='ACCESS_LOG')
 

@@ -40,8 +40,13 @@ def _notify_other_replicas(session: Session) -> None:
     outbox = session.info.get('outbox')
     if not origin or not outbox:
         return
+    # one NOTIFY per organization (its last event) is enough: a replica reads every event after the last it
+    # delivered; a bulk import queues thousands, which would cost a round trip each and wake replicas as often
+    last_seqs = {m.organization_id: m.seq for m in outbox if isinstance(m, LeadEvent)}
     for message in outbox:
         if isinstance(message, LeadEvent):
+            if message.seq != last_seqs[message.organization_id]:
+                continue
             channel, payload = 'lovedcrm_events', f'{message.organization_id}:{message.seq}'
         else:
             channel, payload = 'lovedcrm_access', access_payload(message, origin)

@@ -8,6 +8,7 @@ UI_PAGES = frozenset(
         '/register',
         '/logout',
         '/pipeline',
+        '/insights',
         '/team',
         '/settings',
         '/profile',

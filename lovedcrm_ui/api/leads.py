@@ -22,6 +22,7 @@ from models.lead import (
 from models.types import MAX_PAGE
 
 from ..services import lead_queries, leads, moves, pipeline_events
+from . import lead_csv, lead_metrics
 from .deps import CallerDep, ReadSessionDep, SessionDep
 
 router = APIRouter(prefix='/crm/leads', tags=['leads'])
@@ -109,6 +110,10 @@ async def delete_lead(
     """Delete a lead; event ``lead_deleted``."""
     await leads.delete_lead(session, caller=caller, lead_id=lead_id, expected_version=expected_version)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+lead_metrics.register(add_route)  # /pipeline/metrics, /metrics/advanced, /pipeline/advanced-metrics
+lead_csv.register(add_route)  # /import, /export
 
 
 # after every static path above: ``/{lead_id}`` would otherwise swallow ``/statistics`` and ``/search``

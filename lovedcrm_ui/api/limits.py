@@ -1,5 +1,7 @@
 """The request body limit: a body over ``MAX_REQUEST_BYTES`` is refused (413) before anything parses it.
 
+Routes that receive a file to import (``is_upload_path``) take ``MAX_IMPORT_BYTES`` instead, and only those.
+
 A declared ``Content-Length`` over the limit is answered at once, without reading a byte of the body; a
 body of unknown length (chunked) is counted while the app reads it and refused as soon as it passes the
 limit, so the server never holds more than the limit of one request in memory. Unknown JSON fields stay
@@ -7,6 +9,7 @@ ignored (API-CONTRACT §0); this limit is what bounds them.
 """
 
 import json
+import re
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -18,6 +21,16 @@ from .errors import error_body
 # (max_http_buffer_size, 1,000,000 bytes by Content-Length; a body without one is drained, not kept), so an
 # operator lowering MAX_REQUEST_BYTES never cuts typed text off a board
 SOCKET_IO_PREFIX = '/_nicegui_ws/'
+# file uploads take MAX_IMPORT_BYTES instead (plus the multipart framing around the file): the CSV import route,
+# and NiceGUI's upload elements (the board's import dialog is the only one)
+UPLOAD_PATHS = frozenset({'/crm/leads/import', '/crm/leads/import/'})
+NICEGUI_UPLOAD = re.compile(r'/_nicegui/client/[^/]+/upload/[^/]+')
+MULTIPART_SLACK = 64 * 1024
+
+
+def is_upload_path(path: str) -> bool:
+    """A route that receives a file to import."""
+    return path in UPLOAD_PATHS or NICEGUI_UPLOAD.fullmatch(path) is not None
 
 
 class RequestTooLarge(HTTPException):
@@ -41,24 +54,36 @@ def declared_length(scope: Scope) -> int | None:
 
 
 class BodyLimit:
-    """ASGI middleware refusing request bodies over ``max_bytes`` with a JSON 413."""
+    """ASGI middleware refusing bodies over ``max_bytes`` (``upload_bytes`` on upload routes) with a JSON 413."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, upload_bytes: int | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.upload_bytes = upload_bytes
+
+    def limit_for(self, path: str) -> int:
+        """The body limit of one path."""
+        if self.upload_bytes is not None and is_upload_path(path):
+            return self.upload_bytes + MULTIPART_SLACK
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope['type'] != 'http' or scope['path'].startswith(SOCKET_IO_PREFIX):
             await self.app(scope, receive, send)
             return
+        limit = self.limit_for(scope['path'])
         declared = declared_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            await self._refuse(send)
+        if declared is not None and declared > limit:
+            await self._refuse(send, scope['path'])
             return
-        await _CountedRequest(self, scope, receive, send).run()
+        await _CountedRequest(self, limit, scope, receive, send).run()
 
-    async def _refuse(self, send: Send) -> None:
-        payload = json.dumps(error_body(refusal_detail(self.max_bytes), ErrorCode.REQUEST_TOO_LARGE)).encode()
+    async def _refuse(self, send: Send, path: str) -> None:
+        if self.upload_bytes is not None and is_upload_path(path):
+            body = error_body(f'The file is too large: at most {self.upload_bytes} bytes', ErrorCode.IMPORT_TOO_LARGE)
+        else:
+            body = error_body(refusal_detail(self.max_bytes), ErrorCode.REQUEST_TOO_LARGE)
+        payload = json.dumps(body).encode()
         headers = [
             (b'content-type', b'application/json'),
             (b'content-length', str(len(payload)).encode()),
@@ -72,8 +97,9 @@ class BodyLimit:
 class _CountedRequest:
     """One request whose body is counted as the app reads it; past the limit the app's answer is replaced."""
 
-    def __init__(self, limit: BodyLimit, scope: Scope, receive: Receive, send: Send) -> None:
+    def __init__(self, limit: BodyLimit, max_bytes: int, scope: Scope, receive: Receive, send: Send) -> None:
         self.limit, self.scope, self.receive, self.send = limit, scope, receive, send
+        self.max_bytes = max_bytes
         self.received = 0
         self.exceeded = False
         self.started = False  # the app began its response before the body passed the limit
@@ -85,7 +111,7 @@ class _CountedRequest:
             if self.started:
                 raise
         if self.exceeded and not self.started:
-            await self.limit._refuse(self.send)
+            await self.limit._refuse(self.send, self.scope['path'])
 
     async def counted_receive(self) -> Message:
         if self.exceeded:
@@ -93,9 +119,9 @@ class _CountedRequest:
         message = await self.receive()
         if message['type'] == 'http.request':
             self.received += len(message.get('body', b''))
-            if self.received > self.limit.max_bytes:
+            if self.received > self.max_bytes:
                 self.exceeded = True
-                raise RequestTooLarge(self.limit.max_bytes)
+                raise RequestTooLarge(self.max_bytes)
         return message
 
     async def checked_send(self, message: Message) -> None:

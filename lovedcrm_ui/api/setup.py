@@ -44,7 +44,7 @@ def install_api(app: FastAPI, ctx: AppContext) -> None:
     install_error_handlers(app)
     app.add_middleware(TenancyGuard, ctx=ctx)
     # around the guard: an oversized body is refused before any work (api/limits.py)
-    app.add_middleware(BodyLimit, max_bytes=ctx.settings.max_request_bytes)
+    app.add_middleware(BodyLimit, max_bytes=ctx.settings.max_request_bytes, upload_bytes=ctx.settings.max_import_bytes)
     # added last, so it wraps the guard (which opens a session itself): a database failure anywhere is a 503
     app.add_middleware(DatabaseUnavailable, health=ctx.health)
     # outermost: every response, a 503 or a 413 included, carries the security headers (web_security.py)

@@ -4,9 +4,9 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVarTuple
 
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import Select, bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -18,6 +18,7 @@ from .lead_queries import contains_text
 from .leads import lead_public
 
 PAGE_SIZE = 50
+RowTypes = TypeVarTuple('RowTypes')
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,27 @@ async def stage_totals(
     return totals
 
 
+def column_query(
+    query: Select[*RowTypes],
+    *,
+    organization_id: uuid.UUID,
+    stage: str,
+    board_filter: BoardFilter,
+    after: tuple[float, uuid.UUID] | None,
+    dialect: str,
+) -> Select[*RowTypes]:
+    """``query`` narrowed to one filtered column in board order (position, id), after ``(position, id)`` if given."""
+    query = query.where(
+        col(Lead.organization_id) == organization_id, col(Lead.stage) == stage, *board_filter.where(dialect)
+    )
+    if after is not None:
+        position, lead_id = after
+        query = query.where(
+            (col(Lead.position) > position) | ((col(Lead.position) == position) & (col(Lead.id) > lead_id))
+        )
+    return query.order_by(col(Lead.position), col(Lead.id))
+
+
 async def column_cards(
     session: AsyncSession,
     *,
@@ -124,16 +146,15 @@ async def column_cards(
     limit: int = PAGE_SIZE,
 ) -> list[LeadPublic]:
     """Cards of one column in board order, after ``(position, id)`` when loading more."""
-    dialect = session.get_bind().dialect.name
-    query = select(Lead).where(
-        col(Lead.organization_id) == organization_id, col(Lead.stage) == stage, *board_filter.where(dialect)
+    query = column_query(
+        select(Lead),
+        organization_id=organization_id,
+        stage=stage,
+        board_filter=board_filter,
+        after=after,
+        dialect=session.get_bind().dialect.name,
     )
-    if after is not None:
-        position, lead_id = after
-        query = query.where(
-            (col(Lead.position) > position) | ((col(Lead.position) == position) & (col(Lead.id) > lead_id))
-        )
-    rows = await session.execute(query.order_by(col(Lead.position), col(Lead.id)).limit(limit))
+    rows = await session.execute(query.limit(limit))
     now = utcnow()
     return [lead_public(lead, now) for lead in rows.scalars()]
 

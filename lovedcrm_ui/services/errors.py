@@ -102,6 +102,18 @@ class ErrorCode(StrEnum):
     VERSION_CONFLICT = 'version_conflict'
     ASSIGNEE_NOT_MEMBER = 'assignee_not_member'
     NOTES_TOO_LONG = 'notes_too_long'
+    # pipeline metrics
+    DATE_RANGE_INVERTED = 'date_range_inverted'
+    VALUE_RANGE_INVERTED = 'value_range_inverted'
+    # CSV import (services/lead_csv.py)
+    IMPORT_TOO_LARGE = 'import_too_large'  # a file over MAX_IMPORT_BYTES (413)
+    IMPORT_TOO_MANY_ROWS = 'import_too_many_rows'  # more data rows than one import takes (413)
+    CSV_EMPTY = 'csv_empty'  # no header row
+    CSV_UNREADABLE = 'csv_unreadable'  # not CSV text (NUL bytes, a cell over the csv module's field limit)
+    CSV_MAPPING_INVALID = 'csv_mapping_invalid'  # the mapping names an unknown column or field, or a field twice
+    CSV_NAME_COLUMN_MISSING = 'csv_name_column_missing'  # no column is mapped to the lead's name
+    CSV_NO_ROWS = 'csv_no_rows'  # a header and no data row: nothing to import
+    CSV_ROWS_INVALID = 'csv_rows_invalid'  # rows break the lead rules: nothing imported (``errors`` lists them)
 
 
 class DomainError(Exception):
@@ -155,6 +167,13 @@ class Invalid(DomainError):
 
     status_code = 422
     default_code = ErrorCode.INVALID
+
+
+class TooLarge(DomainError):
+    """More than a limit takes (a file, a number of rows)."""
+
+    status_code = 413
+    default_code = ErrorCode.REQUEST_TOO_LARGE
 
 
 class TooManyRequests(DomainError):

@@ -15,22 +15,22 @@ from ..events import LeadEvent
 from .errors import ErrorCode, NotFound
 
 
-async def allocate_seq(session: AsyncSession, organization_id: uuid.UUID) -> int:
-    """Claim the organization's next event number.
+async def allocate_seq(session: AsyncSession, organization_id: uuid.UUID, count: int = 1) -> int:
+    """Claim the organization's next event number (the first of ``count`` consecutive ones, for a bulk write).
 
     Called first in every lead write: the UPDATE takes the organization's row lock, so writes of one
     organization serialize (no deadlock: every writer locks the organization before any lead), the
-    sequence has no gaps (a rollback gives the number back) and ``seq`` order is commit order.
+    sequence has no gaps (a rollback gives the numbers back) and ``seq`` order is commit order.
     """
     seq = await session.scalar(
         update(Organization)
         .where(col(Organization.id) == organization_id)
-        .values(event_seq=col(Organization.event_seq) + 1)
+        .values(event_seq=col(Organization.event_seq) + count)
         .returning(col(Organization.event_seq))
     )
     if seq is None:
         raise NotFound('Organization not found', code=ErrorCode.ORGANIZATION_NOT_FOUND)
-    return int(seq)
+    return int(seq) - count + 1
 
 
 async def record_event(

@@ -17,6 +17,7 @@ from .switcher import OrganizationSwitcher
 # header navigation: (page key, path, icon)
 NAVIGATION = (
     ('pipeline', '/pipeline', 'view_kanban'),
+    ('insights', '/insights', 'insights'),
     ('team', '/team', 'group'),
     ('settings', '/settings', 'settings'),
     ('profile', '/profile', 'person'),
@@ -30,6 +31,10 @@ STYLE = """
   max-height:calc(100vh - 190px)}
 .stage-cards{min-height:48px;overflow-y:auto;flex:1 1 auto}
 @media (max-width:640px){.stage-column{min-width:85vw;width:85vw;flex-basis:85vw;scroll-snap-align:start}}
+.kpi-grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(170px,1fr));gap:.75rem}
+.kpi-alert .kpi-value{color:#c62828}
+.chart-canvas{height:18rem}
+.chart-grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(520px,100%),1fr));gap:.75rem}
 .lead-card{position:relative;width:100%;padding:.5rem;display:flex;flex-direction:column;gap:.1rem;cursor:pointer;
   background:#fff;border:1px solid rgba(0,0,0,.12);border-left:4px solid transparent;border-radius:4px;
   transition:background-color .6s;overflow-wrap:anywhere}
@@ -92,12 +97,48 @@ class ConnectionIndicator(ui.icon):
             self.classes(remove='rotating')
 
 
+# the pages that share the board's filter: their header links carry the filter along (ui/filter_url.py)
+FILTERED_PAGES = ('pipeline', 'insights')
+
+
+class Navigation:
+    """The header's links to the signed-in pages (in the header on wide screens, behind a menu on phones)."""
+
+    def __init__(self, viewer: Viewer, page: str) -> None:
+        t = viewer.t
+        self.targets = {key: path for key, path, _icon in NAVIGATION}
+        self.links: dict[str, ui.link] = {}
+        links = ui.row().classes('items-center gap-1 no-wrap gt-xs')
+        with links.props(f'role=navigation aria-label="{t("nav.menu")}"'):
+            for key, path, _icon in NAVIGATION:
+                link = ui.link(t(f'nav.{key}'), path).classes('nav-link').mark(f'nav-{key}')
+                if key == page:
+                    link.classes('nav-link-active').props('aria-current=page')
+                self.links[key] = link
+        with ui.button(icon='menu').props(f'flat round dense color=white aria-label="{t("nav.menu")}"').classes('xs'):
+            with ui.menu():
+                for key, _path, icon in NAVIGATION:
+                    item = ui.menu_item(on_click=lambda k=key: ui.navigate.to(self.targets[k]))
+                    with item, ui.row().classes('items-center gap-2'):
+                        ui.icon(icon, size='18px')
+                        ui.label(t(f'nav.{key}'))
+
+    def carry_query(self, query: str) -> None:
+        """Let the links to the filtered pages keep this query string (``''`` for none)."""
+        for key, path, _icon in NAVIGATION:
+            if key in FILTERED_PAGES:
+                self.targets[key] = f'{path}?{query}' if query else path
+                self.links[key].props['href'] = self.targets[key]
+                self.links[key].update()
+
+
 @dataclass(frozen=True)
 class PageFrame:
-    """What a page body gets from the frame: the aria-live announcer and the connection indicator."""
+    """What a page body gets from the frame: the aria-live announcer, the connection indicator, the navigation."""
 
     announcer: ui.label
     connection: ConnectionIndicator
+    navigation: Navigation
 
 
 def follow_organization(ctx: AppContext, viewer: Viewer, label: ui.label) -> None:
@@ -122,22 +163,6 @@ def choose_language(language: str) -> None:
     ui.navigate.reload()
 
 
-def navigation(viewer: Viewer, page: str) -> None:
-    """Links to the signed-in pages: in the header on wide screens, behind a menu button on phones."""
-    t = viewer.t
-    with ui.row().classes('items-center gap-1 no-wrap gt-xs').props(f'role=navigation aria-label="{t("nav.menu")}"'):
-        for key, path, _icon in NAVIGATION:
-            link = ui.link(t(f'nav.{key}'), path).classes('nav-link').mark(f'nav-{key}')
-            if key == page:
-                link.classes('nav-link-active').props('aria-current=page')
-    with ui.button(icon='menu').props(f'flat round dense color=white aria-label="{t("nav.menu")}"').classes('xs'):
-        with ui.menu():
-            for key, path, icon in NAVIGATION:
-                with ui.menu_item(on_click=lambda p=path: ui.navigate.to(p)), ui.row().classes('items-center gap-2'):
-                    ui.icon(icon, size='18px')
-                    ui.label(t(f'nav.{key}'))
-
-
 @contextmanager
 def frame(ctx: AppContext, viewer: Viewer, page: str = 'pipeline') -> Iterator[PageFrame]:
     """Header + main area for a signed-in page; yields the page's announcer and connection indicator."""
@@ -153,7 +178,7 @@ def frame(ctx: AppContext, viewer: Viewer, page: str = 'pipeline') -> Iterator[P
                 follow_organization(ctx, viewer, organization_name)
                 if len(viewer.organizations) > 1:
                     OrganizationSwitcher(ctx, viewer)
-            navigation(viewer, page)
+            nav = Navigation(viewer, page)
         with ui.row().classes('items-center gap-2 no-wrap'):
             presence = PresenceBar(ctx.presence, viewer.organization_id, viewer.user_id, t)
             unsubscribe = ctx.presence.subscribe(viewer.organization_id, presence.on_change)
@@ -171,4 +196,4 @@ def frame(ctx: AppContext, viewer: Viewer, page: str = 'pipeline') -> Iterator[P
                 f'flat round dense color=white aria-label="{t("nav.logout")}"'
             )
     announcer = ui.label().classes('sr-only').props('aria-live=polite role=status')
-    yield PageFrame(announcer, connection)
+    yield PageFrame(announcer, connection, nav)

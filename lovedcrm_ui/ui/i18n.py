@@ -5,6 +5,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from .catalog_account import ACCOUNT_CATALOG
+from .catalog_csv import CSV_CATALOG
+from .catalog_insights import INSIGHTS_CATALOG
 from .catalog_team import TEAM_CATALOG
 
 DEFAULT_LANGUAGE = 'pt-BR'
@@ -211,6 +213,8 @@ CATALOG: dict[str, tuple[str, str]] = {
 }
 CATALOG.update(TEAM_CATALOG)
 CATALOG.update(ACCOUNT_CATALOG)
+CATALOG.update(CSV_CATALOG)
+CATALOG.update(INSIGHTS_CATALOG)
 
 Translate = Callable[..., str]
 

@@ -96,6 +96,16 @@ CODE_KEYS: dict[ErrorCode, str] = {
     ErrorCode.VERSION_CONFLICT: 'error.version_conflict',
     ErrorCode.ASSIGNEE_NOT_MEMBER: 'lead.not_member',
     ErrorCode.NOTES_TOO_LONG: 'lead.notes_too_long',
+    ErrorCode.IMPORT_TOO_LARGE: 'csv.too_large',
+    ErrorCode.IMPORT_TOO_MANY_ROWS: 'csv.too_many_rows',
+    ErrorCode.CSV_EMPTY: 'csv.empty',
+    ErrorCode.CSV_UNREADABLE: 'csv.unreadable',
+    ErrorCode.CSV_MAPPING_INVALID: 'csv.mapping_invalid',
+    ErrorCode.CSV_NAME_COLUMN_MISSING: 'csv.name_missing',
+    ErrorCode.CSV_NO_ROWS: 'csv.no_rows',
+    ErrorCode.CSV_ROWS_INVALID: 'csv.rows_invalid',
+    ErrorCode.DATE_RANGE_INVERTED: 'error.invalid',
+    ErrorCode.VALUE_RANGE_INVERTED: 'error.invalid',
 }
 RETRY_KEY = 'login.too_many'  # the one message that says when to try again (from ``Retry-After``)
 
@@ -138,13 +148,14 @@ def validation_messages(exc: ValidationError, t: Translate) -> list[str]:
     """Each problem of a pydantic validation in the viewer's language (by error type and field), without repeats."""
     messages: list[str] = []
     for error in exc.errors():
-        message = _validation_message(error, t)
+        message = validation_message(error, t)
         if message not in messages:
             messages.append(message)
     return messages or [t('error.invalid')]
 
 
-def _validation_message(error: ErrorDetails, t: Translate) -> str:
+def validation_message(error: ErrorDetails, t: Translate) -> str:
+    """One pydantic error (its ``type``, field, ``ctx`` and input) in the viewer's language."""
     kind = error['type']
     context: dict[str, Any] = error.get('ctx') or {}
     field = str(error['loc'][0]) if error['loc'] else ''

@@ -2,6 +2,7 @@
 
 from ..context import AppContext
 from .pages.account import register_account_pages
+from .pages.insights import register_insights_page
 from .pages.invite import register_invite_page
 from .pages.password_reset import register_password_reset_page
 from .pages.pipeline import register_pipeline_page
@@ -16,6 +17,7 @@ def register_pages(ctx: AppContext) -> None:
     add_utilities()
     register_account_pages(ctx)
     register_pipeline_page(ctx)
+    register_insights_page(ctx)
     register_team_page(ctx)
     register_invite_page(ctx)
     register_settings_page(ctx)

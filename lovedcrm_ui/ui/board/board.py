@@ -28,6 +28,7 @@ from ..session import Viewer
 from .actions import BoardActions
 from .card import LeadCard, listen_to_cards
 from .column import StageColumn
+from .csv_dialogs import export_csv, open_import_dialog
 from .dialogs import LeadDialog, MoveDialog
 from .filters import FilterBar
 from .follow import OrganizationFollower
@@ -36,6 +37,7 @@ from .outage import BoardOutage
 
 log = logging.getLogger(__name__)
 QUEUE_LIMIT = 1000  # a board that falls this far behind re-reads the database instead
+BURST = 100  # this many events waiting (an import, a bulk script) cost less as one re-read than card by card
 
 
 def money(lead: dict[str, Any] | None) -> Decimal:
@@ -48,7 +50,14 @@ class PipelineBoard(ui.column):
     """Five stage columns of one organization, live for every teammate."""
 
     def __init__(
-        self, ctx: AppContext, viewer: Viewer, announcer: ui.label, connection: ConnectionIndicator | None = None
+        self,
+        ctx: AppContext,
+        viewer: Viewer,
+        announcer: ui.label,
+        connection: ConnectionIndicator | None = None,
+        *,
+        board_filter: BoardFilter | None = None,
+        on_filter: Callable[[BoardFilter], None] | None = None,
     ) -> None:
         super().__init__()
         self.ctx = ctx
@@ -56,7 +65,8 @@ class PipelineBoard(ui.column):
         self.t = viewer.t
         self.announcer = announcer
         self.connection = connection
-        self.filter = BoardFilter()
+        self.filter = board_filter or BoardFilter()
+        self._on_filter = on_filter  # the page keeps the filter in its address
         self.members: dict[uuid.UUID, TeamMember] = {}
         self.cards: dict[uuid.UUID, LeadCard] = {}
         self.own_moves: set[uuid.UUID] = set()  # moves this board asked for whose event has not come back yet
@@ -74,7 +84,16 @@ class PipelineBoard(ui.column):
         with self:
             self.outage = BoardOutage(self)  # the banner, and no drags, while the database is away
             self.filter_bar = FilterBar(t=self.t, on_change=self.set_filter)
-            self.viewer_notice = ui.label(self.t('board.viewer_notice')).classes('text-caption text-grey-8')
+            self.filter_bar.show(self.filter)
+            with ui.row().classes('w-full items-center gap-2 board-tools'):
+                self.viewer_notice = ui.label(self.t('board.viewer_notice')).classes('text-caption text-grey-8')
+                ui.space()
+                self.import_button = ui.button(
+                    self.t('csv.import_button'), icon='upload_file', on_click=self.import_csv
+                ).props('flat dense no-caps')
+                ui.button(self.t('csv.export_button'), icon='download', on_click=self.export_csv).props(
+                    'flat dense no-caps'
+                )
             with ui.row().classes('board-columns w-full no-wrap items-start gap-3') as columns_row:
                 self.columns = {
                     stage.value: StageColumn(
@@ -94,6 +113,7 @@ class PipelineBoard(ui.column):
         self.columns_row = columns_row
         listen_to_cards(columns_row, resolve=self._card_by_element, act=actions.on_card)
         self.viewer_notice.set_visibility(not viewer.can_write)
+        self.import_button.set_visibility(viewer.can_write)
 
     # ----- building -------------------------------------------------------------------------
 
@@ -192,7 +212,19 @@ class PipelineBoard(ui.column):
         if board_filter == self.filter:
             return
         self.filter = board_filter
+        if self._on_filter is not None:
+            self._on_filter(board_filter)
         await self.reload()
+
+    async def import_csv(self) -> None:
+        """The CSV import dialog; the imported leads arrive on this board (and teammates') as events."""
+        with self:
+            await open_import_dialog(self.ctx, self.viewer)
+
+    async def export_csv(self) -> None:
+        """Download what the board shows (its filter) as CSV in the viewer's language."""
+        with self:
+            await export_csv(self.ctx, self.viewer, self.filter)
 
     async def load_more(self, column: StageColumn, limit: int = PAGE_SIZE) -> None:
         """Draw the next page of a column (or the next ``limit`` cards)."""
@@ -228,6 +260,10 @@ class PipelineBoard(ui.column):
             event = await self._queue.get()
             try:
                 await self._loaded.wait()
+                if event is not None and self._queue.qsize() >= BURST:
+                    while not self._queue.empty():  # everything waiting is committed: the re-read includes it
+                        self._queue.get_nowait()
+                    event = None
                 if event is None:
                     await self.reload()
                     continue

@@ -9,7 +9,12 @@ from nicegui import ui
 from models.types import is_plain_text
 
 from ...services.board import BoardFilter, TeamMember
-from ..i18n import Translate, parse_brl
+from ..i18n import Translate, format_brl, parse_brl
+
+
+def format_amount(value: Decimal | None) -> str:
+    """A bound as the value inputs show it (``1.500,00``; empty for none)."""
+    return '' if value is None else format_brl(value).removeprefix('R$ ')
 
 
 class FilterBar(ui.row):
@@ -99,6 +104,26 @@ class FilterBar(ui.row):
         board_filter = self.current()
         if board_filter is not None:
             await self._on_change(board_filter)
+
+    def show(self, board_filter: BoardFilter) -> None:
+        """Put a filter into the controls without applying it again (a bookmarked address opened the page)."""
+        self._silent = True
+        try:
+            self.text.value = board_filter.text
+            if board_filter.source:
+                self.source.set_options(sorted({*self.source.options, board_filter.source}, key=str.lower))
+            self.source.value = board_filter.source
+            chosen = str(board_filter.assignee_id) if board_filter.assignee_id else None
+            if chosen and chosen not in dict(self.assignee.options):
+                self.assignee.set_options({**dict(self.assignee.options), chosen: chosen})
+            self.assignee.value = chosen
+            self.tags.set_options(sorted({*self.tags.options, *board_filter.tags}, key=str.lower))
+            self.tags.value = list(board_filter.tags)
+            self.value_min.value = format_amount(board_filter.value_min)
+            self.value_max.value = format_amount(board_filter.value_max)
+            self.favorites.value = board_filter.favorites_only
+        finally:
+            self._silent = False
 
     async def reset(self) -> None:
         """Reset every control and show the whole pipeline."""

@@ -72,6 +72,7 @@ class OrganizationFollower:
         for column in board.columns.values():
             column.set_writable(viewer.can_write)
         board.viewer_notice.set_visibility(not viewer.can_write)
+        board.import_button.set_visibility(viewer.can_write)
         if was_writer and not viewer.can_write:
             board.move_dialog.close()
             board.lead_dialog.close()

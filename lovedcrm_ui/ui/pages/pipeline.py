@@ -1,10 +1,14 @@
 """``/pipeline``: the board page."""
 
+from urllib.parse import urlencode
+
+from fastapi import Request
 from nicegui import ui
 
 from ...context import AppContext
 from ...events.presence import PresenceEntry
 from ..board.board import PipelineBoard
+from ..filter_url import filter_from_query, follow_filter, query_pairs
 from ..frame import frame
 from ..session import require_viewer
 
@@ -13,13 +17,18 @@ def register_pipeline_page(ctx: AppContext) -> None:
     """Add the board page."""
 
     @ui.page('/pipeline', title='Pipeline · LovedCRM')
-    async def pipeline_page() -> None:
+    async def pipeline_page(request: Request) -> None:
         viewer = await require_viewer(ctx)
         if viewer is None:
             return
         client = ui.context.client
+        board_filter = filter_from_query(request.query_params, request.query_params.getlist('tag'))
         with frame(ctx, viewer) as page:
-            board = PipelineBoard(ctx, viewer, page.announcer, page.connection)
+            keep = follow_filter('/pipeline', page.navigation)
+            board = PipelineBoard(
+                ctx, viewer, page.announcer, page.connection, board_filter=board_filter, on_filter=keep
+            )
+        page.navigation.carry_query(urlencode(query_pairs(board_filter)))
         await board.start()
         # presence: this open board counts until its client goes away
         entry = PresenceEntry(

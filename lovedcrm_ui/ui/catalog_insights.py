@@ -1,0 +1,62 @@
+"""UI strings of the /insights page (merged into ``i18n.CATALOG``)."""
+
+# key: (pt-BR, en)
+INSIGHTS_CATALOG: dict[str, tuple[str, str]] = {
+    'nav.insights': ('Indicadores', 'Insights'),
+    'insights.title': ('Indicadores — {organization}', 'Insights — {organization}'),
+    'insights.period': ('Período', 'Period'),
+    'insights.period.30': ('Últimos 30 dias', 'Last 30 days'),
+    'insights.period.90': ('Últimos 90 dias', 'Last 90 days'),
+    'insights.period.all': ('Todo o período', 'All time'),
+    'insights.scope.all': (
+        'Todos os leads que passam pelos filtros.',
+        'Every lead that passes the filters.',
+    ),
+    'insights.scope.days': (
+        'Leads criados nos últimos {days} dias que passam pelos filtros; tempos medidos dentro do período.',
+        'Leads created in the last {days} days that pass the filters; times measured within the period.',
+    ),
+    'insights.updated': ('Atualizado às {time}', 'Updated at {time}'),
+    'insights.kpi.open_value': ('Pipeline aberto', 'Open pipeline'),
+    'insights.kpi.closed_value': ('Valor fechado', 'Closed value'),
+    'insights.kpi.conversion': ('Conversão', 'Conversion'),
+    'insights.kpi.cycle': ('Ciclo médio', 'Average cycle'),
+    'insights.kpi.idle': ('Leads parados', 'Idle leads'),
+    'insights.kpi.open_hint': ('{n} leads em aberto', '{n} open leads'),
+    'insights.kpi.open_hint_one': ('1 lead em aberto', '1 open lead'),
+    'insights.kpi.closed_hint': ('{n} leads fechados', '{n} closed leads'),
+    'insights.kpi.closed_hint_one': ('1 lead fechado', '1 closed lead'),
+    'insights.kpi.conversion_hint': ('Fechados ÷ todos os leads', 'Closed ÷ all leads'),
+    'insights.kpi.cycle_hint': ('Da criação ao fechamento', 'From creation to closing'),
+    'insights.kpi.idle_hint': ('{days} dias ou mais na mesma etapa', '{days} days or more in the same stage'),
+    'insights.kpi.none': ('—', '—'),
+    'insights.days': ('{n} dias', '{n} days'),
+    'insights.day_one': ('1 dia', '1 day'),
+    'insights.chart.funnel': ('Funil', 'Funnel'),
+    'insights.chart.funnel_hint': (
+        'Leads que chegaram a cada etapa (ou além)',
+        'Leads that reached each stage (or a later one)',
+    ),
+    'insights.chart.value': ('Valor por etapa', 'Value per stage'),
+    'insights.chart.time': ('Tempo na etapa (dias)', 'Time in stage (days)'),
+    'insights.chart.time_hint': (
+        'Caixa: 1º a 3º quartil, linha: mediana, hastes: mínimo e máximo',
+        'Box: 1st to 3rd quartile, line: median, whiskers: minimum and maximum',
+    ),
+    'insights.chart.moves': ('Movimentações por dia', 'Moves per day'),
+    'insights.chart.moves_window': ('Últimos {days} dias', 'Last {days} days'),
+    'insights.series.leads': ('Leads', 'Leads'),
+    'insights.series.value': ('Valor', 'Value'),
+    'insights.series.median': ('Mediana', 'Median'),
+    'insights.series.moves': ('Movimentações', 'Moves'),
+    'insights.empty': (
+        'Nenhum lead passa pelos filtros neste período.',
+        'No lead passes the filters in this period.',
+    ),
+    'insights.error': (
+        'Não foi possível calcular os indicadores agora. Tente novamente em instantes.',
+        'The insights could not be computed right now. Try again in a moment.',
+    ),
+    'insights.retry': ('Tentar novamente', 'Try again'),
+    'insights.a11y.chart': ('Gráfico: {title}. {summary}', 'Chart: {title}. {summary}'),
+}
