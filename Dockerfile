@@ -1,6 +1,10 @@
 # LovedCRM Pipeline: one container, embedded SQLite in the /data volume unless DATABASE_URL is set.
 #   docker build -t lovedcrm-pipeline .
 #   docker run -p 8080:8080 -v lovedcrm-data:/data lovedcrm-pipeline
+# Demo mode (sample organization, two users with a published password, printed at start; never for real data):
+#   docker run -p 8080:8080 -e LOVEDCRM_DEMO=1 lovedcrm-pipeline
+# Admin commands (create-user, reset-password, backup, …; README.md) in a running container:
+#   docker exec -it <container> python -m lovedcrm_ui --help
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

@@ -10,11 +10,13 @@ from .events import EventBus, LeadEvent, PresenceRegistry
 from .events.pg_bridge import PostgresBridge
 from .events.sockets import SocketHub
 from .events.watch import SequenceWatch
+from .observability import Metrics
 from .security import PasswordHasher, TokenService
 from .services.password_reset import ResetRequestLimits
 from .services.pipeline_events import committed_seqs, events_since
 from .services.ratelimit import PasswordCheckLimits, PasswordCheckThrottle, SlidingWindowLimiter
 from .services.sessions import SessionActivity
+from .shutdown import Drain
 
 
 @dataclass
@@ -34,6 +36,8 @@ class AppContext:
     session_activity: SessionActivity  # last_used_at of sessions, written at most once a minute each
     password_resets: ResetRequestLimits  # "forgot password" requests per e-mail and per address
     ws_refusals: SlidingWindowLimiter  # refused WebSocket handshakes per client address (then a cheap 429)
+    metrics: Metrics  # GET /metrics: this app's own registry (observability.py)
+    drain: Drain  # going away on SIGTERM: open pages told, API sockets closed with 1001 (shutdown.py)
     bridge: PostgresBridge | None = None  # the LISTEN/NOTIFY bridge, when running with the PostgreSQL event bus
     # whether the database answers: one view per process (API 503s, board banners, the log once per outage)
     health: DatabaseHealth = field(default_factory=DatabaseHealth)
@@ -44,9 +48,10 @@ class AppContext:
         settings.ensure_secrets()
         bus = EventBus()
         presence = PresenceRegistry()
+        metrics = Metrics()
         use_bridge = settings.event_bus == 'postgres' and settings.is_postgres
         origin = uuid.uuid4().hex if use_bridge else ''
-        db = Database(create_engine(settings), bus, notify_origin=origin)
+        db = Database(create_engine(settings), bus, notify_origin=origin, metrics=metrics)
         health = DatabaseHealth()
         health.attach(db.engine)
 
@@ -60,6 +65,7 @@ class AppContext:
                 return {}  # no round while the database is away (logged once by ``health``); boards show it
 
         watch = SequenceWatch(read_seqs, interval=settings.live_check_seconds)
+        sockets = SocketHub(bus, presence, watch)
         context = cls(
             settings=settings,
             db=db,
@@ -76,7 +82,7 @@ class AppContext:
                 )
             ),
             registrations=SlidingWindowLimiter(limit=settings.register_max_per_hour, window=3600),
-            sockets=SocketHub(bus, presence, watch),
+            sockets=sockets,
             watch=watch,
             session_activity=SessionActivity(db, health),
             password_resets=ResetRequestLimits(
@@ -85,8 +91,11 @@ class AppContext:
             ws_refusals=SlidingWindowLimiter(
                 limit=settings.ws_refused_handshakes, window=settings.ws_refused_window_seconds
             ),
+            metrics=metrics,
+            drain=Drain(sockets),
             health=health,
         )
+        metrics.follow(presence=presence, engine=db.engine, listener=lambda: context.bridge)
         if use_bridge:
 
             async def read_events(organization_id: uuid.UUID, since: int, limit: int) -> list[LeadEvent]:
@@ -97,7 +106,9 @@ class AppContext:
                     health.refusal(exc)  # a database failure is logged there, once per outage; the bridge retries
                     raise
 
-            context.bridge = PostgresBridge(settings.database_url, read_events, bus, origin)
+            context.bridge = PostgresBridge(
+                settings.database_url, read_events, bus, origin, on_delivered=metrics.delivered_from_listener
+            )
         return context
 
     async def start(self) -> None:

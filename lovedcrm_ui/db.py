@@ -2,6 +2,7 @@
 
 import json
 import logging
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from .config import Settings
 from .events.bus import AccessChange, EventBus, LeadEvent
+from .observability import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -59,11 +61,15 @@ def _publish_outbox(session: Session) -> None:
     bus: EventBus | None = session.info.get('bus')
     if not outbox or bus is None:
         return
+    started = time.perf_counter()
     for message in outbox:
         if isinstance(message, LeadEvent):
             bus.publish(message)
         else:
             bus.publish_access(message)
+    metrics: Metrics | None = session.info.get('metrics')
+    if metrics is not None:  # once per commit, after the fan-out (nothing added inside its loop)
+        metrics.committed([m for m in outbox if isinstance(m, LeadEvent)], started)
 
 
 @event.listens_for(OutboxSession, 'after_rollback')
@@ -137,11 +143,19 @@ def create_engine(settings: Settings, **overrides: Any) -> AsyncEngine:
 class Database:
     """Owns the engine and hands out short sessions (one per request or UI action)."""
 
-    def __init__(self, engine: AsyncEngine, bus: EventBus | None = None, *, notify_origin: str = '') -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        bus: EventBus | None = None,
+        *,
+        notify_origin: str = '',
+        metrics: Metrics | None = None,
+    ) -> None:
         self.engine = engine
         self.bus = bus
-        # notify_origin set (PostgreSQL event bus): commits also NOTIFY the other replicas
-        info = {'bus': bus, 'notify_origin': notify_origin}
+        # notify_origin set (PostgreSQL event bus): commits also NOTIFY the other replicas;
+        # metrics: each commit's lead events and fan-out time are counted (observability.py)
+        info = {'bus': bus, 'notify_origin': notify_origin, 'metrics': metrics}
         self._sessions = async_sessionmaker(
             engine, expire_on_commit=False, class_=AsyncSession, sync_session_class=OutboxSession, info=info
         )

@@ -26,7 +26,8 @@ from lovedcrm_ui.config import Settings
 
 MAIN = Path(__file__).resolve().parent.parent / 'main.py'
 # every variable the app reads: the server sees none of the caller's, only what a test sets
-APP_VARIABLES = {f.alias for f in Settings.model_fields.values() if f.alias} | {'LOVEDCRM_SKIP_MIGRATIONS'}
+FLAG_VARIABLES = {'LOVEDCRM_SKIP_MIGRATIONS', 'LOVEDCRM_DEMO'}  # main.py's own, outside Settings
+APP_VARIABLES = {f.alias for f in Settings.model_fields.values() if f.alias} | FLAG_VARIABLES
 
 
 def free_port() -> int:

@@ -4,7 +4,8 @@
     WS /ws/pipeline?token=[redacted]&org_id=6536… 403 refused 3.1ms 203.0.113.7
 
 Method (``WS`` for a socket), path with its query, status, duration and client address, on the logger
-``lovedcrm_ui.access``. Headers (``Authorization``, cookies) and bodies are never read. Secrets a URL
+``lovedcrm_ui.access`` (with ``LOG_FORMAT=json`` each also as a field: ``method``, ``path``, ``status``,
+``duration_ms``, ``client``). Headers (``Authorization``, cookies) and bodies are never read. Secrets a URL
 may carry are replaced by ``[redacted]``: the values of token-, password-, secret- and key-like query
 parameters, and invite tokens in paths (``/invites/<token>``, ``/invite/<token>``).
 """
@@ -90,4 +91,13 @@ class AccessLog:
         target = redacted_target(scope.get('path', ''), scope.get('query_string', b''))
         client = scope.get('client')
         address = client[0] if client else '-'
-        log.info('%s %s %s %.1fms %s', method, target, status, (time.perf_counter() - started) * 1000, address)
+        duration_ms = round((time.perf_counter() - started) * 1000, 1)
+        # the same facts as fields of their own for LOG_FORMAT=json (logs.py); the target is the redacted one
+        fields = {
+            'method': method,
+            'path': target,
+            'status': int(status) if status.isdigit() else status,  # '101 accepted', 'disconnected' stay text
+            'duration_ms': duration_ms,
+            'client': address,
+        }
+        log.info('%s %s %s %.1fms %s', method, target, status, duration_ms, address, extra=fields)

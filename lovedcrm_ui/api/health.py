@@ -58,7 +58,9 @@ async def healthz() -> dict[str, str]:
 
 @router.get('/readyz')
 async def readyz(ctx: CtxDep) -> JSONResponse:
-    """Readiness: the database answers."""
+    """Readiness: the database answers, and the process is not going away (SIGTERM: 503, route elsewhere)."""
+    if ctx.drain.draining:
+        return JSONResponse({'status': 'shutting down'}, 503)
     database = await _database_status(ctx)
     ready = database['status'] == 'healthy'
     return JSONResponse({'status': 'ready' if ready else 'not ready', 'database': database}, 200 if ready else 503)

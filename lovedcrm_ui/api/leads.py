@@ -23,7 +23,7 @@ from models.types import MAX_PAGE
 
 from ..services import lead_queries, leads, moves, pipeline_events
 from . import lead_csv, lead_metrics
-from .deps import CallerDep, ReadSessionDep, SessionDep
+from .deps import CallerDep, CtxDep, ReadSessionDep, SessionDep
 
 router = APIRouter(prefix='/crm/leads', tags=['leads'])
 
@@ -122,18 +122,19 @@ add_route('/{lead_id}', update_lead, 'PUT')
 add_route('/{lead_id}', delete_lead, 'DELETE', status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
 
 
-async def move(lead_id: uuid.UUID, body: StageMove, caller: CallerDep, session: SessionDep) -> LeadPublic:
+async def move(lead_id: uuid.UUID, body: StageMove, caller: CallerDep, session: SessionDep, ctx: CtxDep) -> LeadPublic:
     """Move a lead to a stage (``position`` = 0-based index in the target column); event ``lead_stage_changed``."""
     index = None if body.position is None else int(body.position)
-    moved = await moves.move_lead(
-        session,
-        caller=caller,
-        lead_id=lead_id,
-        stage=body.stage,
-        index=index,
-        notes=body.notes,
-        expected_version=body.expected_version,
-    )
+    with ctx.metrics.stage_move():
+        moved = await moves.move_lead(
+            session,
+            caller=caller,
+            lead_id=lead_id,
+            stage=body.stage,
+            index=index,
+            notes=body.notes,
+            expected_version=body.expected_version,
+        )
     return leads.lead_public(moved.lead)
 
 

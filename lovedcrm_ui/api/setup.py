@@ -9,13 +9,15 @@ from starlette.exceptions import HTTPException
 
 from ..context import AppContext
 from ..paths import is_api_prefix
+from ..shutdown import CloseWhileDraining
 from ..web_security import SecurityHeaders
-from . import auth, billing, health, invites, leads, members, organizations, realtime, users, ws
+from . import auth, billing, health, invites, leads, members, organizations, prometheus, realtime, users, ws
 from .access_log import AccessLog
 from .errors import http_error_handler, install_error_handlers
 from .guard import TenancyGuard
 from .limits import BodyLimit
 from .openapi import declare_error_bodies
+from .prometheus import HttpMetrics
 from .unavailable import DatabaseUnavailable
 
 ROUTERS = (
@@ -29,6 +31,7 @@ ROUTERS = (
     ws.router,
     health.router,
     billing.router,
+    prometheus.router,
 )
 
 
@@ -49,6 +52,9 @@ def install_api(app: FastAPI, ctx: AppContext) -> None:
     app.add_middleware(DatabaseUnavailable, health=ctx.health)
     # outermost: every response, a 503 or a 413 included, carries the security headers (web_security.py)
     app.add_middleware(SecurityHeaders, hsts=ctx.settings.cookie_secure)
+    # counts every answer, a refusal before routing included, under its route template (api/prometheus.py)
+    app.add_middleware(HttpMetrics, metrics=ctx.metrics)
+    app.add_middleware(CloseWhileDraining, drain=ctx.drain)  # going away: no connection is kept alive (shutdown.py)
     if ctx.settings.access_log:  # around everything: the line shows what the client got, and the whole time
         app.add_middleware(AccessLog)
     _json_404_for_api(app)

@@ -49,6 +49,10 @@ async def collaborate_socket(websocket: WebSocket) -> None:
 async def serve(websocket: WebSocket, flavor: str) -> None:
     """Authenticate, register, greet, then read and write until either side closes."""
     ctx: AppContext = websocket.app.state.ctx
+    if ctx.drain.draining:  # going away (shutdown.py): connect again, to another replica (not counted as refused)
+        body = error_body('Server restarting; connect again', ErrorCode.SERVICE_UNAVAILABLE)
+        await websocket.send_denial_response(JSONResponse(body, 503, headers={'Retry-After': '1'}))
+        return
     params = websocket.query_params
     address = client_address(websocket)
     try:

@@ -28,6 +28,7 @@ APPLICATION_NAME = 'lovedcrm-listener'
 BATCH = 500
 # (organization, after seq, at most) → the committed events, in order: the bridge's one query, injected
 ReadEvents = Callable[[uuid.UUID, int, int], Awaitable[list[LeadEvent]]]
+Delivered = Callable[[LeadEvent], None]  # told the newest event of each batch this bridge delivered (metrics)
 
 
 def asyncpg_dsn(database_url: str) -> str:
@@ -52,19 +53,28 @@ class PostgresBridge(BackgroundService):
     task_name = 'lovedcrm-listener'
 
     def __init__(
-        self, database_url: str, read_events: ReadEvents, bus: EventBus, origin: str, *, liveness_seconds: float = 5.0
+        self,
+        database_url: str,
+        read_events: ReadEvents,
+        bus: EventBus,
+        origin: str,
+        *,
+        liveness_seconds: float = 5.0,
+        on_delivered: Delivered | None = None,
     ):
         self._dsn = asyncpg_dsn(database_url)
         self._read_events = read_events
         self._bus = bus
         self._origin = origin
         self._liveness = liveness_seconds
+        self._on_delivered = on_delivered
         super().__init__()
         self._lost = asyncio.Event()
         self._locks: dict[uuid.UUID, asyncio.Lock] = {}
         self._catching_up: set[asyncio.Task[None]] = set()
         self._missed: set[uuid.UUID] = set()  # a notification's catching up failed: the next liveness round retries
         self.connected = False
+        self.reconnects = 0  # connections made again after one was lost (the metrics read it)
 
     def status(self) -> str:
         """For /health: ``healthy`` while listening."""
@@ -72,6 +82,7 @@ class PostgresBridge(BackgroundService):
 
     async def _run(self) -> None:
         backoff = 0.2
+        listened = False
         while True:
             conn: asyncpg.Connection | None = None
             try:
@@ -93,6 +104,9 @@ class PostgresBridge(BackgroundService):
                 await connection.add_listener(EVENTS_CHANNEL, self._on_event_notify)
                 await connection.add_listener(ACCESS_CHANNEL, self._on_access_notify)
                 self.connected = True
+                if listened:
+                    self.reconnects += 1
+                listened = True
                 backoff = 0.2
                 await self.catch_up_all()  # whatever was committed while we were not listening
                 while not self._lost.is_set():
@@ -154,6 +168,8 @@ class PostgresBridge(BackgroundService):
                 events = await self._read_events(organization_id, since, BATCH)
                 for event in events:
                     self._bus.publish(event)
+                if events and self._on_delivered is not None and self._bus.last_seq(organization_id) > since:
+                    self._on_delivered(events[-1])  # once per batch: its newest event's delay
                 if len(events) < BATCH:
                     return
 

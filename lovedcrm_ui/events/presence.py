@@ -87,6 +87,10 @@ class PresenceRegistry:
         """Open boards and sockets of one organization."""
         return len(self._connections.get(organization_id, {}))
 
+    def count_kind(self, kind: Literal['board', 'socket']) -> int:
+        """Open boards (or sockets) of every organization on this process (the metrics' gauges)."""
+        return sum(1 for connections in self._connections.values() for e in connections.values() if e.kind == kind)
+
     def subscribe(self, organization_id: uuid.UUID, listener: PresenceListener) -> Subscription:
         """Be told of joins and leaves in one organization; the handle's ``cancel()`` stops it."""
         return self._listeners.add(organization_id, listener)

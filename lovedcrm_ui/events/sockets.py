@@ -124,11 +124,27 @@ class SocketHub:
         self._watch = watch
         self._rooms: dict[uuid.UUID, _Room] = {}
         self._access = bus.subscribe_access(self._on_access)
+        self._none_open = asyncio.Event()  # set while no socket is open (a shutdown waits for it)
+        self._none_open.set()
 
     def clients(self, organization_id: uuid.UUID) -> set[SocketClient]:
         """Open sockets of an organization."""
         room = self._rooms.get(organization_id)
         return room.clients if room else set()
+
+    def open_count(self) -> int:
+        """Open sockets of every organization on this process."""
+        return sum(len(room.clients) for room in self._rooms.values())
+
+    async def all_closed(self) -> None:
+        """Return once no socket is open on this process."""
+        await self._none_open.wait()
+
+    def close_all(self, code: int, reason: str) -> None:
+        """Ask every open socket to close (the server is going away); each sends what it has queued first."""
+        for room in list(self._rooms.values()):
+            for client in list(room.clients):
+                client.close(code, reason)
 
     def count_for_user(self, user_id: uuid.UUID) -> int:
         """Open sockets of one user on this process (for the per-user limit)."""
@@ -141,6 +157,7 @@ class SocketHub:
         if room is None:
             room = self._rooms[org] = _Room(set(), self._subscribe(org), self._bus.last_seq(org))
         room.clients.add(client)
+        self._none_open.clear()
         self._presence.join(org, client.presence_entry)
 
     def prime(self, organization_id: uuid.UUID, seq: int) -> None:
@@ -170,6 +187,8 @@ class SocketHub:
             del self._rooms[org]
             for subscription in room.subscriptions:
                 subscription.cancel()
+            if not self._rooms:
+                self._none_open.set()
 
     def _check(self, organization_id: uuid.UUID, committed: int) -> None:
         """The live-path guard: a room still behind the committed sequence a round later catches up."""

@@ -1,11 +1,12 @@
 """The page frame: header with organization, live presence, connection state, language and sign-out."""
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
-from nicegui import app, background_tasks, ui
+from nicegui import Client, app, background_tasks, ui
 
 from ..context import AppContext
 from ..events import AccessChange, AccessKind
@@ -61,13 +62,15 @@ STYLE = """
 """
 
 
-# database_down: the browser is connected but the server cannot reach the database (ui/board/outage.py)
-ConnectionState = Literal['connected', 'offline', 'catching_up', 'database_down']
+# database_down: the browser is connected but the server cannot reach the database (ui/board/outage.py);
+# restarting: the server is going away (SIGTERM, shutdown.py), the browser reconnects to it or another replica
+ConnectionState = Literal['connected', 'offline', 'catching_up', 'database_down', 'restarting']
 CONNECTION_ICONS: dict[ConnectionState, str] = {
     'connected': 'wifi',
     'offline': 'wifi_off',
     'catching_up': 'sync',
     'database_down': 'cloud_off',
+    'restarting': 'restart_alt',
 }
 
 
@@ -157,6 +160,29 @@ def follow_organization(ctx: AppContext, viewer: Viewer, label: ui.label) -> Non
     ui.context.client.on_delete(ctx.bus.subscribe_access(on_change))
 
 
+def say_goodbye(ctx: AppContext, viewer: Viewer, connection: ConnectionIndicator) -> None:
+    """When the server starts going away, tell this page before its socket drops (shutdown.py)."""
+    client = ui.context.client
+
+    def farewell() -> Awaitable[None] | None:
+        if connection.is_deleted or not client.has_socket_connection:
+            return None
+        connection.set_state('restarting')
+        with client:
+            ui.notify(viewer.t('nav.restarting'), type='warning', position='top', timeout=0, spinner=True)
+        return sent(client)
+
+    client.on_delete(ctx.drain.subscribe(farewell))
+
+
+async def sent(client: Client) -> None:
+    """Wait until NiceGUI has handed everything queued for ``client`` to its socket (the drain bounds the wait)."""
+    while True:  # NiceGUI's outbox has no "sent" event to wait for: look again every 10 ms
+        if not client.outbox.messages and not client.outbox.updates:
+            return
+        await asyncio.sleep(0.01)
+
+
 def choose_language(language: str) -> None:
     """Remember the language for this browser and redraw the page in it."""
     app.storage.user['language'] = language
@@ -187,6 +213,7 @@ def frame(ctx: AppContext, viewer: Viewer, page: str = 'pipeline') -> Iterator[P
             client.on_disconnect(lambda: connection.set_state('offline'))
             # back from offline: the database may still be away (ui/board/outage.py shows that state too)
             client.on_connect(lambda: connection.set_state('connected' if ctx.health.reachable else 'database_down'))
+            say_goodbye(ctx, viewer, connection)
             with ui.button(icon='translate').props(f'flat round dense color=white aria-label="{t("nav.language")}"'):
                 with ui.menu():
                     for code, label in LANGUAGES.items():

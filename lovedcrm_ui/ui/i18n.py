@@ -77,6 +77,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     'nav.connected': ('Conectado', 'Connected'),
     'nav.offline': ('Sem conexão — reconectando…', 'Offline — reconnecting…'),
     'nav.catching_up': ('Atualizando o quadro…', 'Catching up…'),
+    'nav.restarting': ('Servidor reiniciando — reconectando…', 'Server restarting — reconnecting…'),
     'nav.you': ('você', 'you'),
     'board.add': ('Adicionar lead em {stage}', 'Add lead to {stage}'),
     'board.load_more': ('Carregar mais ({n} restantes)', 'Load more ({n} left)'),

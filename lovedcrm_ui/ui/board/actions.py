@@ -125,14 +125,15 @@ class BoardActions:
                         lead_id=card.lead_id,
                         above_id=above.lead_id if above else None,
                     )
-                moved = await moves.move_lead(
-                    session,
-                    caller=self.viewer.caller,
-                    lead_id=card.lead_id,
-                    stage=PipelineStage(stage),
-                    index=index,
-                    expected_version=card.version,
-                )
+                with self.ctx.metrics.stage_move():
+                    moved = await moves.move_lead(
+                        session,
+                        caller=self.viewer.caller,
+                        lead_id=card.lead_id,
+                        stage=PipelineStage(stage),
+                        index=index,
+                        expected_version=card.version,
+                    )
         except Conflict as exc:
             self.board.own_moves.discard(card.lead_id)
             current = exc.extra.get('current')

@@ -1,0 +1,213 @@
+"""Demo data: an organization with two users and sixty leads whose stage history spans the past eight weeks.
+
+For ``python main.py --demo`` (``LOVEDCRM_DEMO=1``) and ``python -m lovedcrm_ui seed-demo``. Seeding happens
+once: the organization is known by its slug, so a restart (or a second replica seeding at the same time) adds
+nothing. The history is written into the app's own tables exactly as the app writes it — a ``lead_created``
+event per lead and a ``lead_stage_changed`` event per move, with the lead's snapshot of that moment, a gap-free
+``seq`` in time order, positions on top of each column in the order the leads arrived, ``stage_changed_at`` at
+the last move — only back-dated, which no real write ever is: demo data, never to be mixed with real data.
+The accounts share one published password (``DEMO_PASSWORD``).
+"""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from models import EventType, Lead, Membership, Organization, PipelineEvent, PipelineStage, Role, User, utcnow
+
+from ..db import Database
+from ..security import PasswordHasher
+from .demo_data import DemoLead, demo_leads
+from .errors import Conflict, ErrorCode
+from .leads import lead_public
+from .moves import append_notes
+from .pipeline_events import allocate_seq
+from .positions import STEP
+
+DEMO_SLUG = 'demonstracao-lovedcrm'
+DEMO_ORGANIZATION = 'Demonstração LovedCRM'
+DEMO_DESCRIPTION = 'Dados de demonstração (LovedCRM Pipeline --demo): não use para dados reais.'
+DEMO_PASSWORD = 'DemoLovedCRM1'  # published in README.md and printed at start: demo mode only
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """One of the demo's users."""
+
+    email: str
+    full_name: str
+    role: Role
+
+
+# the index of each account is the user index of services/demo_data.py (ANA, BRUNO)
+DEMO_ACCOUNTS = (
+    DemoAccount('ana@demo.example.com', 'Ana Souza', Role.OWNER),
+    DemoAccount('bruno@demo.example.com', 'Bruno Lima', Role.MEMBER),
+)
+
+
+@dataclass(frozen=True)
+class DemoOutcome:
+    """What seeding found or made: ``created`` False when the demo organization was there already."""
+
+    created: bool
+    organization_id: uuid.UUID
+    organization_name: str
+    leads: int
+    events: int
+    accounts: tuple[DemoAccount, ...] = DEMO_ACCOUNTS
+    password: str = DEMO_PASSWORD
+
+
+class _SeededMeanwhile(Exception):
+    """The demo organization appeared between the first look and the write transaction."""
+
+
+async def _existing(db: Database) -> DemoOutcome | None:
+    """The demo organization as it is now, or None when there is none."""
+    async with db.session(read_only=True) as session:
+        organization = (
+            await session.execute(select(Organization).where(col(Organization.slug) == DEMO_SLUG))
+        ).scalar_one_or_none()
+    if organization is None:
+        return None
+    async with db.session(read_only=True, organization_id=organization.id) as session:
+        leads = await session.scalar(
+            select(func.count()).select_from(Lead).where(col(Lead.organization_id) == organization.id)
+        )
+    return DemoOutcome(False, organization.id, organization.name, int(leads or 0), int(organization.event_seq))
+
+
+async def seed_demo(db: Database, *, hasher: PasswordHasher, now: datetime | None = None) -> DemoOutcome:
+    """Create the demo organization, its two users and its leads with their history, unless it exists already."""
+    existing = await _existing(db)
+    if existing is not None:
+        return existing
+    password_hashes = [await hasher.hash(DEMO_PASSWORD) for _ in DEMO_ACCOUNTS]  # before any connection is held
+    now = now or utcnow()
+    organization_id = uuid.uuid4()
+    try:
+        async with db.session(organization_id=organization_id) as session:
+            users = await _add_team(session, organization_id, password_hashes, now)
+            leads = demo_leads(now)
+            events = await _add_leads(session, organization_id, [user.id for user in users], leads)
+            await session.commit()
+    except (IntegrityError, _SeededMeanwhile):
+        # another process seeded at the same moment (the slug and the e-mails are unique): theirs stands
+        existing = await _existing(db)
+        if existing is None:
+            raise
+        return existing
+    return DemoOutcome(True, organization_id, DEMO_ORGANIZATION, len(leads), events)
+
+
+async def _add_team(
+    session: AsyncSession, organization_id: uuid.UUID, password_hashes: list[str], now: datetime
+) -> list[User]:
+    """The demo users, the organization (owned by the first) and their memberships; flushed."""
+    if await session.scalar(select(col(Organization.id)).where(col(Organization.slug) == DEMO_SLUG)) is not None:
+        raise _SeededMeanwhile  # SQLite: this transaction waited for the other seeder's (BEGIN IMMEDIATE)
+    emails = [account.email for account in DEMO_ACCOUNTS]
+    taken = list(await session.scalars(select(col(User.email)).where(col(User.email).in_(emails))))
+    if taken:
+        raise Conflict(
+            f'{", ".join(taken)} already belongs to an account outside the demo organization: '
+            'demo mode needs these e-mail addresses for its own users',
+            code=ErrorCode.EMAIL_TAKEN,
+        )
+    users = [
+        User(email=account.email, full_name=account.full_name, password_hash=password_hash, language='pt-BR')
+        for account, password_hash in zip(DEMO_ACCOUNTS, password_hashes, strict=True)
+    ]
+    session.add_all(users)
+    await session.flush()  # the users first: the organization and the memberships refer to them
+    session.add(
+        Organization(
+            id=organization_id,
+            name=DEMO_ORGANIZATION,
+            slug=DEMO_SLUG,
+            description=DEMO_DESCRIPTION,
+            owner_id=users[0].id,
+        )
+    )
+    await session.flush()
+    session.add_all(
+        Membership(organization_id=organization_id, user_id=user.id, role=account.role, last_used_at=now)
+        for account, user in zip(DEMO_ACCOUNTS, users, strict=True)
+    )
+    await session.flush()
+    return users
+
+
+async def _add_leads(
+    session: AsyncSession, organization_id: uuid.UUID, user_ids: Sequence[uuid.UUID], plan: list[DemoLead]
+) -> int:
+    """Write the planned leads and their events (seq in time order); returns how many events."""
+    steps = sorted(
+        ((step.at, index, number) for index, lead in enumerate(plan) for number, step in enumerate(lead.steps)),
+    )
+    first_seq = await allocate_seq(session, organization_id, len(steps))  # the organization's row lock, as always
+    leads: dict[int, Lead] = {}
+    tops: dict[str, float] = {}  # the topmost position of each column so far
+    for offset, (at, index, number) in enumerate(steps):
+        planned, step = plan[index], plan[index].steps[number]
+        position = tops[step.stage] - STEP if step.stage in tops else 0.0  # on top of the column, as the app puts it
+        tops[step.stage] = position
+        if number == 0:
+            lead = leads[index] = _new_lead(organization_id, planned, user_ids, position, at)
+            event_type, payload = EventType.LEAD_CREATED, {}
+        else:
+            lead = leads[index]
+            old_stage = lead.stage
+            lead.stage, lead.position, lead.stage_changed_at = step.stage, position, at
+            lead.version += 1
+            lead.notes = append_notes(lead.notes, step.note)
+            lead.last_contact_at, lead.last_contact_channel = at, planned.last_contact_channel
+            event_type = EventType.LEAD_STAGE_CHANGED
+            payload = {'old_stage': old_stage, 'new_stage': str(step.stage), 'position': position, 'rebalanced': False}
+        lead.updated_at = at
+        snapshot: dict[str, Any] = lead_public(lead, at).model_dump(mode='json')
+        session.add(
+            PipelineEvent(
+                organization_id=organization_id,
+                seq=first_seq + offset,
+                type=event_type,
+                lead_id=lead.id,
+                actor_user_id=user_ids[step.actor],
+                payload={'lead': snapshot, **payload},
+                created_at=at,
+            )
+        )
+    session.add_all(leads.values())
+    await session.flush()
+    return len(steps)
+
+
+def _new_lead(
+    organization_id: uuid.UUID, planned: DemoLead, user_ids: Sequence[uuid.UUID], position: float, at: datetime
+) -> Lead:
+    """A lead as it was created at ``at`` (in its first step's stage), not yet added to the session."""
+    return Lead(
+        organization_id=organization_id,
+        name=planned.name,
+        email=planned.email,
+        phone=planned.phone,
+        source=planned.source,
+        estimated_value=planned.estimated_value,
+        tags=list(planned.tags),
+        notes=planned.notes,
+        stage=PipelineStage(planned.steps[0].stage),
+        assigned_user_id=user_ids[planned.assignee] if planned.assignee is not None else None,
+        position=position,
+        is_favorite=planned.is_favorite,
+        stage_changed_at=at,
+        created_at=at,
+        updated_at=at,
+    )
