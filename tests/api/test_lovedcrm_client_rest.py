@@ -561,3 +561,47 @@ async def test_a_language_we_do_not_speak_is_still_refused(api, register):
     response = await api.put('/users/me', headers=ana.headers, json={'language': 'es-ES'})
 
     assert (response.status_code, response.json()['code']) == (422, 'validation_error')
+
+
+# ----- the pipeline's Metrics tab and the advanced metrics service -------------------------------------------------
+
+
+async def test_the_metrics_tab_reads_numbers_it_can_format(api, register):
+    """The Métricas tab calls ``GET /crm/leads/pipeline/metrics`` without parameters (pipeline-metrics-hooks.tsx) and
+    formats ``total_pipeline_value``/``closed_pipeline_value`` as numbers and each stage time with ``toFixed()``."""
+    ana = await register('Ana Souza')
+    for name, value in (('Acme', '1000.50'), ('Beta', '250')):
+        created = await api.post('/crm/leads', headers=ana.headers, json={'name': name, 'estimatedValue': value})
+        assert created.status_code == 201
+    lead_id = created.json()['id']
+    moved = await api.put(f'/crm/leads/{lead_id}/stage', headers=ana.headers, json={'stage': 'fechado'})
+    assert moved.status_code == 200
+
+    body = (await api.get('/crm/leads/pipeline/metrics', headers=ana.headers)).json()
+
+    assert (body['total_pipeline_value'], body['closed_pipeline_value']) == (1250.5, 250.0)
+    assert (body['total_leads'], body['conversion_rate']) == (2, 50.0)
+    assert set(body['average_stage_times']) == {'lead', 'contato', 'proposta', 'negociacao', 'fechado'}
+    assert all(isinstance(days, int | float) for days in body['average_stage_times'].values())
+
+
+async def test_the_advanced_metrics_request_the_client_builds_is_answered(api, register):
+    """``getPipelineAdvancedMetrics`` (services/crm-leads.ts) sends camelCase names and repeats list parameters."""
+    ana = await register('Ana Souza')
+    for name, value, source in (('Acme', '1000', 'site'), ('Beta', '50', 'evento'), ('Gama', '700', 'site')):
+        body = {'name': name, 'estimated_value': value, 'source': source, 'stage': 'proposta'}
+        assert (await api.post('/crm/leads', headers=ana.headers, json=body)).status_code == 201
+    query = (
+        f'assignedUsers={ana.user_id}&endDate=2099-12-31&sources=site&sources=evento&stages=proposta'
+        '&stages=negociacao&startDate=2020-01-01&valueMax=900&valueMin=100'
+    )
+    unassigned = (await api.get(f'/crm/leads/metrics/advanced?{query}', headers=ana.headers)).json()
+    assert unassigned['executive_summary']['total_pipeline_value'] == 0  # nobody was assigned these leads
+
+    query = query.replace(f'assignedUsers={ana.user_id}&', '')
+    answer = await api.get(f'/crm/leads/metrics/advanced?{query}', headers=ana.headers)
+    assert answer.status_code == 200, answer.text
+    summary = answer.json()['executive_summary']
+    assert summary['total_pipeline_value'] == 700.0  # Gama only: Acme is over valueMax, Beta under valueMin
+    distribution = {item['stage']: item['count'] for item in answer.json()['stage_distribution']}
+    assert distribution['proposta'] == 1
