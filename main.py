@@ -2,6 +2,7 @@
 
 import argparse
 import os
+import sys
 import threading
 from typing import Any
 
@@ -13,6 +14,7 @@ from lovedcrm_ui.app import build_app
 from lovedcrm_ui.cli.demo import start_demo_mode
 from lovedcrm_ui.config import Settings
 from lovedcrm_ui.context import AppContext
+from lovedcrm_ui.extensions import PluginError
 from lovedcrm_ui.logs import configure_logging
 from lovedcrm_ui.settings_reference import help_epilog
 from lovedcrm_ui.shutdown import drain_on_sigterm, drain_seconds
@@ -67,7 +69,10 @@ def main() -> None:
         migrate.upgrade(settings.database_url)  # before ui.run: async startup handlers are not awaited
     if args.demo or os.environ.get('LOVEDCRM_DEMO') == '1':
         start_demo_mode(settings)  # after the migrations: seeds once, prints the demo logins
-    ctx = build_app(settings)
+    try:
+        ctx = build_app(settings)
+    except PluginError as exc:  # PLUGINS names a module that is missing or declares something invalid
+        sys.exit(f'LovedCRM Pipeline did not start: {exc}')
     app.on_startup(lambda: _graceful_sigterm(ctx))
     app.config.socket_io_js_transports = settings.transports  # type: ignore[assignment]
     ui.run(

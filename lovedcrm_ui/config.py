@@ -131,6 +131,10 @@ class Settings(BaseSettings):
     """Browser origins besides the server's own that may open the board's socket.io and the `/ws/*` sockets,
     comma-separated (e.g. `https://crm.example.com`). The own origin is the `Host` the browser used, so a reverse proxy
     must forward `Host`. Clients without an `Origin` header (integrations) are not affected."""
+    plugins: str = Field('', alias='PLUGINS')
+    """Python modules to load as plugins, comma-separated (e.g. `examples.temperature`): each adds lead fields, card
+    actions, filters or pages through its `register(ext)` function (docs/EXTENDING.md). The module must be importable
+    (on `PYTHONPATH`, or installed); a plugin that fails to load stops the start with its name."""
     reconnect_timeout: float = Field(10.0, gt=0, alias='RECONNECT_TIMEOUT')
     """Seconds a board page survives a lost browser connection before it is discarded (NiceGUI's
     `reconnect_timeout`)."""
@@ -194,6 +198,11 @@ class Settings(BaseSettings):
         if not chosen or any(t not in ('websocket', 'polling') for t in chosen):
             raise ValueError('SOCKET_IO_TRANSPORTS must list websocket and/or polling')
         return chosen
+
+    @property
+    def plugin_modules(self) -> list[str]:
+        """PLUGINS as module names."""
+        return [name.strip() for name in self.plugins.split(',') if name.strip()]
 
     @property
     def origin_allowlist(self) -> frozenset[str]:

@@ -10,6 +10,7 @@ from .events import EventBus, LeadEvent, PresenceRegistry
 from .events.pg_bridge import PostgresBridge
 from .events.sockets import SocketHub
 from .events.watch import SequenceWatch
+from .extensions import Extensions, load_plugins
 from .observability import Metrics
 from .security import PasswordHasher, TokenService
 from .services.password_reset import ResetRequestLimits
@@ -38,6 +39,7 @@ class AppContext:
     ws_refusals: SlidingWindowLimiter  # refused WebSocket handshakes per client address (then a cheap 429)
     metrics: Metrics  # GET /metrics: this app's own registry (observability.py)
     drain: Drain  # going away on SIGTERM: open pages told, API sockets closed with 1001 (shutdown.py)
+    extensions: Extensions  # what the PLUGINS declared: lead fields, card actions, filters, pages (extensions.py)
     bridge: PostgresBridge | None = None  # the LISTEN/NOTIFY bridge, when running with the PostgreSQL event bus
     # whether the database answers: one view per process (API 503s, board banners, the log once per outage)
     health: DatabaseHealth = field(default_factory=DatabaseHealth)
@@ -46,6 +48,7 @@ class AppContext:
     def build(cls, settings: Settings) -> 'AppContext':
         """Create everything from settings (no I/O beyond creating the engine object)."""
         settings.ensure_secrets()
+        extensions = load_plugins(settings.plugin_modules)  # first: a broken plugin stops the start before any I/O
         bus = EventBus()
         presence = PresenceRegistry()
         metrics = Metrics()
@@ -93,6 +96,7 @@ class AppContext:
             ),
             metrics=metrics,
             drain=Drain(sockets),
+            extensions=extensions,
             health=health,
         )
         metrics.follow(presence=presence, engine=db.engine, listener=lambda: context.bridge)

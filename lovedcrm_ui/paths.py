@@ -16,7 +16,7 @@ UI_PAGES = frozenset(
         '/reset-password',
     }
 )
-UI_PREFIXES = ('/_nicegui', '/invite/', '/static/', '/favicon')
+UI_PREFIXES = ('/_nicegui', '/invite/', '/static/', '/favicon', '/x/')  # /x/…: plugin pages (extensions.py)
 
 # API paths that need no organization context (each authenticates itself, or is public)
 PUBLIC_PREFIXES = ('/auth/', '/invites/', '/ws/', '/docs', '/redoc')

@@ -5,7 +5,15 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, EmailStr, FiniteFloat, PlainSerializer, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    EmailStr,
+    FiniteFloat,
+    PlainSerializer,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 from pydantic import Field as Rule
 from sqlalchemy import JSON, Column, Float, ForeignKey, Index, Numeric, String, Text
 from sqlmodel import Field, SQLModel
@@ -43,6 +51,15 @@ LeadSource = Annotated[str, Rule(max_length=100), TEXT_RULE]
 LeadValue = Annotated[OptionalMoney, Rule(ge=0, max_digits=12, decimal_places=2)]
 Tags = Annotated[list[PlainText], BeforeValidator(_clean_tags)]
 Notes = Annotated[str | None, Rule(max_length=NOTES_MAX), TEXT_RULE]
+
+# Values of the fields that plugins add (docs/EXTENDING.md): a small flat object of short scalars, stored in one JSON
+# column and carried in every snapshot like any other field. Which keys and values are allowed is the plugins' rule,
+# checked by ``lovedcrm_ui.extensions.Extensions.check_values`` where a write comes in (API and UI).
+CUSTOM_FIELDS_MAX = 50
+CUSTOM_TEXT_MAX = 500
+CustomFieldKey = Annotated[str, StringConstraints(pattern=r'^[a-z][a-z0-9_]{0,39}$')]
+CustomFieldValue = Annotated[str, Rule(max_length=CUSTOM_TEXT_MAX), TEXT_RULE] | bool | int | FiniteFloat | None
+CustomFields = Annotated[dict[CustomFieldKey, CustomFieldValue], Rule(max_length=CUSTOM_FIELDS_MAX)]
 
 
 class LeadFields(SQLModel):
@@ -100,6 +117,8 @@ class LeadBase(LeadFields):
     notes: Notes = Field(default=None, sa_type=Text)
     stage: PipelineStage = Field(default=PipelineStage.LEAD, sa_type=String(20))
     assigned_user_id: uuid.UUID | None = Field(default=None, foreign_key='users.id', ondelete='SET NULL')
+    # plugin fields (docs/EXTENDING.md); an update merges the keys it sends, a null value removes a key
+    custom_fields: CustomFields = Field(default_factory=dict, sa_type=JSON)
 
 
 class Lead(LeadBase, table=True):
@@ -146,6 +165,7 @@ class LeadUpdate(LeadFields, CamelCaseInput):
 
 
 class StageMove(SQLModel):
+    custom_fields: CustomFields | None = None
     """``PUT /crm/leads/{id}/stage``."""
 
     stage: PipelineStage

@@ -43,8 +43,12 @@ def add_route(path: str, endpoint: Callable[..., Any], method: str, **options: A
         router.add_api_route(variant, endpoint, methods=[method], include_in_schema=variant == path, **options)
 
 
-async def create_lead(body: LeadCreate, caller: CallerDep, session: SessionDep) -> LeadPublic:
-    """Create a lead (top of its stage column); event ``lead_created``."""
+async def create_lead(body: LeadCreate, caller: CallerDep, session: SessionDep, ctx: CtxDep) -> LeadPublic:
+    """Create a lead (top of its stage column); event ``lead_created``.
+
+    ``custom_fields``: values of the fields this server's plugins declare (docs/EXTENDING.md).
+    """
+    body.custom_fields = ctx.extensions.check_values(body.custom_fields) or {}
     return leads.lead_public(await leads.create_lead(session, caller=caller, data=body))
 
 
@@ -96,8 +100,11 @@ async def get_lead(lead_id: uuid.UUID, caller: CallerDep, session: ReadSessionDe
     return leads.lead_public(await leads.get_lead(session, organization_id=caller.organization_id, lead_id=lead_id))
 
 
-async def update_lead(lead_id: uuid.UUID, body: LeadUpdate, caller: CallerDep, session: SessionDep) -> LeadPublic:
-    """Change the fields sent; event ``lead_updated``."""
+async def update_lead(
+    lead_id: uuid.UUID, body: LeadUpdate, caller: CallerDep, session: SessionDep, ctx: CtxDep
+) -> LeadPublic:
+    """Change the fields sent; event ``lead_updated``. ``custom_fields`` merges: a key sent as null is removed."""
+    body.custom_fields = ctx.extensions.check_values(body.custom_fields)
     return leads.lead_public(await leads.update_lead(session, caller=caller, lead_id=lead_id, changes=body))
 
 

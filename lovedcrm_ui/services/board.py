@@ -33,6 +33,8 @@ class BoardFilter:
     value_min: Decimal | None = None
     value_max: Decimal | None = None
 
+    # plugin field filters (docs/EXTENDING.md): (field key, stored choice value, or '-' for "not set"), by key
+    fields: tuple[tuple[str, str], ...] = ()
     def matches(self, lead: Mapping[str, Any]) -> bool:
         """Whether a lead snapshot (API shape) passes the filter — must agree with ``where()``."""
         needle = self.text.strip().lower()
@@ -56,6 +58,12 @@ class BoardFilter:
             if self.value_max is not None and value > self.value_max:
                 return False
         return True
+        if self.fields:
+            values = lead.get('custom_fields') or {}
+            for key, wanted in self.fields:
+                stored = values.get(key)
+                if (stored is not None) if wanted == FIELD_NOT_SET else (stored != wanted):
+                    return False
 
     def where(self, dialect: str) -> list[Any]:
         """SQL conditions on ``Lead`` for this filter."""
@@ -80,9 +88,22 @@ class BoardFilter:
         if self.value_max is not None:
             conditions.append(col(Lead.estimated_value) <= self.value_max)
         return conditions
+        conditions.extend(field_conditions(self.fields))
 
 
 @dataclass
+FIELD_NOT_SET = '-'  # a plugin field filter's "no value" (extensions.NO_VALUE)
+
+
+def field_conditions(fields: tuple[tuple[str, str], ...]) -> list[Any]:
+    """SQL for plugin field filters: the stored text equals the choice, or the key is absent (JSON null counts)."""
+    conditions: list[Any] = []
+    for key, wanted in fields:
+        stored = col(Lead.custom_fields)[key].as_string()
+        conditions.append(stored.is_(None) if wanted == FIELD_NOT_SET else stored == wanted)
+    return conditions
+
+
 class ColumnData:
     """One stage column: its first cards by position and the filtered count and value total."""
 

@@ -102,6 +102,8 @@ class ErrorCode(StrEnum):
     VERSION_CONFLICT = 'version_conflict'
     ASSIGNEE_NOT_MEMBER = 'assignee_not_member'
     NOTES_TOO_LONG = 'notes_too_long'
+    CUSTOM_FIELD_UNKNOWN = 'custom_field_unknown'  # custom_fields names a field no plugin of this server declares
+    CUSTOM_FIELD_INVALID = 'custom_field_invalid'  # a plugin field's value breaks its rule (not a choice, too long)
     # pipeline metrics
     DATE_RANGE_INVERTED = 'date_range_inverted'
     VALUE_RANGE_INVERTED = 'value_range_inverted'

@@ -79,6 +79,7 @@ async def create_lead(session: AsyncSession, *, caller: Caller, data: LeadCreate
     lead = Lead.model_validate(
         data,
         update={
+            'custom_fields': {k: v for k, v in data.custom_fields.items() if v is not None},
             'organization_id': caller.organization_id,
             'position': await top_position(session, caller.organization_id, data.stage),
             'stage_changed_at': now,
@@ -123,7 +124,15 @@ def field_changes(changes: LeadUpdate) -> dict[str, Any]:
         values.pop('is_favorite')
     if 'tags' in values and values['tags'] is None:
         values['tags'] = []
+    if 'custom_fields' in values and values['custom_fields'] is None:
+        values.pop('custom_fields')
     return values
+
+
+def merged_custom_fields(current: dict[str, Any] | None, sent: dict[str, Any]) -> dict[str, Any]:
+    """Plugin field values after an update: the keys sent replace theirs, a null removes one, the rest stay."""
+    merged = {**(current or {}), **sent}
+    return {key: value for key, value in merged.items() if value is not None}
 
 
 async def apply_update(session: AsyncSession, *, caller: Caller, lead: Lead, changes: LeadUpdate, seq: int) -> None:
@@ -131,6 +140,8 @@ async def apply_update(session: AsyncSession, *, caller: Caller, lead: Lead, cha
     values = field_changes(changes)
     if 'assigned_user_id' in values:
         await ensure_assignable(session, caller.organization_id, values['assigned_user_id'])
+    if 'custom_fields' in values:  # a new object: the JSON column is saved when the attribute is replaced
+        values['custom_fields'] = merged_custom_fields(lead.custom_fields, values['custom_fields'])
     before = snapshot(lead)
     lead.sqlmodel_update(values)
     await _record_update(session, caller, lead, seq, before)
@@ -174,6 +185,7 @@ FILTER_FIELDS = (
     'is_favorite',
     'estimated_value',
     'stage',
+    'custom_fields',
 )
 
 

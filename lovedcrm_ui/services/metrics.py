@@ -68,6 +68,7 @@ class MetricsSelection:
     value_max: Decimal | None = None
     text: str = ''
     favorites_only: bool = False
+    fields: tuple[tuple[str, str], ...] = ()  # plugin field filters, as on the board (BoardFilter.fields)
 
     @classmethod
     def from_board(
@@ -84,6 +85,7 @@ class MetricsSelection:
             value_max=board_filter.value_max,
             text=board_filter.text,
             favorites_only=board_filter.favorites_only,
+            fields=board_filter.fields,
         )
 
     def checked(self) -> 'MetricsSelection':
@@ -106,6 +108,7 @@ class MetricsSelection:
             text=self.text,
             tags=self.tags,
             favorites_only=self.favorites_only,
+            fields=self.fields,
             value_min=None if too_high else self.value_min,
             value_max=None if self.value_max is None else min(self.value_max, LARGEST_VALUE),
         )

@@ -4,7 +4,8 @@
 filtered board to the insights (or back) keeps the filter:
 
 ``q`` (text), ``source``, ``assignee`` (a user id), ``tag`` (repeated), ``favorites=1``, ``min`` and ``max``
-(amounts as a person types them, ``1.500,00`` or ``1500``).
+(amounts as a person types them, ``1.500,00`` or ``1500``), and ``cf.<field>`` for a plugin field filter (a choice's
+value, or ``-`` for "not set"; docs/EXTENDING.md).
 
 A parameter that does not parse (an edited or truncated link) is left out rather than refused: the page opens with
 the rest of the filter and the filter bar shows what is actually applied.
@@ -12,7 +13,7 @@ the rest of the filter and the filter bar shows what is actually applied.
 
 import json
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -41,8 +42,17 @@ def _text(raw: str | None) -> str:
     return text if is_plain_text(text) else ''
 
 
-def filter_from_query(params: Mapping[str, str], tags: Sequence[str] = ()) -> BoardFilter:
-    """The filter a page address asks for (``tags``: every ``tag`` value of the address)."""
+FIELD_PREFIX = 'cf.'
+
+
+def filter_from_query(
+    params: Mapping[str, str], tags: Sequence[str] = (), field_choices: Mapping[str, Collection[str]] | None = None
+) -> BoardFilter:
+    """The filter a page address asks for (``tags``: every ``tag`` value of the address).
+
+    ``field_choices``: the plugin field filters installed, each with the values it offers; ``cf.`` parameters for
+    anything else are left out.
+    """
     assignee: uuid.UUID | None
     try:
         assignee = uuid.UUID(params.get('assignee', ''))
@@ -60,6 +70,11 @@ def filter_from_query(params: Mapping[str, str], tags: Sequence[str] = ()) -> Bo
         favorites_only=params.get('favorites') in ('1', 'true'),
         value_min=low,
         value_max=high,
+        fields=tuple(
+            (key, params[FIELD_PREFIX + key])
+            for key, offered in sorted((field_choices or {}).items())
+            if params.get(FIELD_PREFIX + key) in offered
+        ),
     )
 
 
@@ -85,6 +100,7 @@ def query_pairs(board_filter: BoardFilter) -> list[tuple[str, str]]:
         pairs.append(('min', amount_text(board_filter.value_min)))
     if board_filter.value_max is not None:
         pairs.append(('max', amount_text(board_filter.value_max)))
+    pairs.extend((FIELD_PREFIX + key, value) for key, value in board_filter.fields)
     return pairs
 
 

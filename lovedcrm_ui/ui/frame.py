@@ -1,7 +1,7 @@
 """The page frame: header with organization, live presence, connection state, language and sign-out."""
 
 import asyncio
-from collections.abc import Awaitable, Iterator
+from collections.abc import Awaitable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
@@ -50,6 +50,11 @@ STYLE = """
 .lead-value{font-weight:600;color:#1b5e20}
 .lead-tags{display:flex;gap:.25rem;flex-wrap:wrap}
 .lead-tag{background:#e3f2fd;color:#0d47a1;border-radius:8px;padding:0 .4rem;font-size:.72rem}
+.lead-chip{border-radius:8px;padding:0 .4rem;font-size:.72rem;font-weight:600;border:1px solid currentColor}
+.tone-grey{background:#eeeeee;color:#424242}.tone-red{background:#ffebee;color:#b71c1c}
+.tone-orange{background:#fff3e0;color:#bf360c}.tone-amber{background:#fff8e1;color:#7a4f01}
+.tone-green{background:#e8f5e9;color:#1b5e20}.tone-teal{background:#e0f2f1;color:#00574b}
+.tone-blue{background:#e3f2fd;color:#0d47a1}.tone-purple{background:#f3e5f5;color:#6a1b9a}
 .lead-idle{color:#b26a00;font-size:.72rem}
 .lead-idle-alert .lead-idle{color:#c62828}
 .nav-link{color:#fff;text-decoration:none;opacity:.85;padding:.15rem .4rem;border-radius:6px;font-size:.9rem}
@@ -107,24 +112,26 @@ FILTERED_PAGES = ('pipeline', 'insights')
 class Navigation:
     """The header's links to the signed-in pages (in the header on wide screens, behind a menu on phones)."""
 
-    def __init__(self, viewer: Viewer, page: str) -> None:
+    def __init__(self, viewer: Viewer, page: str, extra: Sequence[tuple[str, str, str, str]] = ()) -> None:
+        """``extra``: plugin pages (key, path, icon, label) after the product's own (extensions.py)."""
         t = viewer.t
-        self.targets = {key: path for key, path, _icon in NAVIGATION}
+        entries = [(key, path, icon, t(f'nav.{key}')) for key, path, icon in NAVIGATION] + list(extra)
+        self.targets = {key: path for key, path, _icon, _label in entries}
         self.links: dict[str, ui.link] = {}
         links = ui.row().classes('items-center gap-1 no-wrap gt-xs')
         with links.props(f'role=navigation aria-label="{t("nav.menu")}"'):
-            for key, path, _icon in NAVIGATION:
-                link = ui.link(t(f'nav.{key}'), path).classes('nav-link').mark(f'nav-{key}')
+            for key, path, _icon, label in entries:
+                link = ui.link(label, path).classes('nav-link').mark(f'nav-{key}')
                 if key == page:
                     link.classes('nav-link-active').props('aria-current=page')
                 self.links[key] = link
         with ui.button(icon='menu').props(f'flat round dense color=white aria-label="{t("nav.menu")}"').classes('xs'):
             with ui.menu():
-                for key, _path, icon in NAVIGATION:
+                for key, _path, icon, label in entries:
                     item = ui.menu_item(on_click=lambda k=key: ui.navigate.to(self.targets[k]))
                     with item, ui.row().classes('items-center gap-2'):
                         ui.icon(icon, size='18px')
-                        ui.label(t(f'nav.{key}'))
+                        ui.label(label)
 
     def carry_query(self, query: str) -> None:
         """Let the links to the filtered pages keep this query string (``''`` for none)."""
@@ -204,7 +211,7 @@ def frame(ctx: AppContext, viewer: Viewer, page: str = 'pipeline') -> Iterator[P
                 follow_organization(ctx, viewer, organization_name)
                 if len(viewer.organizations) > 1:
                     OrganizationSwitcher(ctx, viewer)
-            nav = Navigation(viewer, page)
+            nav = Navigation(viewer, page, ctx.extensions.nav_items(viewer.language))
         with ui.row().classes('items-center gap-2 no-wrap'):
             presence = PresenceBar(ctx.presence, viewer.organization_id, viewer.user_id, t)
             unsubscribe = ctx.presence.subscribe(viewer.organization_id, presence.on_change)

@@ -113,6 +113,13 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     'board.role_writer': ('Seu papel mudou: você já pode editar.', 'Your role changed: you can edit now.'),
     'move.title': ('Mover para…', 'Move to…'),
+    'move.actions': ('Ações', 'Actions'),
+    'action.failed': ('{action} não foi feito: {reason}', '{action} was not done: {reason}'),
+    'lead.custom_field_invalid': (
+        'Um campo de extensão tem um valor que não é aceito.',
+        'A plugin field has a value that is not accepted.',
+    ),
+    'filter.no_value': ('Sem valor', 'Not set'),
     'move.top': ('No topo', 'At the top'),
     'move.bottom': ('No fim', 'At the bottom'),
     'move.cancel': ('Cancelar', 'Cancel'),

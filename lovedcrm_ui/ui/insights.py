@@ -25,7 +25,7 @@ from ..events import LeadEvent
 from ..services.board import BoardFilter, filter_choices, team
 from ..services.metrics import MetricsSelection, insights
 from .access_watch import AccessWatch
-from .board.filters import FilterBar
+from .board.filters import FilterBar, field_filters
 from .i18n import Translate, format_brl, format_datetime
 from .session import Viewer
 from .widgets import StatusLine
@@ -231,7 +231,7 @@ class InsightsView(ui.column):
                 options = {p: t(f'insights.period.{p}') for p in PERIODS}
                 self.period_toggle = ui.toggle(options, value=period, on_change=self._period_changed)
                 self.period_toggle.props(f'no-caps dense aria-label="{t("insights.period")}"').mark('insights-period')
-            self.filter_bar = FilterBar(t=t, on_change=self.set_filter)
+            self.filter_bar = FilterBar(t=t, on_change=self.set_filter, field_filters=field_filters(ctx, viewer))
             self.filter_bar.show(board_filter)
             with ui.row().classes('w-full items-center gap-3'):
                 self.scope = ui.label().classes('text-caption text-grey-8').mark('insights-scope')

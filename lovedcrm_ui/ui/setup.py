@@ -6,6 +6,7 @@ from .pages.insights import register_insights_page
 from .pages.invite import register_invite_page
 from .pages.password_reset import register_password_reset_page
 from .pages.pipeline import register_pipeline_page
+from .pages.plugins import register_plugin_pages
 from .pages.profile import register_profile_page
 from .pages.settings import register_settings_page
 from .pages.team import register_team_page
@@ -23,3 +24,4 @@ def register_pages(ctx: AppContext) -> None:
     register_settings_page(ctx)
     register_profile_page(ctx)
     register_password_reset_page(ctx)
+    register_plugin_pages(ctx)  # PLUGINS' own pages, under /x/ (extensions.py)

@@ -22,6 +22,7 @@ LETTERS = 'aAãÃáÁçÇéÉêÊoOõÕôÔiIíÍuUúÚbB'
 SPECIAL = ' .-@%_\\*?[]'
 SOURCES = ['site', 'evento', 'indicação', 'Site']
 TAGS = ['b2b', 'vip', 'VIP', 'saas', 'varejo']
+TEMPERATURES = ['quente', 'morna', 'fria']  # a plugin field's choices (custom_fields, docs/EXTENDING.md)
 SEED = int(os.environ.get('FILTER_SEED', random.SystemRandom().randrange(1_000_000)))
 
 
@@ -43,6 +44,7 @@ def random_lead(rng: random.Random, organization_id: uuid.UUID, members: list[uu
         position=rng.random(),
         assigned_user_id=rng.choice([*members, None]),
         is_favorite=rng.random() < 0.3,
+        custom_fields={'temperature': rng.choice(TEMPERATURES)} if rng.random() < 0.6 else {},
         stage_changed_at=now,
         created_at=now,
         updated_at=now,
@@ -68,6 +70,7 @@ def random_filter(rng: random.Random, leads: list[Lead], members: list[uuid.UUID
         favorites_only=rng.random() < 0.2,
         value_min=low if rng.random() < 0.3 else None,
         value_max=high if rng.random() < 0.3 else None,
+        fields=(('temperature', rng.choice([*TEMPERATURES, '-'])),) if rng.random() < 0.3 else (),
     )
 
 

@@ -11,6 +11,7 @@ LEAD_FIELDS = {
     'id', 'organization_id', 'name', 'email', 'phone', 'source', 'estimated_value', 'tags', 'notes', 'stage',
     'assigned_user_id', 'last_contact_at', 'last_contact_channel', 'created_at', 'updated_at', 'is_favorite',
     'is_closed', 'days_in_current_stage', 'position', 'version', 'stage_changed_at',
+    'custom_fields',  # beyond the contract: plugin fields (docs/EXTENDING.md); LovedCRM's clients ignore it
 }  # fmt: skip
 
 

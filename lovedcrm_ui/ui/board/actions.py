@@ -5,6 +5,7 @@ validates, stores and records the event). Totals and card placement are then cor
 organization's event (``PipelineBoard.apply``), which the acting board receives like everyone else.
 """
 
+import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from models import STAGE_ORDER, PipelineStage
 from models.event import StageHistoryEntry
 from models.lead import LeadCreate, LeadUpdate
 
+from ...extensions import ActionContext, ActionRefused, CardAction, localize
 from ...services import leads, moves, pipeline_events
 from ...services.board import index_below
 from ...services.errors import Conflict, DomainError, NotFound
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from ..session import Viewer
     from .board import PipelineBoard
 
+log = logging.getLogger(__name__)
 STAGES = [stage.value for stage in STAGE_ORDER]
 BOTTOM = 10**9  # an index past any column: "at the bottom"
 
@@ -87,9 +90,72 @@ class BoardActions:
             await self.key_move(card, action)
 
     def open_move_menu(self, card: LeadCard) -> None:
-        """The "Mover para…" dialog for one card."""
-        if self._writer_or_explain():
-            self.board.move_dialog.show_for(card.lead)
+        """The card's menu: "Mover para…" for people who edit, and the plugins' actions that apply to the lead."""
+        actions = self.card_actions(card.lead)
+        if not actions and not self._writer_or_explain():
+            return
+        self.board.move_dialog.show_for(card.lead, actions=actions, can_move=self.viewer.can_write)
+
+    def card_actions(self, lead: dict[str, Any]) -> list[CardAction]:
+        """The plugins' card actions this person may run on this lead."""
+        offered = []
+        for action in self.ctx.extensions.actions.values():
+            if action.writes and not self.viewer.can_write:
+                continue
+            try:
+                if action.available(lead):
+                    offered.append(action)
+            except Exception:  # a plugin's bug hides its own entry, never the menu
+                log.exception('card action %s: available() failed', action.key)
+        return offered
+
+    async def run_action(self, lead_id: uuid.UUID, key: str) -> None:
+        """Run a plugin's card action on the lead as its card shows it (writes carry the card's version)."""
+        card, action = self.board.cards.get(lead_id), self.ctx.extensions.actions.get(key)
+        if card is None or action is None or action not in self.card_actions(card.lead):
+            return
+        label = localize(action.label, self.viewer.language)
+        context = ActionContext(
+            lead=dict(card.lead),
+            user_id=self.viewer.user_id,
+            user_name=self.viewer.name,
+            organization_id=self.viewer.organization_id,
+            role=self.viewer.role,
+            language=self.viewer.language,
+            update=lambda fields: self.update_from_action(lead_id, int(card.lead['version']), fields),
+            notify=self._tell,
+        )
+        try:
+            await action.run(context)
+        except ActionRefused as exc:
+            self._tell(self.t('action.failed', action=label, reason=exc.message), 'warning')
+        except Exception:
+            log.exception('card action %s failed', key)
+            self._tell(self.t('action.failed', action=label, reason=self.t('error.generic')), 'negative')
+
+    async def update_from_action(self, lead_id: uuid.UUID, version: int, fields: dict[str, Any]) -> dict[str, Any]:
+        """``ActionContext.update``: one versioned ``lead_updated`` through the same service as the dialog."""
+        try:
+            values = dict(fields)
+            if 'custom_fields' in values:
+                values['custom_fields'] = self.ctx.extensions.check_values(values['custom_fields'])
+            changes = LeadUpdate(**values, expected_version=version)
+            async with self.ctx.db.session(organization_id=self.viewer.organization_id) as session:
+                lead = await leads.update_lead(session, caller=self.viewer.caller, lead_id=lead_id, changes=changes)
+                return leads.lead_public(lead).model_dump(mode='json')
+        except ValidationError as exc:
+            raise ActionRefused('; '.join(validation_messages(exc, self.t))) from exc
+        except Conflict as exc:
+            raise ActionRefused(self.t('error.version_conflict')) from exc
+        except NotFound as exc:
+            raise ActionRefused(self.t('lead.conflict_gone')) from exc
+        except DomainError as exc:
+            raise ActionRefused(refusal(exc, self.t)) from exc
+        except Exception as exc:
+            reason = self.board.outage.failed(exc)
+            if reason is None:
+                raise
+            raise ActionRefused(reason) from exc
 
     async def menu_move(self, lead_id: uuid.UUID, stage: str, place: str) -> None:
         """Move chosen in the dialog: top or bottom of a stage."""
@@ -213,6 +279,8 @@ class BoardActions:
     async def save_lead(self, lead_id: uuid.UUID | None, values: dict[str, Any], version: int | None) -> SaveOutcome:
         """Create, or save the dialog's edits against the version it showed, in one transaction."""
         try:
+            if 'custom_fields' in values:  # the plugins' rules (the form offers only valid choices; text has limits)
+                values['custom_fields'] = self.ctx.extensions.check_values(values['custom_fields'])
             async with self.ctx.db.session(organization_id=self.viewer.organization_id) as session:
                 if lead_id is None:
                     values.pop('is_favorite', None)  # the new-lead form has no star

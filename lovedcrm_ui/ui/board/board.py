@@ -30,7 +30,7 @@ from .card import LeadCard, listen_to_cards
 from .column import StageColumn
 from .csv_dialogs import export_csv, open_import_dialog
 from .dialogs import LeadDialog, MoveDialog
-from .filters import FilterBar
+from .filters import FilterBar, field_filters
 from .follow import OrganizationFollower
 from .guard import LiveGuard
 from .outage import BoardOutage
@@ -83,7 +83,7 @@ class PipelineBoard(ui.column):
         self.classes('w-full gap-2 pipeline-board').props(f'aria-label="{self.t("a11y.board")}"')
         with self:
             self.outage = BoardOutage(self)  # the banner, and no drags, while the database is away
-            self.filter_bar = FilterBar(t=self.t, on_change=self.set_filter)
+            self.filter_bar = FilterBar(t=self.t, on_change=self.set_filter, field_filters=field_filters(ctx, viewer))
             self.filter_bar.show(self.filter)
             with ui.row().classes('w-full items-center gap-2 board-tools'):
                 self.viewer_notice = ui.label(self.t('board.viewer_notice')).classes('text-caption text-grey-8')
@@ -107,9 +107,16 @@ class PipelineBoard(ui.column):
                     for stage in STAGE_ORDER
                 }
             self.lead_dialog = LeadDialog(
-                t=self.t, on_save=actions.save_lead, on_delete=actions.delete_lead, load_history=actions.load_history
+                t=self.t,
+                on_save=actions.save_lead,
+                on_delete=actions.delete_lead,
+                load_history=actions.load_history,
+                fields=list(ctx.extensions.fields.values()),
+                language=viewer.language,
             )
-            self.move_dialog = MoveDialog(t=self.t, on_move=actions.menu_move)
+            self.move_dialog = MoveDialog(
+                t=self.t, on_move=actions.menu_move, on_action=actions.run_action, language=viewer.language
+            )
         self.columns_row = columns_row
         listen_to_cards(columns_row, resolve=self._card_by_element, act=actions.on_card)
         self.viewer_notice.set_visibility(not viewer.can_write)
@@ -190,9 +197,13 @@ class PipelineBoard(ui.column):
             t=self.t,
             initials_of=self._initials,
             idle_days=(self.viewer.idle_warning_days, self.viewer.idle_alert_days),
+            chips=self._chips if self.ctx.extensions.fields else None,
         )
         self.cards[card.lead_id] = card
         return card
+
+    def _chips(self, lead: dict[str, Any]) -> list[tuple[str, str]]:
+        return self.ctx.extensions.chips(lead, self.viewer.language)
 
     def _card_by_element(self, element_id: Any) -> LeadCard | None:
         """The board's card with this element id (what the browser names), if it is still drawn."""

@@ -48,9 +48,11 @@ class LeadCard(ui.html):
         t: Translate,
         initials_of: Callable[[str | None], str | None],
         idle_days: tuple[int, int],
+        chips: Callable[[dict[str, Any]], list[tuple[str, str]]] | None = None,
     ) -> None:
         super().__init__('', sanitize=False)  # built from html.escape() only
         self.lead: dict[str, Any] = lead
+        self._chips = chips  # plugin fields shown on the card: (text, tone) each (extensions.py)
         self.days = 0  # days in stage as last drawn
         self._t = t
         self._initials_of = initials_of
@@ -94,6 +96,11 @@ class LeadCard(ui.html):
         shown = ''.join(f'<span class="lead-tag">{html.escape(tag)}</span>' for tag in tags[:MAX_TAGS])
         if len(tags) > MAX_TAGS:
             shown += f'<span class="lead-tag">+{len(tags) - MAX_TAGS}</span>'
+        # a tone is one of extensions.TONES (checked there); escaped anyway, as everything on a card
+        chips = ''.join(
+            f'<span class="lead-chip tone-{html.escape(tone)}">{html.escape(text)}</span>'
+            for text, tone in (self._chips(lead) if self._chips else [])
+        )
         initials = self._initials_of(lead.get('assigned_user_id'))
         idle = ''
         if days >= alert:
@@ -106,7 +113,7 @@ class LeadCard(ui.html):
             '<div class="lead-meta">'
             + (f'<span class="lead-value">{html.escape(value)}</span>' if value else '')
             + f'<span class="lead-source">{html.escape(lead.get("source") or "")}</span></div>'
-            f'<div class="lead-tags">{shown}</div>'
+            f'<div class="lead-tags">{chips}{shown}</div>'
             f'<div class="lead-foot"><span class="lead-days" title="{html.escape(t("board.days_long", n=days))}">'
             f'{html.escape(t("board.days", n=days))}</span>'
             + (f'<span class="lead-idle">{html.escape(idle)}</span>' if idle else '')

@@ -1,7 +1,7 @@
 """The board's shared dialogs: one lead dialog (with its delete confirmation) and one "Mover para…" dialog."""
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -13,6 +13,7 @@ from models import STAGE_ORDER
 from models.event import StageHistoryEntry
 from models.lead import NOTES_MAX
 
+from ...extensions import CardAction, LeadField, localize
 from ...services.board import TeamMember
 from ..i18n import Translate, format_brl, parse_brl
 from ..widgets import ConfirmDialog
@@ -77,9 +78,13 @@ class LeadDialog(ui.dialog):
         on_save: Callable[[uuid.UUID | None, LeadValues, int | None], Awaitable[SaveOutcome]],
         on_delete: Callable[[dict[str, Any]], Awaitable[None]],
         load_history: Callable[[uuid.UUID], Awaitable[list[StageHistoryEntry]]],
+        fields: Sequence[LeadField] = (),
+        language: str | None = None,
     ) -> None:
         super().__init__()
         self._t = t
+        self._fields = list(fields)  # plugin fields (extensions.py), after the product's own
+        self._language = language
         self._on_save = on_save
         self._on_delete = on_delete
         self._load_history = load_history
@@ -103,6 +108,11 @@ class LeadDialog(ui.dialog):
                 self.source = ui.input(t('lead.source'), validation=self._length_rule(100)).props('outlined dense')
             self.tags = ui.select([], label=t('lead.tags'), multiple=True, new_value_mode='add-unique', with_input=True)
             self.tags.props('outlined dense use-chips').classes('w-full')
+            self.custom: dict[str, ui.select | ui.input] = {}
+            if self._fields:
+                with ui.row().classes('w-full gap-2 plugin-fields'):
+                    for lead_field in self._fields:
+                        self.custom[lead_field.key] = self._plugin_input(lead_field)
             with ui.row().classes('w-full no-wrap gap-2'):
                 self.assignee = (
                     ui.select({}, label=t('lead.assignee'), clearable=True).props('outlined dense').classes('grow')
@@ -139,6 +149,16 @@ class LeadDialog(ui.dialog):
             field.classes('w-full')
             field.on('keydown.enter', self._save)
         self.confirm = ConfirmDialog(cancel_label=t('lead.cancel'))
+
+    def _plugin_input(self, lead_field: LeadField) -> ui.select | ui.input:
+        label = localize(lead_field.label, self._language)
+        element: ui.select | ui.input
+        if lead_field.choices:
+            options = {c.value: localize(c.label, self._language) for c in lead_field.choices}
+            element = ui.select(options, label=label, clearable=True)
+        else:
+            element = ui.input(label, validation=self._length_rule(lead_field.max_length))
+        return element.props('outlined dense').classes('grow min-w-[10rem]').mark(f'lead-field-{lead_field.key}')
 
     def _name_rule(self) -> dict[str, Callable[[Any], bool]]:
         t = self._t
@@ -227,6 +247,14 @@ class LeadDialog(ui.dialog):
         self.stage.value = lead.get('stage')
         self.favorite.value = bool(lead.get('is_favorite'))
         self.notes.value = lead.get('notes') or ''
+        stored = lead.get('custom_fields') or {}
+        for key, element in self.custom.items():
+            value = stored.get(key)
+            if isinstance(element, ui.select):
+                element.value = value if value in dict(element.options) else None
+            else:
+                element.value = '' if value is None else str(value)
+            element.set_enabled(editable)
         for field in (
             self.name,
             self.email,
@@ -265,7 +293,8 @@ class LeadDialog(ui.dialog):
 
     def values(self) -> LeadValues | None:
         """The form as lead fields, or None (with messages shown) when something is invalid."""
-        fields = (self.name, self.email, self.phone, self.amount, self.source, self.notes)
+        texts = [element for element in self.custom.values() if not isinstance(element, ui.select)]
+        fields = (self.name, self.email, self.phone, self.amount, self.source, self.notes, *texts)
         if not all(field.validate() for field in fields):
             return None
         return self._form_values()
@@ -283,14 +312,29 @@ class LeadDialog(ui.dialog):
             'notes': self.notes.value or None,
             'stage': self.stage.value,
             'is_favorite': bool(self.favorite.value),
+            'custom_fields': {key: self._custom_value(element) for key, element in self.custom.items()},
         }
 
+    @staticmethod
+    def _custom_value(element: ui.select | ui.input) -> Any:
+        if isinstance(element, ui.select):
+            return element.value or None
+        return (element.value or '').strip() or None
+
     def edits(self) -> LeadValues | None:
-        """What the person changed relative to the lead as shown (all fields for a new lead); None if invalid."""
+        """What the person changed relative to the lead as shown (all fields for a new lead); None if invalid.
+
+        Plugin fields count one by one: ``custom_fields`` holds only those the person changed.
+        """
         values = self.values()
         if values is None or self.lead is None:
             return values
-        return {key: value for key, value in values.items() if value != self._baseline.get(key)}
+        changed = {key: value for key, value in values.items() if value != self._baseline.get(key)}
+        if 'custom_fields' in changed:
+            before = self._baseline.get('custom_fields') or {}
+            mine = {key: value for key, value in changed['custom_fields'].items() if value != before.get(key)}
+            changed['custom_fields'] = mine
+        return changed
 
     async def _save(self) -> None:
         await self._submit(self.lead.get('version') if self.lead else None)
@@ -342,6 +386,18 @@ class LeadDialog(ui.dialog):
                 if key in mine:
                     text += ' · ' + t('lead.conflict_yours', value=self._display(key, mine[key]))
                 ui.label(text).mark('lead-conflict-change')
+            shown_custom = (self.lead or {}).get('custom_fields') or {}
+            their_custom = current.get('custom_fields') or {}
+            my_custom = mine.get('custom_fields') or {}
+            for lead_field in self._fields:
+                key = lead_field.key
+                if their_custom.get(key) == shown_custom.get(key):
+                    continue
+                label, theirs_shown = localize(lead_field.label, self._language), their_custom.get(key)
+                text = t('lead.conflict_field', field=label, value=lead_field.display(theirs_shown, self._language))
+                if key in my_custom:
+                    text += ' · ' + t('lead.conflict_yours', value=lead_field.display(my_custom[key], self._language))
+                ui.label(text).mark('lead-conflict-change')
         self.conflict.set_visibility(True)
 
     def _display(self, key: str, value: Any) -> str:
@@ -386,33 +442,64 @@ class LeadDialog(ui.dialog):
 
 
 class MoveDialog(ui.dialog):
-    """ "Mover para…": the keyboard (and right-click) path to move a card to another stage."""
+    """ "Mover para…": the keyboard (and right-click) path to move a card to another stage, and the card's menu.
 
-    def __init__(self, *, t: Translate, on_move: Callable[[uuid.UUID, str, str], Awaitable[None]]) -> None:
+    Below the stages it lists the plugins' card actions (extensions.CardAction) that apply to the lead.
+    """
+
+    def __init__(
+        self,
+        *,
+        t: Translate,
+        on_move: Callable[[uuid.UUID, str, str], Awaitable[None]],
+        on_action: Callable[[uuid.UUID, str], Awaitable[None]] | None = None,
+        language: str | None = None,
+    ) -> None:
         super().__init__()
         self._on_move = on_move
+        self._on_action = on_action
+        self._language = language
         self._lead_id: uuid.UUID | None = None
         with self, ui.card().classes('gap-2'):
             self.title = ui.label(t('move.title')).classes('text-h6 dialog-title')
-            self.place = ui.toggle({'top': t('move.top'), 'bottom': t('move.bottom')}, value='top')
-            self.buttons = {}
-            for stage in STAGE_ORDER:
-                button = ui.button(t(f'stage.{stage.value}'), on_click=lambda s=stage.value: self._choose(s))
-                self.buttons[stage.value] = button.props('outline no-caps').classes('w-full')
+            with ui.column().classes('w-full gap-2') as self.move_part:
+                self.place = ui.toggle({'top': t('move.top'), 'bottom': t('move.bottom')}, value='top')
+                self.buttons = {}
+                for stage in STAGE_ORDER:
+                    button = ui.button(t(f'stage.{stage.value}'), on_click=lambda s=stage.value: self._choose(s))
+                    self.buttons[stage.value] = button.props('outline no-caps').classes('w-full')
+            with ui.column().classes('w-full gap-1') as self.action_part:
+                ui.label(t('move.actions')).classes('text-subtitle2 q-mt-sm')
+                self.action_buttons = ui.column().classes('w-full gap-1')
+            self.action_part.set_visibility(False)
             ui.button(t('move.cancel'), on_click=self.close).props('flat')
         self._t = t
 
-    def show_for(self, lead: dict[str, Any]) -> None:
-        """Open for one card; its current stage is marked."""
+    def show_for(self, lead: dict[str, Any], *, actions: Sequence[CardAction] = (), can_move: bool = True) -> None:
+        """Open for one card; its current stage is marked; ``actions``: the card actions to offer."""
         self._lead_id = uuid.UUID(str(lead['id']))
-        self.title.text = f'{self._t("move.title")} {lead["name"]}'
+        self.title.text = f'{self._t("move.title")} {lead["name"]}' if can_move else lead['name']
+        self.move_part.set_visibility(can_move)
         for stage, button in self.buttons.items():
             button.props(remove='unelevated').props('outline')
             if stage == lead['stage']:
                 button.props(remove='outline').props('unelevated')
+        self.action_buttons.clear()
+        with self.action_buttons:
+            for action in actions:
+                label = localize(action.label, self._language)
+                ui.button(label, icon=action.icon, on_click=lambda k=action.key: self._act(k)).props(
+                    'flat no-caps align=left'
+                ).classes('w-full').mark(f'card-action-{action.key}')
+        self.action_part.set_visibility(bool(actions))
         self.open()
 
     async def _choose(self, stage: str) -> None:
         self.close()
         if self._lead_id is not None:
             await self._on_move(self._lead_id, stage, self.place.value)
+
+    async def _act(self, key: str) -> None:
+        self.close()
+        if self._lead_id is not None and self._on_action is not None:
+            await self._on_action(self._lead_id, key)

@@ -1,15 +1,17 @@
 """The board's filter bar: text, source, assignee, tags, favourites, value range."""
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
 
 from nicegui import ui
 
 from models.types import is_plain_text
 
+from ...context import AppContext
 from ...services.board import BoardFilter, TeamMember
 from ..i18n import Translate, format_brl, parse_brl
+from ..session import Viewer
 
 
 def format_amount(value: Decimal | None) -> str:
@@ -17,10 +19,26 @@ def format_amount(value: Decimal | None) -> str:
     return '' if value is None else format_brl(value).removeprefix('R$ ')
 
 
+def field_filters(ctx: AppContext, viewer: Viewer) -> list[tuple[str, str, dict[str, str]]]:
+    """The plugins' filters for the filter bar: (field key, label, {value: label}) in the viewer's language."""
+    ext, language = ctx.extensions, viewer.language
+    return [
+        (key, ext.filter_label(f, language), ext.filter_choices(key, language, viewer.t('filter.no_value')))
+        for key, f in ext.filters.items()
+    ]
+
+
 class FilterBar(ui.row):
     """Inputs that build a ``BoardFilter``; every change re-reads the board through the server query."""
 
-    def __init__(self, *, t: Translate, on_change: Callable[[BoardFilter], Awaitable[None]]) -> None:
+    def __init__(
+        self,
+        *,
+        t: Translate,
+        on_change: Callable[[BoardFilter], Awaitable[None]],
+        field_filters: Sequence[tuple[str, str, dict[str, str]]] = (),
+    ) -> None:
+        """``field_filters``: the plugins' filters as (field key, label, {value: label}) (extensions.py)."""
         super().__init__()
         self._on_change = on_change
         self._t = t
@@ -46,6 +64,10 @@ class FilterBar(ui.row):
             self.value_max = (
                 ui.input(t('filter.value_max')).props('outlined dense inputmode=decimal debounce=500').classes('w-28')
             )
+            self.fields: dict[str, ui.select] = {}
+            for key, label, options in field_filters:
+                select = ui.select(options, label=label, clearable=True).props('outlined dense')
+                self.fields[key] = select.classes('min-w-[8rem]').mark(f'filter-field-{key}')
             self.favorites = ui.checkbox(t('filter.favorites'))
             ui.button(t('filter.clear'), on_click=self.reset).props('flat dense no-caps')
             self.problem = ui.label().classes('text-negative text-caption').props('role=alert')
@@ -57,6 +79,7 @@ class FilterBar(ui.row):
             self.value_min,
             self.value_max,
             self.favorites,
+            *self.fields.values(),
         ):
             control.on_value_change(self._changed)
         self._silent = False
@@ -96,6 +119,7 @@ class FilterBar(ui.row):
             favorites_only=bool(self.favorites.value),
             value_min=Decimal(low) if low is not None else None,
             value_max=Decimal(high) if high is not None else None,
+            fields=tuple((key, select.value) for key, select in sorted(self.fields.items()) if select.value),
         )
 
     async def _changed(self) -> None:
@@ -122,6 +146,9 @@ class FilterBar(ui.row):
             self.value_min.value = format_amount(board_filter.value_min)
             self.value_max.value = format_amount(board_filter.value_max)
             self.favorites.value = board_filter.favorites_only
+            chosen_fields = dict(board_filter.fields)
+            for key, select in self.fields.items():
+                select.value = chosen_fields.get(key)
         finally:
             self._silent = False
 
@@ -136,6 +163,8 @@ class FilterBar(ui.row):
             self.value_min.value = ''
             self.value_max.value = ''
             self.favorites.value = False
+            for select in self.fields.values():
+                select.value = None
         finally:
             self._silent = False
         await self._on_change(BoardFilter())

@@ -22,7 +22,7 @@ def register_insights_page(ctx: AppContext) -> None:
         if viewer is None:
             return
         params = request.query_params
-        board_filter = filter_from_query(params, params.getlist('tag'))
+        board_filter = filter_from_query(params, params.getlist('tag'), ctx.extensions.filter_values())
         asked = params.get('period', 'all')
         period: Period = next((p for p in PERIODS if p == asked), 'all')
         client = ui.context.client

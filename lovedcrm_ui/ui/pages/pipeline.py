@@ -22,7 +22,9 @@ def register_pipeline_page(ctx: AppContext) -> None:
         if viewer is None:
             return
         client = ui.context.client
-        board_filter = filter_from_query(request.query_params, request.query_params.getlist('tag'))
+        board_filter = filter_from_query(
+            request.query_params, request.query_params.getlist('tag'), ctx.extensions.filter_values()
+        )
         with frame(ctx, viewer) as page:
             keep = follow_filter('/pipeline', page.navigation)
             board = PipelineBoard(

@@ -1,0 +1,1 @@
+"""Example plugins for LovedCRM Pipeline (docs/EXTENDING.md); load one with ``PLUGINS=examples.temperature``."""
