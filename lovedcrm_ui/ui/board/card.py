@@ -97,9 +97,9 @@ class LeadCard(ui.html):
         if len(tags) > MAX_TAGS:
             shown += f'<span class="lead-tag">+{len(tags) - MAX_TAGS}</span>'
         # a tone is one of extensions.TONES (checked there); escaped anyway, as everything on a card
+        chip_list = self._chips(lead) if self._chips else []
         chips = ''.join(
-            f'<span class="lead-chip tone-{html.escape(tone)}">{html.escape(text)}</span>'
-            for text, tone in (self._chips(lead) if self._chips else [])
+            f'<span class="lead-chip tone-{html.escape(tone)}">{html.escape(text)}</span>' for text, tone in chip_list
         )
         initials = self._initials_of(lead.get('assigned_user_id'))
         idle = ''
@@ -128,7 +128,8 @@ class LeadCard(ui.html):
             self.classes('lead-idle-alert')
         elif days >= warning:
             self.classes('lead-idle-warning')
-        label = t('board.card_label', name=lead['name'], stage=t(f'stage.{lead["stage"]}'), value=value or '—')
+        spoken = ', '.join([value or '—', *(text for text, _ in chip_list)])  # and the plugin fields the card shows
+        label = t('board.card_label', name=lead['name'], stage=t(f'stage.{lead["stage"]}'), value=spoken)
         self.props['aria-label'] = label  # an attribute value, not HTML: no escaping needed
 
     def flash(self) -> None:
