@@ -8,15 +8,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import Table, event, exc, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
+from sqlmodel import SQLModel
 
 from .config import Settings
 from .events.bus import AccessChange, EventBus, LeadEvent
 from .observability import Metrics
 
 log = logging.getLogger(__name__)
+# a pooled PostgreSQL connection unused for longer than this is pinged before it is handed out
+PING_AFTER_IDLE_SECONDS = 10.0
 
 
 class OutboxSession(Session):
@@ -27,6 +30,11 @@ def access_payload(change: AccessChange, origin: str) -> str:
     """An access change as a NOTIFY payload (well under PostgreSQL's 8000 bytes)."""
     fields = {k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in change.__dict__.items()}
     return json.dumps({**fields, 'origin': origin}, separators=(',', ':'))
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a table model, for Core statements where the ORM's unit of work costs (the hot writes)."""
+    return SQLModel.metadata.tables[str(model.__tablename__)]
 
 
 def queue_event(session: AsyncSession, message: LeadEvent | AccessChange) -> None:
@@ -127,17 +135,38 @@ def create_engine(settings: Settings, **overrides: Any) -> AsyncEngine:
             dbapi_connection.isolation_level = None
 
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout,
-        # a connection is tested before each use, so one that died with an outage is replaced, not used
-        pool_pre_ping=True,
         # asyncpg's own defaults wait 60 s for a connection and forever for a statement
         connect_args={'timeout': settings.db_connect_timeout, 'command_timeout': settings.db_command_timeout},
         **overrides,
     )
+    _replace_dead_connections(engine)
+    return engine
+
+
+def _replace_dead_connections(engine: AsyncEngine) -> None:
+    # A pooled connection that died (an outage, a restarted or terminated backend) is replaced at checkout, not
+    # used. SQLAlchemy's pool_pre_ping costs three round trips on asyncpg (BEGIN, ping, ROLLBACK) per checkout,
+    # two checkouts per API request: most of a stage move's round trips (docs/BENCHMARKS.md). asyncpg sees the
+    # server close the socket while the connection sits in the pool, so a closed one is caught for free; only a
+    # connection idle for a while (a link that may have gone silently) is pinged.
+    @event.listens_for(engine.sync_engine, 'checkin')
+    def _idle_from(_dbapi_connection: Any, record: Any) -> None:
+        record.info['idle_since'] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, 'checkout')
+    def _check_alive(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if dbapi_connection.driver_connection.is_closed():
+            raise exc.DisconnectionError('the pooled connection was closed')
+        if time.monotonic() - record.info.get('idle_since', time.monotonic()) > PING_AFTER_IDLE_SECONDS:
+            try:
+                dbapi_connection.ping()
+            except Exception as error:
+                raise exc.DisconnectionError(f'the pooled connection did not answer: {error}') from error
 
 
 class Database:
@@ -166,6 +195,28 @@ class Database:
             sync_session_class=OutboxSession,
             info=info,
         )
+        # one statement needs no transaction of its own: on PostgreSQL, autocommit spares the BEGIN and the
+        # ROLLBACK round trips (the tenancy guard's read on every request); SQLite keeps its read-only sessions
+        lookup_engine = engine
+        if engine.dialect.name == 'postgresql':
+            lookup_engine = engine.execution_options(isolation_level='AUTOCOMMIT')
+        self._lookups = async_sessionmaker(
+            lookup_engine.execution_options(lovedcrm_read_only=True),
+            expire_on_commit=False,
+            class_=AsyncSession,
+            sync_session_class=OutboxSession,
+            info=info,
+        )
+
+    @asynccontextmanager
+    async def lookup(self) -> AsyncIterator[AsyncSession]:
+        """A session for a single read statement outside the tenant tables (no organization scope, no writes).
+
+        Each statement is its own snapshot, as one statement of a transaction would be, so one statement reads
+        the same as in ``session(read_only=True)``: use that for several statements that must agree.
+        """
+        async with self._lookups(info={'organization_id': None, 'cross_org': False}) as session:
+            yield session
 
     @asynccontextmanager
     async def session(

@@ -46,7 +46,7 @@ async def authorize(ctx: AppContext, authorization: str | None, org_header: str 
     # revocation belongs to step 3, so the session is read before the organization is looked at;
     # the same query fetches the role in the token's organization for step 7
     try:
-        async with ctx.db.session(read_only=True) as session:
+        async with ctx.db.lookup() as session:  # one statement: no transaction round trips
             email, role = await member_role(
                 session, user_id=claims.user_id, session_id=claims.session_id, organization_id=claims.organization_id
             )

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
+from fastapi.responses import JSONResponse
 
 from models import PipelineStage
 from models.event import StageHistoryEntry
@@ -129,7 +130,7 @@ add_route('/{lead_id}', update_lead, 'PUT')
 add_route('/{lead_id}', delete_lead, 'DELETE', status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
 
 
-async def move(lead_id: uuid.UUID, body: StageMove, caller: CallerDep, session: SessionDep, ctx: CtxDep) -> LeadPublic:
+async def move(lead_id: uuid.UUID, body: StageMove, caller: CallerDep, session: SessionDep, ctx: CtxDep) -> Response:
     """Move a lead to a stage (``position`` = 0-based index in the target column); event ``lead_stage_changed``."""
     index = None if body.position is None else int(body.position)
     with ctx.metrics.stage_move():
@@ -142,10 +143,11 @@ async def move(lead_id: uuid.UUID, body: StageMove, caller: CallerDep, session: 
             notes=body.notes,
             expected_version=body.expected_version,
         )
-    return leads.lead_public(moved.lead)
+    # the event's snapshot is the LeadPublic the API returns: sent as made, not validated and dumped again
+    return JSONResponse(moved.snapshot if moved.snapshot is not None else leads.snapshot(moved.lead))
 
 
-add_route('/{lead_id}/stage', move, 'PUT')
+add_route('/{lead_id}/stage', move, 'PUT', response_model=LeadPublic)
 
 
 async def favorite(lead_id: uuid.UUID, body: FavoriteUpdate, caller: CallerDep, session: SessionDep) -> LeadPublic:

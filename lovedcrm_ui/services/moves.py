@@ -2,8 +2,11 @@
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from models import EventType, Lead, PipelineStage, utcnow
 from models.lead import NOTES_MAX, LeadUpdate
@@ -12,7 +15,7 @@ from .access import Caller
 from .errors import ErrorCode, Invalid
 from .leads import apply_update, check_version, field_changes, get_lead, snapshot
 from .pipeline_events import allocate_seq, record_event
-from .positions import position_at
+from .positions import LEADS, position_at
 
 
 def append_notes(current: str | None, text: str | None) -> str | None:
@@ -27,10 +30,14 @@ def append_notes(current: str | None, text: str | None) -> str | None:
 
 @dataclass(frozen=True)
 class MoveResult:
-    """The moved lead, and whether the move renumbered its whole column (other leads' positions changed)."""
+    """The moved lead, and whether the move renumbered its whole column (other leads' positions changed).
+
+    ``snapshot``: the lead as the API returns it, made once for the event (None when nothing was recorded).
+    """
 
     lead: Lead
     respaced: bool
+    snapshot: dict[str, Any] | None = None
 
 
 async def move_lead(
@@ -52,9 +59,9 @@ async def move_lead(
     seq = await allocate_seq(session, caller.organization_id)  # organization lock first, always
     lead = await get_lead(session, organization_id=caller.organization_id, lead_id=lead_id, for_update=True)
     check_version(lead, expected_version)
-    rebalanced = await apply_move(session, caller=caller, lead=lead, stage=stage, index=index, notes=notes, seq=seq)
+    moved = await apply_move(session, caller=caller, lead=lead, stage=stage, index=index, notes=notes, seq=seq)
     await session.commit()
-    return MoveResult(lead, rebalanced)
+    return moved
 
 
 async def save_lead(
@@ -77,15 +84,15 @@ async def save_lead(
         session.expunge(lead)  # keeps its loaded values through the rollback
         await session.rollback()
         return MoveResult(lead, False)
-    rebalanced = False
+    saved = MoveResult(lead, False)
     if has_fields:
         await apply_update(session, caller=caller, lead=lead, changes=changes, seq=seq)
         if moves:
             seq = await allocate_seq(session, caller.organization_id)
     if moves and stage is not None:
-        rebalanced = await apply_move(session, caller=caller, lead=lead, stage=stage, index=0, notes=None, seq=seq)
+        saved = await apply_move(session, caller=caller, lead=lead, stage=stage, index=0, notes=None, seq=seq)
     await session.commit()
-    return MoveResult(lead, rebalanced)
+    return MoveResult(lead, saved.respaced)
 
 
 async def apply_move(
@@ -97,23 +104,32 @@ async def apply_move(
     index: int | None,
     notes: str | None,
     seq: int,
-) -> bool:
-    """Move a locked lead and record ``lead_stage_changed`` as ``seq`` (no commit); True if the column was respaced."""
+) -> MoveResult:
+    """Move a locked lead and record ``lead_stage_changed`` as ``seq`` (no commit)."""
     old_stage = lead.stage
     stage_changes = old_stage != stage
     rebalanced = False
+    position = lead.position
     if stage_changes or index is not None:
-        lead.position, rebalanced = await position_at(
+        position, rebalanced = await position_at(
             session, organization_id=caller.organization_id, stage=stage, lead_id=lead.id, index=index or 0
         )
     now = utcnow()
-    lead.notes = append_notes(lead.notes, notes)
-    lead.stage = stage
+    values: dict[str, Any] = {
+        'position': position,
+        'notes': append_notes(lead.notes, notes),
+        'stage': stage,
+        'version': lead.version + 1,  # the row is locked: the same as version + 1 in SQL
+        'updated_at': now,
+    }
     if stage_changes:
-        lead.stage_changed_at = now
-    lead.version += 1
-    lead.updated_at = now
-    await session.flush()
+        values['stage_changed_at'] = now
+    # one Core UPDATE by primary key instead of the unit of work's flush; the loaded lead takes the values as
+    # its committed state, so the session has nothing left to flush for it
+    await session.execute(update(LEADS).where(LEADS.c.id == lead.id).values(values))
+    for name, value in values.items():
+        set_committed_value(lead, name, value)
+    lead_snapshot = snapshot(lead)
     await record_event(
         session,
         organization_id=caller.organization_id,
@@ -122,11 +138,11 @@ async def apply_move(
         lead_id=lead.id,
         actor_id=caller.user_id,
         payload={
-            'lead': snapshot(lead),
+            'lead': lead_snapshot,
             'old_stage': old_stage,
             'new_stage': str(stage),
             'position': lead.position,
             'rebalanced': rebalanced,
         },
     )
-    return rebalanced
+    return MoveResult(lead, rebalanced, lead_snapshot)

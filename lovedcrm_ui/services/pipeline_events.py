@@ -3,16 +3,28 @@
 import uuid
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models import EventType, Organization, PipelineEvent, User, utcnow
 from models.event import StageHistoryEntry
 
-from ..db import queue_event
+from ..db import queue_event, table_of
 from ..events import LeadEvent
 from .errors import ErrorCode, NotFound
+
+# The hot write path (every lead write) as Core statements on the tables, built once: no ORM unit of work, no
+# per-call statement construction or cache key; the statement cache compiles each once per engine.
+ORGANIZATIONS = table_of(Organization)
+EVENTS = table_of(PipelineEvent)
+CLAIM_SEQ = (
+    update(ORGANIZATIONS)
+    .where(ORGANIZATIONS.c.id == bindparam('organization_id'))
+    .values(event_seq=ORGANIZATIONS.c.event_seq + bindparam('count'))
+    .returning(ORGANIZATIONS.c.event_seq)
+)
+INSERT_EVENT = insert(EVENTS)
 
 
 async def allocate_seq(session: AsyncSession, organization_id: uuid.UUID, count: int = 1) -> int:
@@ -22,12 +34,7 @@ async def allocate_seq(session: AsyncSession, organization_id: uuid.UUID, count:
     organization serialize (no deadlock: every writer locks the organization before any lead), the
     sequence has no gaps (a rollback gives the numbers back) and ``seq`` order is commit order.
     """
-    seq = await session.scalar(
-        update(Organization)
-        .where(col(Organization.id) == organization_id)
-        .values(event_seq=col(Organization.event_seq) + count)
-        .returning(col(Organization.event_seq))
-    )
+    seq = (await session.execute(CLAIM_SEQ, {'organization_id': organization_id, 'count': count})).scalar()
     if seq is None:
         raise NotFound('Organization not found', code=ErrorCode.ORGANIZATION_NOT_FOUND)
     return int(seq) - count + 1
@@ -43,7 +50,7 @@ async def record_event(
     actor_id: uuid.UUID | None,
     payload: dict[str, Any],
 ) -> LeadEvent:
-    """Insert the event row and queue its publication for after the commit."""
+    """Insert the event row (now: no unit of work to flush) and queue its publication for after the commit."""
     event = LeadEvent(
         organization_id=organization_id,
         seq=seq,
@@ -53,16 +60,17 @@ async def record_event(
         payload=payload,
         created_at=utcnow(),
     )
-    session.add(
-        PipelineEvent(
-            organization_id=event.organization_id,
-            seq=event.seq,
-            type=event.type,
-            lead_id=event.lead_id,
-            actor_user_id=event.actor_user_id,
-            payload=event.payload,
-            created_at=event.created_at,
-        )
+    await session.execute(
+        INSERT_EVENT,
+        {
+            'organization_id': event.organization_id,
+            'seq': event.seq,
+            'type': event.type,
+            'lead_id': event.lead_id,
+            'actor_user_id': event.actor_user_id,
+            'payload': event.payload,
+            'created_at': event.created_at,
+        },
     )
     queue_event(session, event)
     return event

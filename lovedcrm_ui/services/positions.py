@@ -8,19 +8,25 @@ from sqlmodel import col
 
 from models import Lead
 
+from ..db import table_of
+
 STEP = 1024.0
 # below this gap a midpoint loses meaning in float64 after a few dozen more halvings: respace the column
 MIN_GAP = 1e-6
 MAX_INDEX = 2**31
 
 
+LEADS = table_of(Lead)
+
+
 def _column(organization_id: uuid.UUID, stage: str, exclude: uuid.UUID | None = None) -> Select[uuid.UUID, float]:
-    query = select(col(Lead.id), col(Lead.position)).where(
-        col(Lead.organization_id) == organization_id, col(Lead.stage) == stage
+    # Core columns of the table (no ORM compile step): a move reads its neighbours with this on every call
+    query = select(LEADS.c.id, LEADS.c.position).where(
+        LEADS.c.organization_id == organization_id, LEADS.c.stage == stage
     )
     if exclude is not None:
-        query = query.where(col(Lead.id) != exclude)
-    return query.order_by(col(Lead.position), col(Lead.id))
+        query = query.where(LEADS.c.id != exclude)
+    return query.order_by(LEADS.c.position, LEADS.c.id)
 
 
 async def top_position(session: AsyncSession, organization_id: uuid.UUID, stage: str) -> float:
@@ -40,7 +46,8 @@ async def position_at(
     # past the end means last anyway; the bound keeps OFFSET within a 64-bit integer
     index = min(max(0, index), MAX_INDEX)
     for attempt in range(2):
-        query = _column(organization_id, stage, exclude=lead_id).offset(max(index - 1, 0)).limit(2)
+        # the top needs only the first lead of the column; elsewhere the neighbours above and below
+        query = _column(organization_id, stage, exclude=lead_id).offset(max(index - 1, 0)).limit(1 if index == 0 else 2)
         rows = [float(r.position) for r in (await session.execute(query)).all()]
         if index == 0:
             before, after = None, (rows[0] if rows else None)
