@@ -126,7 +126,11 @@ class Lead(LeadBase, table=True):
 
     __tablename__ = 'leads'
     # one index serves both the column counts (org, stage) and the column order (…, position)
-    __table_args__ = (Index('idx_leads_org_stage', 'organization_id', 'stage', 'position'),)
+    # and (org, created_at, id) the lead list's newest-first order and the creation date range (migration 0008)
+    __table_args__ = (
+        Index('idx_leads_org_stage', 'organization_id', 'stage', 'position'),
+        Index('idx_leads_org_created', 'organization_id', 'created_at', 'id'),
+    )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     organization_id: uuid.UUID = Field(
@@ -161,11 +165,11 @@ class LeadUpdate(LeadFields, CamelCaseInput):
     notes: Notes = None
     assigned_user_id: uuid.UUID | None = None
     is_favorite: bool | None = None
+    custom_fields: CustomFields | None = None
     expected_version: int | None = Field(default=None, ge=1)
 
 
 class StageMove(SQLModel):
-    custom_fields: CustomFields | None = None
     """``PUT /crm/leads/{id}/stage``."""
 
     stage: PipelineStage

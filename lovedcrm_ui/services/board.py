@@ -14,6 +14,7 @@ from models import STAGE_ORDER, Lead, Membership, User, utcnow
 from models.lead import FilterChoices, LeadPublic
 from models.user import initials
 
+from .facets import lead_facets
 from .lead_queries import contains_text
 from .leads import lead_public
 
@@ -32,9 +33,9 @@ class BoardFilter:
     favorites_only: bool = False
     value_min: Decimal | None = None
     value_max: Decimal | None = None
-
     # plugin field filters (docs/EXTENDING.md): (field key, stored choice value, or '-' for "not set"), by key
     fields: tuple[tuple[str, str], ...] = ()
+
     def matches(self, lead: Mapping[str, Any]) -> bool:
         """Whether a lead snapshot (API shape) passes the filter — must agree with ``where()``."""
         needle = self.text.strip().lower()
@@ -57,13 +58,13 @@ class BoardFilter:
                 return False
             if self.value_max is not None and value > self.value_max:
                 return False
-        return True
         if self.fields:
             values = lead.get('custom_fields') or {}
             for key, wanted in self.fields:
                 stored = values.get(key)
                 if (stored is not None) if wanted == FIELD_NOT_SET else (stored != wanted):
                     return False
+        return True
 
     def where(self, dialect: str) -> list[Any]:
         """SQL conditions on ``Lead`` for this filter."""
@@ -87,11 +88,10 @@ class BoardFilter:
             conditions.append(col(Lead.estimated_value) >= self.value_min)
         if self.value_max is not None:
             conditions.append(col(Lead.estimated_value) <= self.value_max)
-        return conditions
         conditions.extend(field_conditions(self.fields))
+        return conditions
 
 
-@dataclass
 FIELD_NOT_SET = '-'  # a plugin field filter's "no value" (extensions.NO_VALUE)
 
 
@@ -104,6 +104,7 @@ def field_conditions(fields: tuple[tuple[str, str], ...]) -> list[Any]:
     return conditions
 
 
+@dataclass
 class ColumnData:
     """One stage column: its first cards by position and the filtered count and value total."""
 
@@ -258,23 +259,6 @@ async def index_below(
 
 
 async def filter_choices(session: AsyncSession, *, organization_id: uuid.UUID) -> FilterChoices:
-    """Sources and tags in use, for the filter bar (distinct values computed by the database)."""
-    dialect = session.get_bind().dialect.name
-    sources = await session.execute(
-        select(col(Lead.source))
-        .where(col(Lead.organization_id) == organization_id)
-        .distinct()
-        .order_by(col(Lead.source))
-    )
-    if dialect == 'postgresql':
-        tag_sql = (
-            'SELECT DISTINCT t.v FROM leads, json_array_elements_text(leads.tags) AS t(v) WHERE organization_id = :org'
-        )
-    else:
-        tag_sql = 'SELECT DISTINCT json_each.value FROM leads, json_each(leads.tags) WHERE organization_id = :org'
-    org_param = organization_id if dialect == 'postgresql' else organization_id.hex
-    tags = await session.execute(text(tag_sql), {'org': org_param})
-    return FilterChoices(
-        sources=[s for s in sources.scalars() if s],
-        tags=sorted((t for t in tags.scalars() if isinstance(t, str)), key=str.lower),
-    )
+    """Sources and tags in use, for the filter bar (from the organization's facets: no scan of every lead)."""
+    facets = await lead_facets(session, organization_id=organization_id)
+    return FilterChoices(sources=facets.sources, tags=facets.tags)

@@ -10,6 +10,7 @@ from sqlmodel import col
 from models import STAGE_ORDER, Lead, Membership, PipelineStage, User, utcnow
 from models.lead import AssignableUser, DateRange, FilterOptions, LeadList, LeadStats
 
+from .facets import lead_facets
 from .leads import lead_public
 
 
@@ -47,8 +48,12 @@ def text_match(query: str, dialect: str) -> ColumnElement[bool]:
     return contains_text(columns, query.strip(), dialect)
 
 
-async def _page(session: AsyncSession, query: Select[Lead], page: int, page_size: int) -> LeadList:
-    total = int(await session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0)
+async def _page(
+    session: AsyncSession, query: Select[Lead], page: int, page_size: int, total: int | None = None
+) -> LeadList:
+    """One page of ``query``, newest first (``idx_leads_org_created``), with ``total`` counted unless given."""
+    if total is None:
+        total = int(await session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0)
     rows = await session.execute(
         query.order_by(col(Lead.created_at).desc(), col(Lead.id).desc()).offset((page - 1) * page_size).limit(page_size)
     )
@@ -65,11 +70,13 @@ async def _page(session: AsyncSession, query: Select[Lead], page: int, page_size
 async def list_leads(
     session: AsyncSession, *, organization_id: uuid.UUID, page: int, page_size: int, stage: PipelineStage | None
 ) -> LeadList:
-    """Newest first, optionally one stage."""
+    """Newest first, optionally one stage (the total from the organization's facets, not a count of every row)."""
+    counts = (await lead_facets(session, organization_id=organization_id)).stage_counts
     query = select(Lead).where(col(Lead.organization_id) == organization_id)
     if stage is not None:
         query = query.where(col(Lead.stage) == stage)
-    return await _page(session, query, page, page_size)
+    total = counts.get(stage, 0) if stage is not None else sum(counts.values())
+    return await _page(session, query, page, page_size, total)
 
 
 async def search_leads(
@@ -82,15 +89,9 @@ async def search_leads(
 
 
 async def stage_counts(session: AsyncSession, *, organization_id: uuid.UUID) -> dict[str, int]:
-    """Leads per stage (every stage present)."""
-    rows = await session.execute(
-        select(col(Lead.stage), func.count())
-        .where(col(Lead.organization_id) == organization_id)
-        .group_by(col(Lead.stage))
-    )
+    """Leads per stage (every stage present), from the organization's facets."""
     counts = {stage.value: 0 for stage in STAGE_ORDER}
-    for stage, count in rows.all():
-        counts[stage] = int(count)
+    counts.update((await lead_facets(session, organization_id=organization_id)).stage_counts)
     return counts
 
 
@@ -105,25 +106,26 @@ async def statistics(session: AsyncSession, *, organization_id: uuid.UUID) -> Le
 async def filter_options(session: AsyncSession, *, organization_id: uuid.UUID) -> FilterOptions:
     """Sources, assignable members, creation date range, tags in use, and the stages."""
     scope = col(Lead.organization_id) == organization_id
-    sources = (
-        await session.execute(select(col(Lead.source)).where(scope).distinct().order_by(col(Lead.source)))
-    ).scalars()
+    facets = await lead_facets(session, organization_id=organization_id)
     members = await session.execute(
         select(col(User.id), col(User.full_name), col(User.email))
         .join(Membership, col(Membership.user_id) == col(User.id))
         .where(col(Membership.organization_id) == organization_id, col(Membership.is_active).is_(True))
     )
+    # one subquery each: both ends of idx_leads_org_created (SQLite optimizes a lone min() or max() only)
     earliest, latest = (
-        await session.execute(select(func.min(col(Lead.created_at)), func.max(col(Lead.created_at))).where(scope))
+        await session.execute(
+            select(
+                select(func.min(col(Lead.created_at))).where(scope).scalar_subquery(),
+                select(func.max(col(Lead.created_at))).where(scope).scalar_subquery(),
+            )
+        )
     ).one()
-    tags: set[str] = set()
-    for tag_list in (await session.execute(select(col(Lead.tags)).where(scope))).scalars():
-        tags.update(t for t in tag_list or [] if isinstance(t, str))
     people = [AssignableUser(id=uid, name=name or email) for uid, name, email in members.all()]
     return FilterOptions(
-        sources=[s for s in sources if s],
+        sources=facets.sources,
         assigned_users=sorted(people, key=lambda person: person.name.lower()),
         date_ranges=DateRange(earliest=earliest, latest=latest),
-        available_tags=sorted(tags, key=str.lower),
+        available_tags=facets.tags,
         stages=[stage.value for stage in STAGE_ORDER],
     )

@@ -1,0 +1,252 @@
+"""Lead facets of an organization: how many leads per stage, per source and per tag, without counting 100k rows.
+
+Counting them is O(leads) whatever the index (a tag lives inside a JSON array), and the board, the filter options
+and the statistics ask on every open. So each process keeps them per organization, tagged with the event ``seq``
+they are exact at, and brings them up to date *when read*: the reader's own session reads the organization's
+committed ``event_seq`` and, if the facets are behind, the events in between from ``pipeline_events`` (every lead
+write records one, under the organization's row lock, in ``seq`` order — the outbox the bus and the replicas read
+too) and applies them: ``lead_created`` / ``lead_deleted`` carry the snapshot, ``lead_updated`` the filter fields
+``before`` the change, ``lead_stage_changed`` the old and new stage.
+
+Why pull and not only follow the bus: a read is then exact at the reader's snapshot whatever the bus did — right
+after a write of this process, on another replica a moment before its notification arrives, after a lost
+notification, with nobody subscribed — and nothing needs invalidating. A missing event (a gap in what the table
+returns), an event it cannot read, a count going negative, or falling far behind (a big import) means a rebuild:
+one statement counting everything, which also reads ``event_seq`` (one statement, one snapshot, also at READ
+COMMITTED). A cache can be ahead of an older snapshot (a board's REPEATABLE READ transaction that began before a
+commit another reader has applied): it then answers with the newer values, as a read a moment later would.
+
+Kept per connection pool (one per app and database), at most ``MAX_ORGANIZATIONS`` organizations, least recently
+read dropped first. Assumes what the whole app assumes: every change to ``leads`` records its event (an operator's
+hand-made UPDATE does not; a restored database needs a restart, as the bus's sequence numbers do).
+"""
+
+import uuid
+import weakref
+from collections import Counter, OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.pool import Pool
+from sqlmodel import col
+
+from models import EventType, PipelineEvent
+
+from .pipeline_events import current_seq
+
+MAX_ORGANIZATIONS = 1000
+# past this many events behind (or past the organization's number of leads, if smaller) one rebuild is cheaper
+MAX_CATCH_UP = 2000
+MIN_CATCH_UP = 50
+
+_REBUILD_SQL = {
+    'postgresql': """
+        SELECT 'seq', NULL, NULL, event_seq FROM organizations WHERE id = :org
+        UNION ALL
+        SELECT 'lead', stage, source, count(*) FROM leads WHERE organization_id = :org GROUP BY stage, source
+        UNION ALL
+        SELECT 'tag', t.v #>> '{}', NULL, count(*) FROM leads CROSS JOIN LATERAL json_array_elements(leads.tags) AS t(v)
+        WHERE leads.organization_id = :org AND json_typeof(t.v) = 'string' GROUP BY 2
+    """,
+    'sqlite': """
+        SELECT 'seq', NULL, NULL, event_seq FROM organizations WHERE id = :org
+        UNION ALL
+        SELECT 'lead', stage, source, count(*) FROM leads WHERE organization_id = :org GROUP BY stage, source
+        UNION ALL
+        SELECT 'tag', json_each.value, NULL, count(*) FROM leads, json_each(leads.tags)
+        WHERE leads.organization_id = :org AND json_each.type = 'text' GROUP BY json_each.value
+    """,
+}
+
+
+class UnreadableEvent(Exception):
+    """An event the facets cannot apply (unknown type, missing fields): rebuild instead."""
+
+
+@dataclass(frozen=True)
+class FacetView:
+    """One organization's facets at ``seq``: leads per stage, sources and tags in use (sorted for display)."""
+
+    seq: int
+    stage_counts: dict[str, int]
+    sources: list[str]
+    tags: list[str]
+
+    @property
+    def total(self) -> int:
+        """All leads of the organization."""
+        return sum(self.stage_counts.values())
+
+
+@dataclass
+class Facets:
+    """Counts of leads per stage, per source and per tag, exact at event ``seq``."""
+
+    seq: int
+    stages: Counter[str] = field(default_factory=Counter)
+    sources: Counter[str] = field(default_factory=Counter)
+    tags: Counter[str] = field(default_factory=Counter)
+    _view: FacetView | None = None
+
+    def view(self) -> FacetView:
+        """The current values as an immutable view (built once per change)."""
+        if self._view is None or self._view.seq != self.seq:
+            self._view = FacetView(
+                seq=self.seq,
+                stage_counts=dict(self.stages),
+                sources=sorted(s for s in self.sources if s),  # code point order: the databases' C / binary order
+                tags=sorted(self.tags, key=lambda tag: (tag.lower(), tag)),
+            )
+        return self._view
+
+    def apply(self, seq: int, event_type: str, payload: dict[str, Any]) -> None:
+        """Apply the event numbered ``seq`` (the next one); ``UnreadableEvent`` if it cannot be."""
+        if event_type == EventType.LEAD_CREATED:
+            self._count(_lead(payload, 'lead'), +1)
+        elif event_type == EventType.LEAD_DELETED:
+            self._count(_lead(payload, 'lead'), -1)
+        elif event_type == EventType.LEAD_UPDATED:
+            self._count(_lead(payload, 'before'), -1)
+            self._count(_lead(payload, 'lead'), +1)
+        elif event_type == EventType.LEAD_STAGE_CHANGED:
+            old, new = payload.get('old_stage'), payload.get('new_stage')
+            if not isinstance(old, str) or not isinstance(new, str):
+                raise UnreadableEvent(event_type)
+            self._add(self.stages, [old], -1)
+            self._add(self.stages, [new], +1)
+        else:
+            raise UnreadableEvent(event_type)
+        self.seq = seq
+
+    def _count(self, lead: tuple[str, str, list[str]], sign: int) -> None:
+        stage, source, tags = lead
+        self._add(self.stages, [stage], sign)
+        self._add(self.sources, [source], sign)
+        self._add(self.tags, tags, sign)
+
+    @staticmethod
+    def _add(counter: Counter[str], values: Iterable[str], sign: int) -> None:
+        for value in values:
+            counter[value] += sign
+            if counter[value] < 0:
+                raise UnreadableEvent(f'{value!r} counted below zero')
+            if not counter[value]:
+                del counter[value]
+
+
+def _lead(payload: dict[str, Any], key: str) -> tuple[str, str, list[str]]:
+    """(stage, source, string tags) of the lead fields stored under ``key`` of an event payload."""
+    lead = payload.get(key)
+    if not isinstance(lead, dict):
+        raise UnreadableEvent(f'no {key!r}')
+    stage, source, tags = lead.get('stage'), lead.get('source'), lead.get('tags')
+    if not isinstance(stage, str) or not isinstance(source, str) or not isinstance(tags, list):
+        raise UnreadableEvent(f'{key!r} without stage, source or tags')
+    return stage, source, [tag for tag in tags if isinstance(tag, str)]  # what the rebuild counts, too
+
+
+async def count_facets(session: AsyncSession, organization_id: uuid.UUID) -> Facets:
+    """Count everything in the database (one statement: the counts and ``event_seq`` from one snapshot)."""
+    dialect = session.get_bind().dialect.name
+    org = organization_id if dialect == 'postgresql' else organization_id.hex
+    rows = await session.execute(text(_REBUILD_SQL[dialect]), {'org': org})
+    facets = Facets(seq=-1)
+    for kind, first, second, count in rows.all():
+        if kind == 'seq':
+            facets.seq = int(count)
+        elif kind == 'lead':
+            facets.stages[first] += int(count)
+            facets.sources[second] += int(count)
+        else:
+            facets.tags[first] += int(count)
+    if facets.seq < 0:
+        await current_seq(session, organization_id=organization_id)  # raises NotFound: no such organization
+    return facets
+
+
+class FacetCache:
+    """One process's facets of the organizations it was asked about, each brought up to date when read."""
+
+    def __init__(self, *, max_organizations: int | None = None) -> None:
+        self._facets: OrderedDict[uuid.UUID, Facets] = OrderedDict()
+        self._max = max_organizations or MAX_ORGANIZATIONS
+        self.rebuilds = 0  # full counts made (bench/list_queries.py prints both)
+        self.applied = 0  # events applied
+
+    async def read(self, session: AsyncSession, *, organization_id: uuid.UUID) -> FacetView:
+        """The organization's facets, exact at least at the committed state ``session`` sees."""
+        facets = self._facets.get(organization_id)
+        if facets is not None:
+            self._facets.move_to_end(organization_id)
+            committed = await current_seq(session, organization_id=organization_id)
+            if facets.seq < committed:
+                facets = await self._catch_up(session, organization_id, facets, committed)
+            if facets is not None:
+                return facets.view()
+        return self._store(organization_id, await count_facets(session, organization_id)).view()
+
+    async def _catch_up(
+        self, session: AsyncSession, organization_id: uuid.UUID, facets: Facets, committed: int
+    ) -> Facets | None:
+        """``facets`` with the events up to ``committed`` applied; None when a rebuild is due instead."""
+        behind = committed - facets.seq
+        if behind > min(MAX_CATCH_UP, max(MIN_CATCH_UP, sum(facets.stages.values()))):
+            return None
+        rows = await session.execute(
+            select(col(PipelineEvent.seq), col(PipelineEvent.type), col(PipelineEvent.payload))
+            .where(
+                col(PipelineEvent.organization_id) == organization_id,
+                col(PipelineEvent.seq) > facets.seq,
+                col(PipelineEvent.seq) <= committed,
+            )
+            .order_by(col(PipelineEvent.seq))
+        )
+        # another reader may have moved the entry on (or replaced it) while this one waited for the rows
+        facets = self._facets.get(organization_id, facets)
+        try:
+            for seq, event_type, payload in rows.all():
+                if seq <= facets.seq:
+                    continue
+                if seq != facets.seq + 1:
+                    raise UnreadableEvent(f'event {facets.seq + 1} is missing')
+                facets.apply(seq, event_type, payload)
+                self.applied += 1
+        except UnreadableEvent:
+            if self._facets.get(organization_id) is facets:
+                del self._facets[organization_id]  # half applied: never read again
+            return None
+        return facets if facets.seq >= committed else None
+
+    def _store(self, organization_id: uuid.UUID, facets: Facets) -> Facets:
+        self.rebuilds += 1
+        current = self._facets.get(organization_id)
+        if current is None or current.seq < facets.seq:
+            self._facets[organization_id] = facets
+        self._facets.move_to_end(organization_id)
+        while len(self._facets) > self._max:
+            self._facets.popitem(last=False)
+        return self._facets[organization_id]
+
+
+_caches: weakref.WeakKeyDictionary[Pool, FacetCache] = weakref.WeakKeyDictionary()
+
+
+def facet_cache(session: AsyncSession) -> FacetCache:
+    """The cache of the database ``session`` works on, in this process.
+
+    Keyed by the engine's connection pool: one per app and database (read and write sessions share it, two apps
+    in one process — tests, two replicas — each have their own), gone with the engine.
+    """
+    pool = session.get_bind().engine.pool
+    cache = _caches.get(pool)
+    if cache is None:
+        cache = _caches[pool] = FacetCache()
+    return cache
+
+
+async def lead_facets(session: AsyncSession, *, organization_id: uuid.UUID) -> FacetView:
+    """Leads per stage, sources and tags in use of one organization, exact at what ``session`` sees."""
+    return await facet_cache(session).read(session, organization_id=organization_id)
