@@ -2,12 +2,14 @@
 
 from engineio.payload import Payload
 from nicegui import app as nicegui_app
+from nicegui import helpers
 
 from .api.setup import install_api
 from .config import Settings
 from .context import AppContext
 from .logs import install_token_redaction
 from .nicegui_fixes import install as install_nicegui_fixes
+from .runtime_health import HEAP, RuntimeHealth
 from .ui.setup import register_pages
 from .web_security import install_socket_origin_check
 
@@ -25,4 +27,9 @@ def build_app(settings: Settings) -> AppContext:
     register_pages(ctx)
     nicegui_app.on_startup(ctx.start)
     nicegui_app.on_shutdown(ctx.close)
+    # GC pauses and loop lag on /metrics; the heap frozen after start-up and each socket (not in simulated-user tests)
+    heap = None if helpers.is_user_simulation() else HEAP
+    runtime = RuntimeHealth(ctx.metrics.gc_pause, ctx.metrics.loop_lag, heap)
+    nicegui_app.on_startup(runtime.start)
+    nicegui_app.on_shutdown(runtime.stop)
     return ctx

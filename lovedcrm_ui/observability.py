@@ -53,6 +53,10 @@ REQUEST_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0
 FAN_OUT_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
 # another replica's commit → delivered here: a NOTIFY, one query, the fan-out
 LAG_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+# one cyclic-GC collection (runtime_health.py): young ones take microseconds, a full one over a large heap 100s of ms
+GC_PAUSE_BUCKETS = (0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+# how late the event loop woke a 100 ms sleep: the stall every task on the process saw
+LOOP_LAG_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
 
 class ListenerState(Protocol):
@@ -113,10 +117,25 @@ class Metrics:
             buckets=LAG_BUCKETS,
             registry=registry,
         )
+        self.gc_pause = Histogram(
+            'lovedcrm_gc_pause_seconds',
+            "One cyclic garbage collection's pause (everything on the process waits), by generation (2: full)",
+            ['generation'],
+            buckets=GC_PAUSE_BUCKETS,
+            registry=registry,
+        )
+        self.loop_lag = Histogram(
+            'lovedcrm_event_loop_lag_seconds',
+            'How much later than asked the event loop woke a task sleeping 100 ms (GC pauses, blocking calls)',
+            buckets=LOOP_LAG_BUCKETS,
+            registry=registry,
+        )
         for result in MOVE_RESULTS:  # every series exists from the start, at 0
             self.stage_moves.labels(result)
         for event_type in LEAD_EVENT_TYPES:
             self.lead_writes.labels(event_type)
+        for generation in ('0', '1', '2'):
+            self.gc_pause.labels(generation)
 
     def render(self) -> bytes:
         """Every metric in the Prometheus text format."""

@@ -14,6 +14,7 @@ from typing import Any
 
 from models.types import utcnow
 
+from ..runtime_health import HEAP
 from .bus import AccessChange, AccessLoss, EventBus, LeadEvent
 from .presence import PresenceChange, PresenceEntry, PresenceRegistry
 from .subscriptions import Subscription
@@ -159,6 +160,7 @@ class SocketHub:
         room.clients.add(client)
         self._none_open.clear()
         self._presence.join(org, client.presence_entry)
+        HEAP.settle()  # the socket's objects live long: out of full GC scans (runtime_health.py)
 
     def prime(self, organization_id: uuid.UUID, seq: int) -> None:
         """A socket was greeted with ``seq``: the room is known to be current up to there."""
@@ -183,6 +185,7 @@ class SocketHub:
             return
         room.clients.discard(client)
         self._presence.leave(org, client.connection_id)
+        HEAP.release()
         if not room.clients:
             del self._rooms[org]
             for subscription in room.subscriptions:
