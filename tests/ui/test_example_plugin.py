@@ -62,7 +62,8 @@ async def test_field_chip_action_and_filter_reach_the_teammate_live(create_user,
     await dialog_closed(dialog)
     await bruno_board.shows('contato', ['Padaria Pão Quente'])
     assert 'lead-chip tone-amber">Morna<' in chips(bruno_board, 'Padaria Pão Quente')
-    assert bruno_board.card('Padaria Pão Quente').props['aria-label'].startswith('Padaria Pão Quente, Contato, —, Morna.')
+    spoken = bruno_board.card('Padaria Pão Quente').props['aria-label']
+    assert spoken.startswith('Padaria Pão Quente, Contato, —, Morna.')
 
     # Bruno opens the card's menu (M) and marks it hot: Ana sees the chip turn red, and the action is gone
     bruno_board.press('Padaria Pão Quente', 'menu')
