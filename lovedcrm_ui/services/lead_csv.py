@@ -255,7 +255,12 @@ def validate_rows(table: CsvTable, mapping: dict[str, str | None], assignees: As
         if len(plan.preview_rows) < PREVIEW_ROWS:
             shown = {header: texts[name] for _index, header, name in columns}
             plan.preview_rows.append(
-                PreviewRow(row=number, cells=shown, lead=lead.model_dump(mode='json') if lead else None)
+                # a CSV sets no plugin fields (custom_fields stays empty): the preview shows the columns it maps
+                PreviewRow(
+                    row=number,
+                    cells=shown,
+                    lead=lead.model_dump(mode='json', exclude={'custom_fields'}) if lead else None,
+                )
             )
     return plan
 

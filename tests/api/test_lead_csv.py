@@ -531,7 +531,7 @@ async def test_any_lead_exported_reads_back_as_the_same_lead(api, owner, fields:
         plan = lead_csv.validate_rows(table, guess_mapping(table.headers), lead_csv.Assignees([]))
         assert plan.errors == []
         [read_back] = plan.leads
-        assert read_back.model_dump(mode='json') == {key: lead[key] for key in CONTENT}
+        assert read_back.model_dump(mode='json', exclude={'custom_fields'}) == {key: lead[key] for key in CONTENT}
     finally:
         await api.delete(f'/crm/leads/{lead["id"]}', headers=who.headers)
 
