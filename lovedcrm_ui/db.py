@@ -142,6 +142,8 @@ def create_engine(settings: Settings, **overrides: Any) -> AsyncEngine:
         pool_timeout=settings.db_pool_timeout,
         # asyncpg's own defaults wait 60 s for a connection and forever for a statement
         connect_args={'timeout': settings.db_connect_timeout, 'command_timeout': settings.db_command_timeout},
+        # kept while the checkout check below proves itself: a CI run under load got one 503 without it
+        pool_pre_ping=True,
         **overrides,
     )
     _replace_dead_connections(engine)

@@ -158,7 +158,7 @@ class LeadDialog(ui.dialog):
             element = ui.select(options, label=label, clearable=True)
         else:
             element = ui.input(label, validation=self._length_rule(lead_field.max_length))
-        return element.props('outlined dense').classes('grow min-w-[10rem]').mark(f'lead-field-{lead_field.key}')
+        return element.props('outlined dense').classes('grow min-w-[9rem]').mark(f'lead-field-{lead_field.key}')
 
     def _name_rule(self) -> dict[str, Callable[[Any], bool]]:
         t = self._t
