@@ -33,7 +33,6 @@ import contextlib
 import gc
 import json
 import os
-import platform
 import re
 import shutil
 import statistics
@@ -62,6 +61,7 @@ from pipeline_server import postgres_database  # noqa: E402
 from server_process import free_port  # noqa: E402
 
 from bench.api_fanout import FanoutServer, percentile, raise_open_files, scrape, server_costs  # noqa: E402
+from bench.api_fanout import describe_run as fanout_run_line  # noqa: E402
 
 SOCKET_PATH = '/_nicegui_ws/socket.io/'
 OPEN_AT_ONCE = 10  # pages requested (and sockets connected) at a time: more and NiceGUI answers 500 after 3 s
@@ -602,16 +602,14 @@ def row(phase: Phase, floor: Phase | None) -> str:
 
 
 def describe_run(args: argparse.Namespace) -> str:
-    """Machine, date, commit, load average and the run's options."""
-    commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True, cwd=ROOT)
-    load = ' '.join(f'{x:.2f}' for x in os.getloadavg())
-    server_env = f', server env {" ".join(args.env)}' if args.env else ''
-    return (
-        f'{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {args.db}, '
-        f'{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit.stdout.strip() or "?"}, load average {load}, '
-        f'{args.moves} moves {args.interval * 1000:.0f} ms apart, {max(args.leads, args.moves + WARM_UP_MOVES)} '
-        f'leads on the board{server_env}'
-    )
+    """Machine, date, commit, load average and the run's options (api_fanout's line, plus the board's leads)."""
+    leads = f', {max(args.leads, args.moves + WARM_UP_MOVES)} leads on the board'
+    return fanout_run_line(argparse.Namespace(**{**vars(args), 'env': []})) + leads + server_env_text(args)
+
+
+def server_env_text(args: argparse.Namespace) -> str:
+    """The server settings the run changed, as the run line ends."""
+    return f', server env {" ".join(args.env)}' if args.env else ''
 
 
 async def run(args: argparse.Namespace) -> None:
