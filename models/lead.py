@@ -125,10 +125,10 @@ class Lead(LeadBase, table=True):
     """A prospect in one organization's pipeline, ordered within its stage by ``position``."""
 
     __tablename__ = 'leads'
-    # one index serves both the column counts (org, stage) and the column order (…, position)
+    # one index serves both the column counts (org, stage) and the column order (…, position, id) (migration 0009)
     # and (org, created_at, id) the lead list's newest-first order and the creation date range (migration 0008)
     __table_args__ = (
-        Index('idx_leads_org_stage', 'organization_id', 'stage', 'position'),
+        Index('idx_leads_board_order', 'organization_id', 'stage', 'position', 'id'),
         Index('idx_leads_org_created', 'organization_id', 'created_at', 'id'),
     )
 

@@ -101,10 +101,10 @@ async def test_board_index_serves_stage_counts_and_column_order(empty_db_url: st
 
     indexes = await on_connection(empty_db_url, index_columns)
 
-    assert indexes['idx_leads_org_stage'] == ['organization_id', 'stage', 'position']
+    assert indexes['idx_leads_board_order'] == ['organization_id', 'stage', 'position', 'id']
     # one index serves (org, stage) lookups and the column order; a second one would only cost writes
     assert [name for name, columns in indexes.items() if columns[:2] == ['organization_id', 'stage']] == [
-        'idx_leads_org_stage'
+        'idx_leads_board_order'
     ]
 
 

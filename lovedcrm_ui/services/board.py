@@ -14,7 +14,7 @@ from models import STAGE_ORDER, Lead, Membership, User, utcnow
 from models.lead import FilterChoices, LeadPublic
 from models.user import initials
 
-from .facets import lead_facets
+from .facets import ZERO, lead_facets, to_money
 from .lead_queries import contains_text
 from .leads import lead_public
 
@@ -114,21 +114,25 @@ class ColumnData:
     total: Decimal = Decimal('0.00')
 
 
-def to_money(value: Any) -> Decimal:
-    """A database sum as exact money (SQLite sums come back as floats)."""
-    if value is None:
-        return Decimal('0.00')
-    return Decimal(str(value)).quantize(Decimal('0.01'))
-
-
 async def stage_totals(
     session: AsyncSession, *, organization_id: uuid.UUID, board_filter: BoardFilter
 ) -> dict[str, tuple[int, Decimal]]:
-    """(count, sum of estimated value) per stage for the filter."""
+    """(count, sum of estimated value) per stage for the filter.
+
+    Unfiltered, from the organization's facets (kept up to date from the events): the board opens as fast with
+    100,000 leads as with 1,000. A filter is counted in SQL (its conditions narrow the rows read).
+    """
     dialect = session.get_bind().dialect.name
+    conditions = board_filter.where(dialect)
+    if not conditions:
+        facets = await lead_facets(session, organization_id=organization_id)
+        return {
+            stage.value: (facets.stage_counts.get(stage.value, 0), facets.stage_values.get(stage.value, ZERO))
+            for stage in STAGE_ORDER
+        }
     rows = await session.execute(
         select(col(Lead.stage), func.count(), func.sum(col(Lead.estimated_value)))
-        .where(col(Lead.organization_id) == organization_id, *board_filter.where(dialect))
+        .where(col(Lead.organization_id) == organization_id, *conditions)
         .group_by(col(Lead.stage))
     )
     totals = {stage.value: (0, Decimal('0.00')) for stage in STAGE_ORDER}

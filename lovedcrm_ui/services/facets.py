@@ -1,4 +1,4 @@
-"""Lead facets of an organization: how many leads per stage, per source and per tag, without counting 100k rows.
+"""Lead facets of an organization: leads and value per stage, leads per source and per tag, without reading 100k rows.
 
 Counting them is O(leads) whatever the index (a tag lives inside a JSON array), and the board, the filter options
 and the statistics ask on every open. So each process keeps them per organization, tagged with the event ``seq``
@@ -26,6 +26,7 @@ import weakref
 from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select, text
@@ -37,6 +38,8 @@ from models import EventType, PipelineEvent
 
 from .pipeline_events import current_seq
 
+ZERO = Decimal('0.00')
+CENT = Decimal('0.01')
 MAX_ORGANIZATIONS = 1000
 # past this many events behind (or past the organization's number of leads, if smaller) one rebuild is cheaper
 MAX_CATCH_UP = 2000
@@ -44,19 +47,22 @@ MIN_CATCH_UP = 50
 
 _REBUILD_SQL = {
     'postgresql': """
-        SELECT 'seq', NULL, NULL, event_seq FROM organizations WHERE id = :org
+        SELECT 'seq', NULL, NULL, event_seq, NULL::numeric FROM organizations WHERE id = :org
         UNION ALL
-        SELECT 'lead', stage, source, count(*) FROM leads WHERE organization_id = :org GROUP BY stage, source
+        SELECT 'lead', stage, source, count(*), sum(estimated_value) FROM leads WHERE organization_id = :org
+        GROUP BY stage, source
         UNION ALL
-        SELECT 'tag', t.v #>> '{}', NULL, count(*) FROM leads CROSS JOIN LATERAL json_array_elements(leads.tags) AS t(v)
+        SELECT 'tag', t.v #>> '{}', NULL, count(*), NULL
+        FROM leads CROSS JOIN LATERAL json_array_elements(leads.tags) AS t(v)
         WHERE leads.organization_id = :org AND json_typeof(t.v) = 'string' GROUP BY 2
     """,
     'sqlite': """
-        SELECT 'seq', NULL, NULL, event_seq FROM organizations WHERE id = :org
+        SELECT 'seq', NULL, NULL, event_seq, NULL FROM organizations WHERE id = :org
         UNION ALL
-        SELECT 'lead', stage, source, count(*) FROM leads WHERE organization_id = :org GROUP BY stage, source
+        SELECT 'lead', stage, source, count(*), sum(estimated_value) FROM leads WHERE organization_id = :org
+        GROUP BY stage, source
         UNION ALL
-        SELECT 'tag', json_each.value, NULL, count(*) FROM leads, json_each(leads.tags)
+        SELECT 'tag', json_each.value, NULL, count(*), NULL FROM leads, json_each(leads.tags)
         WHERE leads.organization_id = :org AND json_each.type = 'text' GROUP BY json_each.value
     """,
 }
@@ -68,10 +74,11 @@ class UnreadableEvent(Exception):
 
 @dataclass(frozen=True)
 class FacetView:
-    """One organization's facets at ``seq``: leads per stage, sources and tags in use (sorted for display)."""
+    """One organization's facets at ``seq``: leads and value per stage, sources and tags in use (sorted)."""
 
     seq: int
     stage_counts: dict[str, int]
+    stage_values: dict[str, Decimal]
     sources: list[str]
     tags: list[str]
 
@@ -83,10 +90,11 @@ class FacetView:
 
 @dataclass
 class Facets:
-    """Counts of leads per stage, per source and per tag, exact at event ``seq``."""
+    """Counts of leads per stage, per source and per tag, and value per stage, exact at event ``seq``."""
 
     seq: int
     stages: Counter[str] = field(default_factory=Counter)
+    values: dict[str, Decimal] = field(default_factory=dict)
     sources: Counter[str] = field(default_factory=Counter)
     tags: Counter[str] = field(default_factory=Counter)
     _view: FacetView | None = None
@@ -97,6 +105,7 @@ class Facets:
             self._view = FacetView(
                 seq=self.seq,
                 stage_counts=dict(self.stages),
+                stage_values={stage: value for stage, value in self.values.items() if stage in self.stages},
                 sources=sorted(s for s in self.sources if s),  # code point order: the databases' C / binary order
                 tags=sorted(self.tags, key=lambda tag: (tag.lower(), tag)),
             )
@@ -115,17 +124,27 @@ class Facets:
             old, new = payload.get('old_stage'), payload.get('new_stage')
             if not isinstance(old, str) or not isinstance(new, str):
                 raise UnreadableEvent(event_type)
+            value = _value(payload.get('lead'))
             self._add(self.stages, [old], -1)
             self._add(self.stages, [new], +1)
+            self._add_value(old, -value)
+            self._add_value(new, value)
         else:
             raise UnreadableEvent(event_type)
         self.seq = seq
 
-    def _count(self, lead: tuple[str, str, list[str]], sign: int) -> None:
-        stage, source, tags = lead
+    def _count(self, lead: tuple[str, str, list[str], Decimal], sign: int) -> None:
+        stage, source, tags, value = lead
         self._add(self.stages, [stage], sign)
         self._add(self.sources, [source], sign)
         self._add(self.tags, tags, sign)
+        self._add_value(stage, value * sign)
+
+    def _add_value(self, stage: str, value: Decimal) -> None:
+        total = self.values.get(stage, ZERO) + value
+        if total < 0:
+            raise UnreadableEvent(f'value of {stage!r} below zero')
+        self.values[stage] = total
 
     @staticmethod
     def _add(counter: Counter[str], values: Iterable[str], sign: int) -> None:
@@ -137,15 +156,29 @@ class Facets:
                 del counter[value]
 
 
-def _lead(payload: dict[str, Any], key: str) -> tuple[str, str, list[str]]:
-    """(stage, source, string tags) of the lead fields stored under ``key`` of an event payload."""
+def _value(lead: Any) -> Decimal:
+    """A snapshot's estimated value as exact money (none counts as zero, as SQL's sum skips it)."""
+    if not isinstance(lead, dict):
+        raise UnreadableEvent('no lead')
+    raw = lead.get('estimated_value')
+    if raw is None:
+        return ZERO
+    try:
+        return Decimal(str(raw)).quantize(CENT)
+    except ArithmeticError as error:
+        raise UnreadableEvent(f'estimated_value {raw!r}') from error
+
+
+def _lead(payload: dict[str, Any], key: str) -> tuple[str, str, list[str], Decimal]:
+    """(stage, source, string tags, value) of the lead fields stored under ``key`` of an event payload."""
     lead = payload.get(key)
     if not isinstance(lead, dict):
         raise UnreadableEvent(f'no {key!r}')
     stage, source, tags = lead.get('stage'), lead.get('source'), lead.get('tags')
     if not isinstance(stage, str) or not isinstance(source, str) or not isinstance(tags, list):
         raise UnreadableEvent(f'{key!r} without stage, source or tags')
-    return stage, source, [tag for tag in tags if isinstance(tag, str)]  # what the rebuild counts, too
+    strings = [tag for tag in tags if isinstance(tag, str)]  # what the rebuild counts, too
+    return stage, source, strings, _value(lead)
 
 
 async def count_facets(session: AsyncSession, organization_id: uuid.UUID) -> Facets:
@@ -154,17 +187,24 @@ async def count_facets(session: AsyncSession, organization_id: uuid.UUID) -> Fac
     org = organization_id if dialect == 'postgresql' else organization_id.hex
     rows = await session.execute(text(_REBUILD_SQL[dialect]), {'org': org})
     facets = Facets(seq=-1)
-    for kind, first, second, count in rows.all():
+    for kind, first, second, count, value in rows.all():
         if kind == 'seq':
             facets.seq = int(count)
         elif kind == 'lead':
             facets.stages[first] += int(count)
             facets.sources[second] += int(count)
+            # SQLite sums money as a float: rounded to the cent here, as the board's filtered sums are
+            facets.values[first] = facets.values.get(first, ZERO) + to_money(value)
         else:
             facets.tags[first] += int(count)
     if facets.seq < 0:
         await current_seq(session, organization_id=organization_id)  # raises NotFound: no such organization
     return facets
+
+
+def to_money(value: Any) -> Decimal:
+    """A database sum as exact money (SQLite sums come back as floats)."""
+    return ZERO if value is None else Decimal(str(value)).quantize(CENT)
 
 
 class FacetCache:

@@ -9,6 +9,7 @@ equal a fresh count of the database.
 import uuid
 from collections import Counter
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +26,13 @@ from lovedcrm_ui.config import Settings
 from lovedcrm_ui.context import AppContext
 from lovedcrm_ui.services import facets, moves
 from lovedcrm_ui.services.access import Caller
-from lovedcrm_ui.services.board import filter_choices
+from lovedcrm_ui.services.board import BoardFilter, filter_choices, stage_totals
 from models import Lead, PipelineEvent, PipelineStage
 from models.lead import LeadUpdate
 
 SOURCES = ['site', 'evento', 'Indicação', 'web', 'Zapier']
 TAGS = ['b2b', 'B2B', 'vip', 'sp', 'açaí', 'Ásia']
-CSV_HEADER = 'Nome;Origem;Etiquetas;Etapa\r\n'
+CSV_HEADER = 'Nome;Origem;Etiquetas;Etapa;Valor\r\n'
 
 
 async def truth(ctx: AppContext, org_id: str) -> dict[str, Any]:
@@ -39,16 +40,20 @@ async def truth(ctx: AppContext, org_id: str) -> dict[str, Any]:
     async with ctx.db.session(read_only=True, cross_org=True) as session:
         rows = (
             await session.execute(
-                select(Lead.source, Lead.tags, Lead.stage, Lead.created_at).where(
+                select(Lead.source, Lead.tags, Lead.stage, Lead.created_at, Lead.estimated_value).where(
                     Lead.organization_id == uuid.UUID(org_id)  # type: ignore[arg-type]
                 )
             )
         ).all()
     tags = {tag for row in rows for tag in row.tags if isinstance(tag, str)}
+    values = {stage: Decimal('0.00') for stage in STAGES}
+    for row in rows:
+        values[row.stage] += row.estimated_value or 0
     return {
         'sources': sorted({row.source for row in rows if row.source}),
         'tags': sorted(tags, key=lambda tag: (tag.lower(), tag)),
         'stage_counts': {stage: 0 for stage in STAGES} | dict(Counter(row.stage for row in rows)),
+        'stage_values': values,
         'total': len(rows),
         'dates': (min((r.created_at for r in rows), default=None), max((r.created_at for r in rows), default=None)),
     }
@@ -66,6 +71,8 @@ async def seen(api: httpx.AsyncClient, ctx: AppContext, who: Any) -> dict[str, A
     listing = (await api.get('/crm/leads', headers=who.headers, params={'page_size': 1})).json()
     async with ctx.db.session(read_only=True, organization_id=uuid.UUID(who.org_id)) as session:
         choices = await filter_choices(session, organization_id=uuid.UUID(who.org_id))
+        board = await stage_totals(session, organization_id=uuid.UUID(who.org_id), board_filter=BoardFilter())
+    assert {stage: count for stage, (count, _) in board.items()} == stats['stage_counts'], 'board ≠ statistics'
     assert (choices.sources, choices.tags) == (filters['sources'], filters['available_tags']), 'board ≠ API'
     assert stats['total_leads'] == listing['total_count'], 'statistics ≠ list'
     dates = filters['date_ranges']
@@ -73,6 +80,7 @@ async def seen(api: httpx.AsyncClient, ctx: AppContext, who: Any) -> dict[str, A
         'sources': filters['sources'],
         'tags': filters['available_tags'],
         'stage_counts': stats['stage_counts'],
+        'stage_values': {stage: value for stage, (_, value) in board.items()},
         'total': listing['total_count'],
         'dates': (when(dates['earliest']), when(dates['latest'])),
     }
@@ -91,7 +99,11 @@ async def lead_ids(ctx: AppContext, org_id: str) -> list[str]:
 
 def csv_rows(rows: list[dict[str, Any]]) -> str:
     """A spreadsheet of leads as a pt-BR user exports it."""
-    lines = [f'Importada {uuid.uuid4().hex[:6]};{r["source"]};{", ".join(r["tags"])};{r["stage"]}' for r in rows]
+    lines = [
+        f'Importada {uuid.uuid4().hex[:6]};{r["source"]};{", ".join(r["tags"])};{r["stage"]};'
+        + (r.get('estimated_value') or '').replace('.', ',')  # pt-BR: "2999,99"
+        for r in rows
+    ]
     return CSV_HEADER + '\r\n'.join(lines) + '\r\n'
 
 
@@ -134,15 +146,23 @@ async def act(api: httpx.AsyncClient, ctx: AppContext, who: Any, action: tuple[A
     assert response.status_code in (200, 204), response.text
 
 
+# money as clients send it (none, whole, cents); the board's column totals must stay exact to the cent
+VALUES = st.one_of(st.none(), st.sampled_from(['0', '1500', '0.01', '2999.99', '1234567.89']))
 FIELDS = st.fixed_dictionaries(
     {
         'source': st.sampled_from(SOURCES),
         'tags': st.lists(st.sampled_from(TAGS), max_size=3, unique=True),
         'stage': st.sampled_from(STAGES),
-    }
+    },
+    optional={'estimated_value': VALUES},
 )
 CHANGES = st.fixed_dictionaries(
-    {}, optional={'source': st.sampled_from(SOURCES), 'tags': st.lists(st.sampled_from(TAGS), max_size=3, unique=True)}
+    {},
+    optional={
+        'source': st.sampled_from(SOURCES),
+        'tags': st.lists(st.sampled_from(TAGS), max_size=3, unique=True),
+        'estimated_value': VALUES,
+    },
 )
 LEAD = st.integers(0, 1000)
 ACTION = st.one_of(
