@@ -1,8 +1,10 @@
 """Organizations (tenants) and their memberships."""
 
+import re
 import uuid
 from datetime import datetime
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import Field as Rule
 from pydantic import field_validator
@@ -11,6 +13,26 @@ from sqlmodel import Field, SQLModel
 
 from .types import PUBLIC_CONFIG, TEXT_RULE, Role, UTCDateTime, new_id, utcnow
 from .user import UserPublic
+
+HOST = re.compile(r'^(localhost|([^\W_]([\w-]*[^\W_])?\.)+[^\W\d_]{2,})(:\d{1,5})?$')
+
+
+def web_address(value: str | None) -> str | None:
+    """A website as people type it ("acme.com.br", "https://acme.com.br/contato"), as an http(s) address.
+
+    No scheme means https. Anything else — another scheme (``javascript:``), spaces, a host without a dot — is
+    refused: the address is shown as a link to every member.
+    """
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    if '://' not in text:
+        text = f'https://{text}'
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in ('http', 'https') or not HOST.match(parts.netloc) or any(c.isspace() for c in text):
+        raise ValueError('website must be a web address such as https://example.com')
+    return text
+
 
 # Each field's rule, declared once: the base (and the table) use them as they are, the update makes them optional.
 ORGANIZATION_NAME_MAX = 255
@@ -73,6 +95,11 @@ class OrganizationUpdate(SQLModel):
     website: Website = None
     idle_warning_days: IdleDays | None = None
     idle_alert_days: IdleDays | None = None
+
+    @field_validator('website')
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        return web_address(value)
 
     @field_validator('name', mode='before')
     @classmethod

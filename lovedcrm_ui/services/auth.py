@@ -118,10 +118,13 @@ async def register(
     terms_accepted: bool,
     address: str | None = None,
     user_agent: str | None = None,
+    organization_name: str | None = None,
 ) -> AuthResult:
     """Create the user, their organization and their owner membership in one transaction, signed in.
 
     ``address`` and ``user_agent``: the client's, kept on the session for its owner's list of sessions.
+    ``organization_name``: the new organization's name in the person's language (the sign-up page passes
+    "Organização de Ana"); the API's default is the LovedCRM contract's "<name>'s Organization".
     """
     if not terms_accepted:
         raise BadRequest('You must accept the terms and conditions to register', code=ErrorCode.TERMS_NOT_ACCEPTED)
@@ -145,8 +148,9 @@ async def register(
         # a concurrent registration with the same e-mail won the race (PostgreSQL; SQLite serializes writers)
         await session.rollback()
         raise BadRequest('Email already exists', code=ErrorCode.EMAIL_TAKEN) from exc
+    name = organization_name.strip() if organization_name and organization_name.strip() else None
     organization = await create_organization(
-        session, name=f"{full_name or email.split('@')[0]}'s Organization"[:255], owner_id=user.id
+        session, name=(name or f"{full_name or email.split('@')[0]}'s Organization")[:255], owner_id=user.id
     )
     membership = Membership(organization_id=organization.id, user_id=user.id, role=Role.OWNER, last_used_at=utcnow())
     session.add(membership)

@@ -193,6 +193,10 @@ TEAM_CATALOG: dict[str, tuple[str, str]] = {
         'A descrição pode ter até 2000 caracteres.',
         'The description can have up to 2000 characters.',
     ),
+    'settings.website_invalid': (
+        'Endereço do site inválido. Exemplo: https://empresa.com.br',
+        'Invalid website address. Example: https://company.com',
+    ),
     'settings.website_length': ('O site pode ter até 255 caracteres.', 'The website can have up to 255 characters.'),
     'settings.idle_range': (
         'Os dias de aviso e de alerta precisam ser números inteiros de 1 a 365.',

@@ -7,6 +7,7 @@ from decimal import Decimal
 from .catalog_account import ACCOUNT_CATALOG
 from .catalog_csv import CSV_CATALOG
 from .catalog_insights import INSIGHTS_CATALOG
+from .catalog_plural import PLURAL_CATALOG
 from .catalog_team import TEAM_CATALOG
 
 DEFAULT_LANGUAGE = 'pt-BR'
@@ -37,6 +38,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     'register.submit': ('Criar conta e organização', 'Create account and organization'),
     'register.have_account': ('Já tem conta? Entrar', 'Already registered? Sign in'),
     'register.terms_required': ('Aceite os termos para continuar.', 'Accept the terms to continue.'),
+    'register.organization_name': ('Organização de {name}', "{name}'s organization"),
     'register.email_taken': ('Este e-mail já está cadastrado.', 'This e-mail is already registered.'),
     'register.password_rule': (
         'A senha precisa de 8 caracteres, um número, uma letra maiúscula e uma minúscula.',
@@ -223,8 +225,12 @@ CATALOG.update(TEAM_CATALOG)
 CATALOG.update(ACCOUNT_CATALOG)
 CATALOG.update(CSV_CATALOG)
 CATALOG.update(INSIGHTS_CATALOG)
+CATALOG.update(PLURAL_CATALOG)
 
 Translate = Callable[..., str]
+
+
+PLURAL_VARIABLES = ('n', 'count', 'rows', 'days')  # the number a text's noun agrees with (catalog_plural.py)
 
 
 def translator(language: str | None) -> Translate:
@@ -232,6 +238,8 @@ def translator(language: str | None) -> Translate:
     index = 1 if language == 'en' else 0
 
     def t(key: str, **values: object) -> str:
+        if any(values.get(name) == 1 for name in PLURAL_VARIABLES) and f'{key}#one' in CATALOG:
+            key = f'{key}#one'
         text = CATALOG[key][index]
         return text.format(**values) if values else text
 

@@ -266,3 +266,31 @@ async def test_unknown_members_are_not_found(api, register):
     malformed = await api.delete('/organizations/members/not-a-uuid', headers=ana.headers)
 
     assert (changed.status_code, removed.status_code, malformed.status_code) == (404, 404, 422)
+
+
+@pytest.mark.parametrize(
+    ('typed', 'stored'),
+    [
+        ('souza.com.br', 'https://souza.com.br'),
+        ('  http://souza.com.br/contato ', 'http://souza.com.br/contato'),
+        ('https://imóveis-souza.com.br', 'https://imóveis-souza.com.br'),
+        ('', None),
+    ],
+)
+async def test_a_website_is_kept_as_a_web_address(api, register, typed, stored):  # type: ignore[no-untyped-def]
+    ana = await register('Ana Souza')
+    response = await api.put('/organizations/current', headers=ana.headers, json={'website': typed})
+    assert response.status_code == 200, response.text
+    assert response.json()['website'] == stored
+
+
+@pytest.mark.parametrize(
+    'typed', ['javascript:alert(1)', 'souza', 'souza com br', 'ftp://souza.com.br', 'https://a..com', 'mailto:a@b.com']
+)
+async def test_a_website_that_is_no_web_address_is_refused(api, register, typed):  # type: ignore[no-untyped-def]
+    ana = await register('Ana Souza')
+    response = await api.put('/organizations/current', headers=ana.headers, json={'website': typed, 'name': 'Novo'})
+    assert response.status_code == 422, response.text
+    assert 'web address' in str(response.json()['detail'])
+    current = await api.get('/organizations/current', headers=ana.headers)
+    assert (current.json()['website'], current.json()['name']) == (None, "Ana Souza's Organization")  # nothing written

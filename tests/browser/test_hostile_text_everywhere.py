@@ -58,7 +58,7 @@ ORGANIZATION = (
     f'<img src=x onerror=window.__xss=9>"><svg onload=window.__xss=3> {TEMPLATE} ${{7*7}}'
     ' </script><script>window.__xss=15</script> `${window.__xss=16}`'
 )
-WEBSITE = 'javascript:window.__xss=10'
+WEBSITE = 'https://x.example/"><svg/onload=window.__xss=10>'  # a javascript: address is refused (422)
 
 LEAD: dict[str, Any] = {
     'name': f'<img src=x onerror=window.__xss=1> {TEMPLATE} {RLO}fdp.exe{PDF}',
@@ -106,6 +106,10 @@ def register_named(server: Server, full_name: str, handle: str) -> ApiPerson[Ser
 def hostile_team(server: Server) -> tuple[ApiPerson[Server], ApiPerson[Server]]:
     """Ana (owner) renames her organization to markup; Bruno, whose name breaks out of quotes, joins it."""
     ana = register_named(server, ANA_NAME, 'ana')
+    refused = httpx.put(
+        f'{server.url}/organizations/current', json={'website': 'javascript:window.__xss=10'}, headers=ana.headers
+    )
+    assert refused.status_code == 422, refused.text
     response = httpx.put(
         f'{server.url}/organizations/current',
         json={'name': ORGANIZATION, 'website': WEBSITE},
@@ -409,7 +413,7 @@ def test_hostile_names_of_people_organizations_and_invites_show_as_text(
         'the invite list (newest first)',
     )
 
-    # Settings: the organization's name and its javascript: website stay in their fields
+    # Settings: the organization's name and its markup-laden website stay in their fields
     a.get(f'{server.url}/settings')
     wait_for_value(a, lambda d: field_value(d, 'Nome'), ORGANIZATION, 'the name field')
     assert field_value(a, 'Site') == WEBSITE

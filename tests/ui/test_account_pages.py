@@ -10,7 +10,7 @@ from lovedcrm_ui.services import auth, leads
 from lovedcrm_ui.services.access import Caller
 from lovedcrm_ui.ui.board.board import PipelineBoard
 from lovedcrm_ui.ui.pages.settings import SettingsForm
-from models import AuthSession, Membership
+from models import AuthSession, Membership, Organization
 from models.lead import LeadCreate
 
 NEW_PASSWORD = 'Better456'
@@ -194,6 +194,8 @@ async def test_settings_refusals_are_visible_and_keep_the_typed_values(create_us
         ({'settings-idle-warning': 2.5, 'settings-idle-alert': 5}, 'números inteiros de 1 a 365'),
         ({'settings-idle-warning': None, 'settings-idle-alert': 5}, 'números inteiros de 1 a 365'),
         ({'settings-idle-warning': 3, 'settings-idle-alert': 5, 'settings-name': ' A '}, 'de 2 a 255 caracteres'),
+        ({'settings-name': 'Acme', 'settings-website': 'javascript:alert(1)'}, 'Endereço do site inválido'),
+        ({'settings-website': 'acme vendas'}, 'Endereço do site inválido'),
     ]
     for values, message in cases:
         for marker, value in values.items():
@@ -203,6 +205,18 @@ async def test_settings_refusals_are_visible_and_keep_the_typed_values(create_us
         assert message in shown(ana_user, 'settings-status')
         for marker, value in values.items():
             assert ana_user.find(marker=marker).elements.pop().value == value
+
+    async with app_ctx.db.session(read_only=True, cross_org=True) as session:  # none of it was written
+        stored = await session.get(Organization, ana.organization_id)
+        assert stored is not None and (stored.name, stored.website) == ("Ana Souza's Organization", None)
+    choose(ana_user, 'settings-name', "Ana Souza's Organization")
+    choose(ana_user, 'settings-website', 'acme.com.br')  # typed as people type it: kept as a web address
+    ana_user.find(marker='settings-save').click()
+    await until(
+        lambda: ana_user.find(marker='settings-website').elements.pop().value == 'https://acme.com.br',
+        shown(ana_user, 'settings-status'),
+    )
+    assert shown(ana_user, 'settings-status') == 'Configurações salvas.'
 
     async with app_ctx.db.session() as session:  # demoted while the page is open
         await session.execute(update(Membership).where(Membership.user_id == ana.user_id).values(role='member'))

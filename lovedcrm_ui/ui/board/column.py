@@ -70,7 +70,7 @@ class StageColumn(ui.column):
         """Show the filtered count and value total (and how many cards are not loaded yet)."""
         self.count, self.total = max(0, count), total
         t = self._t
-        count_text = t('board.count_one') if self.count == 1 else t('board.count', n=self.count)
+        count_text = t('board.count', n=self.count)
         self.summary.text = f'{count_text} · {format_brl(self.total)}'
         self.props['aria-label'] = t(
             'a11y.column', stage=t(f'stage.{self.stage}'), count=self.count, total=format_brl(self.total)

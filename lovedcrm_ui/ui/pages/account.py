@@ -137,6 +137,7 @@ def register_account_pages(ctx: AppContext) -> None:
                             terms_accepted=True,
                             address=client_address(),
                             user_agent=client_user_agent(),
+                            organization_name=t('register.organization_name', name=full_name or address.split('@')[0]),
                         )
                 except Invalid as exc:
                     named = exc.code in (ErrorCode.NAME_TOO_LONG, ErrorCode.TEXT_INVALID)  # else a password rule

@@ -172,6 +172,9 @@ class InvitePanel(ui.column):
                     terms_accepted=True,
                     address=client_address(),
                     user_agent=client_user_agent(),
+                    organization_name=t(
+                        'register.organization_name', name=full_name or view.invite.email.split('@')[0]
+                    ),
                 )
         except DomainError as exc:  # the password policy says which rule; an existing account has its own way in
             self.status.error(t('invite.email_has_account') if exc.code == ErrorCode.EMAIL_TAKEN else refusal(exc, t))

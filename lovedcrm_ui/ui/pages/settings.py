@@ -91,7 +91,10 @@ class SettingsForm(ui.card):
                 idle_alert_days=alert,
             )
         except ValidationError as exc:
-            field = next((str(e['loc'][0]) for e in exc.errors() if e['loc']), '')
+            error = next((e for e in exc.errors() if e['loc']), None)
+            field = str(error['loc'][0]) if error else ''
+            if field == 'website' and error and error['type'] == 'value_error':
+                return 'settings.website_invalid'
             return FIELD_PROBLEMS.get(field, 'error.generic')
         if alert < warning:
             return 'settings.idle_order'
@@ -117,6 +120,7 @@ class SettingsForm(ui.card):
         viewer.organization_name = organization.name
         viewer.idle_warning_days, viewer.idle_alert_days = organization.idle_warning_days, organization.idle_alert_days
         self.name.value = organization.name
+        self.website.value = organization.website or ''  # as stored: "acme.com.br" becomes "https://acme.com.br"
         for label in ElementFilter(kind=ui.label, marker='organization-name', local_scope=False):
             label.text = organization.name  # this page's header
         self.status.success(t('settings.saved'))
