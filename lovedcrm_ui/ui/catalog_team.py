@@ -41,6 +41,15 @@ TEAM_CATALOG: dict[str, tuple[str, str]] = {
         'O último proprietário não pode ser removido. Promova outra pessoa a proprietário primeiro.',
         'The last owner cannot be removed. Make someone else an owner first.',
     ),
+    'team.last_owner_leave': (
+        'Você é o único proprietário: promova outra pessoa a proprietário antes de sair da organização.',
+        'You are the only owner: make someone else an owner before you leave the organization.',
+    ),
+    'team.leave': ('Sair da organização', 'Leave the organization'),
+    'team.leave_confirm': (
+        'Sair de {organization}? Você perde o acesso a este quadro na hora; só um novo convite traz você de volta.',
+        'Leave {organization}? You lose access to this board at once; only a new invite brings you back.',
+    ),
     'team.owner_only': (
         'Só um proprietário pode dar, mudar ou tirar o papel de proprietário.',
         'Only an owner can grant, change or remove the owner role.',

@@ -9,6 +9,7 @@ from ui_helpers import SmtpInbox, all_handled, answer_confirmation, board_of, ch
 from lovedcrm_ui.services import invites, organizations
 from lovedcrm_ui.ui.board.board import PipelineBoard
 from lovedcrm_ui.ui.team.members import MemberList
+from lovedcrm_ui.ui.widgets import ConfirmDialog
 from models import Invite, Membership, Role, utcnow
 
 READ_ONLY = 'Só proprietários e administradores gerenciam a equipe; você vê quem faz parte dela.'
@@ -79,13 +80,28 @@ async def test_the_last_owner_cannot_be_demoted_or_removed_and_the_page_says_why
     )
     await until(lambda: ana_user.find(marker=f'role-{ana.email}').elements.pop().value == 'owner')  # it went back
 
+    # she learns why before any confirmation — one that could only end in a refusal would mislead
     ana_user.find(marker=f'remove-{ana.email}').click()
-    await ana_user.should_see('Remover Ana Souza da organização? A pessoa perde o acesso ao quadro na hora.')
-    await answer_confirmation(ana_user, yes=True)
     await ana_user.should_see(
-        'O último proprietário não pode ser removido. Promova outra pessoa a proprietário primeiro.'
+        'Você é o único proprietário: promova outra pessoa a proprietário antes de sair da organização.'
     )
+    assert not any(isinstance(e, ConfirmDialog) and e.value for e in ana_user.client.elements.values())
     assert member_roles(ana_user)[ana.email] == 'owner'
+
+
+async def test_leaving_the_organization_asks_in_words_for_the_person_leaving(create_user, person):
+    ana = await person('Ana Souza')
+    bruno = await person('Bruno Lima', team_of=ana, role='admin')
+    bruno_user = create_user()
+    await open_team(bruno_user, bruno)
+
+    bruno_user.find(marker=f'remove-{bruno.email}').click()
+    await bruno_user.should_see(
+        "Sair de Ana Souza's Organization? Você perde o acesso a este quadro na hora; "
+        'só um novo convite traz você de volta.'
+    )
+    await answer_confirmation(bruno_user, yes=False)  # he changes his mind: still a member
+    assert member_roles(bruno_user)[bruno.email] == 'admin'
 
 
 async def test_an_admin_cannot_touch_owners_nor_make_or_invite_admins(create_user, person):

@@ -61,7 +61,10 @@ class MemberRow(ui.row):
                 remove.props('flat round color=negative').mark(f'remove-{member.email}')
                 # a person's name is set as a value, never parsed: in a props string a quote in it would end the
                 # label and add props (a ":prop" is evaluated as JavaScript in every manager's browser)
-                remove.props['aria-label'] = t('team.remove_label', name=member.name)
+                yourself = member.user_id == viewer.user_id
+                remove.props['aria-label'] = t('team.leave') if yourself else t('team.remove_label', name=member.name)
+                if members.sole_owner(member):
+                    remove.tooltip(t('team.last_owner_leave' if yourself else 'team.last_owner_remove'))
             else:
                 ui.label(t(f'role.{member.role}')).classes('text-body2 member-role').mark(f'role-{member.email}')
 
@@ -110,10 +113,22 @@ class MemberList(ui.column):
         self.status.success(t('team.role_changed', name=member.name, role=t(f'role.{event.value}')))
         await self.reload()
 
+    def sole_owner(self, member: MemberInfo) -> bool:
+        """Whether ``member`` is the organization's only owner (who can be neither removed nor demoted)."""
+        return member.role == Role.OWNER and sum(m.role == Role.OWNER for m in self.members) == 1
+
     async def remove_member(self, member: MemberInfo) -> None:
         """Ask, then remove; the member's open boards and sockets close at once."""
         t = self.viewer.t
-        if not await self.confirm.ask(t('team.remove_confirm', name=member.name), t('team.remove')):
+        yourself = member.user_id == self.viewer.user_id
+        if self.sole_owner(member):  # said before asking: a confirmation that can only end in a refusal misleads
+            self.status.error(t('team.last_owner_leave' if yourself else 'team.last_owner_remove'))
+            return
+        if yourself:
+            question = t('team.leave_confirm', organization=self.viewer.organization_name)
+            if not await self.confirm.ask(question, t('team.leave')):
+                return
+        elif not await self.confirm.ask(t('team.remove_confirm', name=member.name), t('team.remove')):
             return
         try:
             async with self.ctx.db.session(organization_id=self.viewer.organization_id) as session:
