@@ -11,6 +11,7 @@ from .logs import install_token_redaction
 from .nicegui_fixes import install as install_nicegui_fixes
 from .runtime_health import HEAP, RuntimeHealth
 from .ui.setup import register_pages
+from .ui.theme import install_theme
 from .web_security import install_socket_origin_check
 
 
@@ -19,6 +20,7 @@ def build_app(settings: Settings) -> AppContext:
     # a long-polling browser batches every keystroke since its last poll into one request; engineio's
     # default limit (16 packets) rejects such a request and the typed text never reaches the server
     Payload.max_decode_packets = 1000
+    install_theme()
     install_nicegui_fixes()  # a replay after a reconnect must not undo newer changes (see the module)
     install_token_redaction()
     install_socket_origin_check(settings)  # pages of other sites may not open this board's socket.io

@@ -9,6 +9,7 @@ from models.user import initials
 from ..events import PresenceRegistry
 from ..events.presence import PresenceChange, PresenceEntry
 from .i18n import Translate
+from .theme import initials_avatar
 
 
 class PresenceBar(ui.row):
@@ -36,11 +37,13 @@ class PresenceBar(ui.row):
             for entry in users[:8]:
                 name = entry.full_name or entry.email
                 label = f'{name} ({self._t("nav.you")})' if entry.user_id == self._me else name
-                avatar = ui.avatar(initials(name), color='white' if entry.user_id == self._me else 'amber-8')
-                avatar.props(f'size=28px text-color={"primary" if entry.user_id == self._me else "white"}').classes(
-                    'presence-avatar'
-                )
-                avatar.props['title'] = label
-                avatar.props['aria-label'] = label
+                me = entry.user_id == self._me
+                initials_avatar(
+                    initials(name),
+                    label=label,
+                    color='white' if me else 'secondary',
+                    text_color='primary' if me else 'white',
+                    size='28px',
+                ).classes('presence-avatar')
             if len(users) > 8:
                 ui.label(f'+{len(users) - 8}').classes('text-caption')

@@ -14,6 +14,7 @@ from ...services import organizations
 from ...services.errors import DomainError
 from ..refusals import refusal
 from ..session import Viewer
+from ..theme import initials_avatar
 from ..widgets import ConfirmDialog, StatusLine
 
 ROLES = (Role.OWNER, Role.ADMIN, Role.MEMBER, Role.VIEWER)
@@ -40,7 +41,7 @@ class MemberRow(ui.row):
         self.classes('w-full items-center no-wrap gap-3 py-1 member-row').mark(f'member-{member.email}')
         editable = viewer.can_manage and (member.role != Role.OWNER or viewer.role == Role.OWNER)
         with self:
-            ui.avatar(initials(member.name), color='indigo-4', text_color='white').props('size=32px')
+            initials_avatar(initials(member.name), label=member.name, color='indigo-7')
             with ui.column().classes('gap-0 grow min-w-0'):
                 you = f' ({t("nav.you")})' if member.user_id == viewer.user_id else ''
                 ui.label(member.name + you).classes('font-medium ellipsis')
