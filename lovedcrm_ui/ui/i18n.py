@@ -86,6 +86,16 @@ CATALOG: dict[str, tuple[str, str]] = {
     'board.count': ('{n} leads', '{n} leads'),
     'board.count_one': ('1 lead', '1 lead'),
     'board.empty': ('Nenhum lead', 'No leads'),
+    'board.empty_title': ('Seu pipeline está vazio', 'Your pipeline is empty'),
+    'board.empty_hint': (
+        'Crie o primeiro lead ou importe uma planilha (CSV). Sua equipe vê cada lead aqui na hora.',
+        'Create the first lead or import a spreadsheet (CSV). Your team sees every lead here at once.',
+    ),
+    'board.empty_viewer': (
+        'Ainda não há leads nesta organização. Quando alguém criar um, ele aparece aqui na hora.',
+        'There are no leads in this organization yet. When someone creates one, it shows here at once.',
+    ),
+    'board.empty_filtered': ('Nenhum lead corresponde aos filtros.', 'No lead matches the filters.'),
     'board.days': ('{n} d', '{n} d'),
     'board.days_long': ('{n} dias nesta etapa', '{n} days in this stage'),
     'board.idle_warning': ('parado há {n} dias', 'idle for {n} days'),

@@ -30,6 +30,7 @@ from .card import LeadCard, listen_to_cards
 from .column import StageColumn
 from .csv_dialogs import export_csv, open_import_dialog
 from .dialogs import LeadDialog, MoveDialog
+from .empty import BoardEmptyState
 from .filters import FilterBar, field_filters
 from .follow import OrganizationFollower
 from .guard import LiveGuard
@@ -86,6 +87,9 @@ class PipelineBoard(ui.column):
             self.filter_bar = FilterBar(t=self.t, on_change=self.set_filter, field_filters=field_filters(ctx, viewer))
             self.filter_bar.show(self.filter)
             with ui.row().classes('w-full items-center gap-2 board-tools'):
+                # the way in for a new lead, where people look first (each column's + adds to that stage)
+                self.new_button = ui.button(self.t('lead.new'), icon='add', on_click=lambda: actions.open_new('lead'))
+                self.new_button.props('unelevated no-caps').mark('board-new-lead')
                 self.viewer_notice = ui.label(self.t('board.viewer_notice')).classes('text-caption text-grey-8')
                 ui.space()
                 self.import_button = ui.button(
@@ -94,6 +98,7 @@ class PipelineBoard(ui.column):
                 ui.button(self.t('csv.export_button'), icon='download', on_click=self.export_csv).props(
                     'flat dense no-caps'
                 )
+            self.empty_state = BoardEmptyState(self)
             with ui.row().classes('board-columns w-full no-wrap items-start gap-3') as columns_row:
                 self.columns = {
                     stage.value: StageColumn(
@@ -121,6 +126,7 @@ class PipelineBoard(ui.column):
         listen_to_cards(columns_row, resolve=self._card_by_element, act=actions.on_card)
         self.viewer_notice.set_visibility(not viewer.can_write)
         self.import_button.set_visibility(viewer.can_write)
+        self.new_button.set_visibility(viewer.can_write)
 
     # ----- building -------------------------------------------------------------------------
 
@@ -190,6 +196,7 @@ class PipelineBoard(ui.column):
                 for lead in data.cards:
                     self._new_card(lead.model_dump(mode='json'))
             column.set_totals(data.count, data.total)
+        self.empty_state.refresh()
 
     def _new_card(self, lead: dict[str, Any]) -> LeadCard:
         card = LeadCard(
@@ -290,6 +297,7 @@ class PipelineBoard(ui.column):
                     continue  # already part of what the board read
                 self.last_seq = event.seq
                 self.apply(event)
+                self.empty_state.refresh()
                 if self._queue.empty():
                     await self._top_up()
             except asyncio.CancelledError:

@@ -73,6 +73,8 @@ class OrganizationFollower:
             column.set_writable(viewer.can_write)
         board.viewer_notice.set_visibility(not viewer.can_write)
         board.import_button.set_visibility(viewer.can_write)
+        board.new_button.set_visibility(viewer.can_write)
+        board.empty_state.refresh()  # a viewer is told without buttons; a writer gets them back
         if was_writer and not viewer.can_write:
             board.move_dialog.close()
             board.lead_dialog.close()
