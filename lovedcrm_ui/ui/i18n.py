@@ -8,6 +8,7 @@ from .catalog_account import ACCOUNT_CATALOG
 from .catalog_csv import CSV_CATALOG
 from .catalog_insights import INSIGHTS_CATALOG
 from .catalog_team import TEAM_CATALOG
+from .catalog_undo import UNDO_CATALOG
 
 DEFAULT_LANGUAGE = 'pt-BR'
 LANGUAGES = {'pt-BR': 'Português (Brasil)', 'en': 'English'}
@@ -223,6 +224,7 @@ CATALOG.update(TEAM_CATALOG)
 CATALOG.update(ACCOUNT_CATALOG)
 CATALOG.update(CSV_CATALOG)
 CATALOG.update(INSIGHTS_CATALOG)
+CATALOG.update(UNDO_CATALOG)
 
 Translate = Callable[..., str]
 
