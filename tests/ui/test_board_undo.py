@@ -109,7 +109,11 @@ async def test_ana_undoes_a_save_and_only_the_fields_she_changed_go_back(create_
     await bruno_board.shows('lead', ['Acme Ltda'])
     await ana_board.shows('lead', ['Acme Ltda'])
     lead = bruno_board.card('Acme Ltda').lead
-    assert (Decimal(str(lead['estimated_value'])), lead['tags'], lead['notes']) == (Decimal(500), ['vip'], 'Ligar em maio')
+    assert (Decimal(str(lead['estimated_value'])), lead['tags'], lead['notes']) == (
+        Decimal(500),
+        ['vip'],
+        'Ligar em maio',
+    )
     assert bruno_board.summary('lead') == '1 lead · R$ 500,00'
     assert bruno_board.summary('proposta') == '0 leads · R$ 0,00'
 

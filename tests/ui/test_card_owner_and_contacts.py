@@ -65,7 +65,11 @@ async def test_contact_links_for_a_brazilian_number_and_an_email(create_user, ap
     dialog = await open_lead(ana_user, 'Acme Ltda')
     links = dialog.contact
     assert links.visible
-    assert (links.call.props['href'], links.call.text, links.call.props['target']) == ('tel:11987654321', 'Ligar', '_self')
+    assert (links.call.props['href'], links.call.text, links.call.props['target']) == (
+        'tel:11987654321',
+        'Ligar',
+        '_self',
+    )
     assert links.email.props['href'] == 'mailto:compras@acme.com.br'
     assert links.whatsapp.props['href'] == 'https://wa.me/5511987654321'
     assert (links.whatsapp.props['target'], links.whatsapp.props['rel']) == ('_blank', 'noopener noreferrer')

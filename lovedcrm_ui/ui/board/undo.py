@@ -4,7 +4,8 @@ Why a bar of our own and not a notification: NiceGUI 3's ``ui.notify`` and ``ui.
 ``actions`` to the browser, where an action's ``handler`` can only be a JavaScript function (a ``:handler``
 string the client evaluates); reaching Python from it takes hand-written JavaScript that emits an event, and
 NiceGUI's simulated ``User`` cannot press a notification's action. A row of NiceGUI elements is Python end to
-end, a real button (Tab reaches it, Enter presses it), announced by its ``role=status``, and testable.
+end, a real button (Tab reaches it, Enter presses it), and testable. The board's aria-live region says the
+message (the bar itself is no live region, so a screen reader hears it once).
 
 Every undo is a new versioned write (``services.undo``) carrying the version the person's own write produced:
 if a teammate changed the lead in between, nothing is written and the person is told who.
@@ -43,7 +44,7 @@ class UndoBar(ui.row):
             'position:fixed;bottom:1.25rem;left:50%;transform:translateX(-50%);z-index:6000;'
             'max-width:calc(100vw - 2rem);border-radius:8px'
         )
-        self.props('role=status aria-live=polite')
+        self.props(f'role=group aria-label="{t("undo.button")}"')
         with self:
             self.message = ui.label().classes('ellipsis')
             self.button = ui.button(t('undo.button'), on_click=self._undo).props('flat dense no-caps color=amber-4')
