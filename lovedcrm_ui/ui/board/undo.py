@@ -46,7 +46,7 @@ class UndoBar(ui.row):
         )
         self.props(f'role=group aria-label="{t("undo.button")}"')
         with self:
-            self.message = ui.label().classes('ellipsis')
+            self.message = ui.label().classes('ellipsis undo-message')
             self.button = ui.button(t('undo.button'), on_click=self._undo).props('flat dense no-caps color=amber-4')
             self.button.mark('undo-button')
             ui.button(icon='close', on_click=self.withdraw).props(
