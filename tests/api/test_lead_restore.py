@@ -61,3 +61,19 @@ async def test_restore_is_documented(api):
     operation = schema['paths']['/crm/leads/{lead_id}/restore']['post']
     assert '201' in operation['responses']
     assert 'LeadRestore' in schema['components']['schemas']
+
+
+async def test_a_restored_lead_loses_an_assignee_who_left_the_team(api, register, join):
+    ana = await register('Ana Souza')
+    bruno = await join(ana, name='Bruno Lima')
+    lead = (
+        await api.post('/crm/leads', headers=ana.headers, json={'name': 'Acme Ltda', 'assigned_user_id': bruno.user_id})
+    ).json()
+    await api.delete(f'/crm/leads/{lead["id"]}', headers=ana.headers)
+    removed = await api.delete(f'/organizations/members/{bruno.user_id}', headers=ana.headers)
+    assert removed.status_code == 200, removed.text
+
+    restored = await api.post(f'/crm/leads/{lead["id"]}/restore', headers=ana.headers)
+
+    assert restored.status_code == 201
+    assert restored.json()['assigned_user_id'] is None
