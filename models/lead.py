@@ -179,6 +179,13 @@ class StageMove(SQLModel):
     expected_version: int | None = Field(default=None, ge=1)
 
 
+class LeadRestore(SQLModel):
+    """``POST /crm/leads/{id}/restore``: bring a deleted lead back from its last snapshot (same id)."""
+
+    # the version the lead had when it was deleted (the ``lead_deleted`` event's snapshot); stale → 409
+    expected_version: int | None = Field(default=None, ge=1)
+
+
 class FavoriteUpdate(SQLModel):
     """``PUT /crm/leads/{id}/favorite``."""
 

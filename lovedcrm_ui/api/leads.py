@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Body, Query, Response, status
 from fastapi.responses import JSONResponse
 
 from models import PipelineStage
@@ -15,6 +15,7 @@ from models.lead import (
     LeadCreate,
     LeadList,
     LeadPublic,
+    LeadRestore,
     LeadSearch,
     LeadStats,
     LeadUpdate,
@@ -22,7 +23,7 @@ from models.lead import (
 )
 from models.types import MAX_PAGE
 
-from ..services import lead_queries, leads, moves, pipeline_events
+from ..services import lead_queries, leads, moves, pipeline_events, undo
 from . import lead_csv, lead_metrics
 from .deps import CallerDep, CtxDep, ReadSessionDep, SessionDep
 
@@ -158,6 +159,25 @@ async def favorite(lead_id: uuid.UUID, body: FavoriteUpdate, caller: CallerDep, 
 
 
 add_route('/{lead_id}/favorite', favorite, 'PUT')
+
+
+async def restore(
+    lead_id: uuid.UUID,
+    caller: CallerDep,
+    session: SessionDep,
+    body: Annotated[LeadRestore | None, Body()] = None,
+) -> LeadPublic:
+    """Bring a deleted lead back from the snapshot of its ``lead_deleted`` event, under the same id (its history
+    continues); event ``lead_created``. ``expected_version``: the version it had when deleted (409 if restored and
+    deleted again since). 409 ``lead_exists`` if the lead is there; 404 if this organization never had it.
+    The assignee is left empty if they are no longer a member.
+    """
+    version = body.expected_version if body is not None else None
+    lead = await undo.restore_lead(session, caller=caller, lead_id=lead_id, expected_version=version)
+    return leads.lead_public(lead)
+
+
+add_route('/{lead_id}/restore', restore, 'POST', status_code=status.HTTP_201_CREATED)
 
 
 async def history(lead_id: uuid.UUID, caller: CallerDep, session: ReadSessionDep) -> list[StageHistoryEntry]:

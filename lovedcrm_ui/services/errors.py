@@ -100,6 +100,7 @@ class ErrorCode(StrEnum):
     LEAD_NOT_FOUND = 'lead_not_found'
     LEAD_NAME_EMPTY = 'lead_name_empty'
     VERSION_CONFLICT = 'version_conflict'
+    LEAD_EXISTS = 'lead_exists'  # restore: the lead is there (never deleted, or restored already)
     ASSIGNEE_NOT_MEMBER = 'assignee_not_member'
     NOTES_TOO_LONG = 'notes_too_long'
     CUSTOM_FIELD_UNKNOWN = 'custom_field_unknown'  # custom_fields names a field no plugin of this server declares

@@ -195,8 +195,8 @@ def _filter_fields(lead: dict[str, Any]) -> dict[str, Any]:
 
 async def delete_lead(
     session: AsyncSession, *, caller: Caller, lead_id: uuid.UUID, expected_version: int | None = None
-) -> None:
-    """Delete a lead; event ``lead_deleted`` keeps its last snapshot."""
+) -> dict[str, Any]:
+    """Delete a lead; event ``lead_deleted`` keeps its last snapshot (returned: an undo restores from it)."""
     caller.require_writer()
     seq = await allocate_seq(session, caller.organization_id)
     lead = await get_lead(session, organization_id=caller.organization_id, lead_id=lead_id, for_update=True)
@@ -213,3 +213,4 @@ async def delete_lead(
         payload={'lead': last},
     )
     await session.commit()
+    return last

@@ -33,11 +33,13 @@ class MoveResult:
     """The moved lead, and whether the move renumbered its whole column (other leads' positions changed).
 
     ``snapshot``: the lead as the API returns it, made once for the event (None when nothing was recorded).
+    ``before``: the lead as it was before a dialog's save (what an undo puts back; None for a move).
     """
 
     lead: Lead
     respaced: bool
     snapshot: dict[str, Any] | None = None
+    before: dict[str, Any] | None = None
 
 
 async def move_lead(
@@ -78,6 +80,7 @@ async def save_lead(
     seq = await allocate_seq(session, caller.organization_id)
     lead = await get_lead(session, organization_id=caller.organization_id, lead_id=lead_id, for_update=True)
     check_version(lead, changes.expected_version)
+    before = snapshot(lead)
     moves = stage is not None and stage != lead.stage
     if not has_fields and not moves:
         # nothing to record: give the sequence number back (a committed number without an event is a gap)
@@ -92,7 +95,7 @@ async def save_lead(
     if moves and stage is not None:
         saved = await apply_move(session, caller=caller, lead=lead, stage=stage, index=0, notes=None, seq=seq)
     await session.commit()
-    return MoveResult(lead, saved.respaced)
+    return MoveResult(lead, saved.respaced, before=before)
 
 
 async def apply_move(

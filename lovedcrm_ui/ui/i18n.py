@@ -9,6 +9,7 @@ from .catalog_csv import CSV_CATALOG
 from .catalog_insights import INSIGHTS_CATALOG
 from .catalog_plural import PLURAL_CATALOG
 from .catalog_team import TEAM_CATALOG
+from .catalog_undo import UNDO_CATALOG
 
 DEFAULT_LANGUAGE = 'pt-BR'
 LANGUAGES = {'pt-BR': 'Português (Brasil)', 'en': 'English'}
@@ -235,6 +236,7 @@ CATALOG.update(TEAM_CATALOG)
 CATALOG.update(ACCOUNT_CATALOG)
 CATALOG.update(CSV_CATALOG)
 CATALOG.update(INSIGHTS_CATALOG)
+CATALOG.update(UNDO_CATALOG)
 CATALOG.update(PLURAL_CATALOG)
 
 Translate = Callable[..., str]

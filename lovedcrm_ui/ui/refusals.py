@@ -94,6 +94,7 @@ CODE_KEYS: dict[ErrorCode, str] = {
     ErrorCode.LEAD_NOT_FOUND: 'error.not_found',
     ErrorCode.LEAD_NAME_EMPTY: 'lead.name_required',
     ErrorCode.VERSION_CONFLICT: 'error.version_conflict',
+    ErrorCode.LEAD_EXISTS: 'undo.lead_exists',
     ErrorCode.ASSIGNEE_NOT_MEMBER: 'lead.not_member',
     ErrorCode.NOTES_TOO_LONG: 'lead.notes_too_long',
     ErrorCode.CUSTOM_FIELD_UNKNOWN: 'lead.custom_field_invalid',

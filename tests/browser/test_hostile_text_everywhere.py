@@ -183,8 +183,8 @@ def close_menu(driver: webdriver.Chrome) -> None:
 
 
 def toasts(driver: webdriver.Chrome) -> list[str]:
-    """The messages of the notifications on screen."""
-    return texts(driver, '.q-notification__message')
+    """The messages of the notifications on screen (a save's, with its "Desfazer", is in the board's undo bar)."""
+    return texts(driver, '.q-notification__message, .undo-bar .undo-message')
 
 
 def dialog_title(driver: webdriver.Chrome) -> list[str]:

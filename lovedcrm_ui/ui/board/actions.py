@@ -18,7 +18,7 @@ from models.event import StageHistoryEntry
 from models.lead import LeadCreate, LeadUpdate
 
 from ...extensions import ActionContext, ActionRefused, CardAction, localize
-from ...services import leads, moves, pipeline_events
+from ...services import leads, moves, pipeline_events, undo
 from ...services.board import index_below
 from ...services.errors import Conflict, DomainError, NotFound
 from ..refusals import refusal, validation_messages
@@ -191,6 +191,7 @@ class BoardActions:
                         lead_id=card.lead_id,
                         above_id=above.lead_id if above else None,
                     )
+                place = await undo.place_of(session, organization_id=self.viewer.organization_id, lead_id=card.lead_id)
                 with self.ctx.metrics.stage_move():
                     moved = await moves.move_lead(
                         session,
@@ -236,9 +237,12 @@ class BoardActions:
             shown = self.board.cards.get(card.lead_id)  # None when it now sits below the drawn part
         drawn = self.board.columns[stage].card_list
         position = drawn.index(shown) + 1 if shown in drawn else index + 1
-        self.board.announce(
-            self.t('board.moved_self', name=lead['name'], stage=self.t(f'stage.{stage}'), position=position)
-        )
+        message = self.t('board.moved_self', name=lead['name'], stage=self.t(f'stage.{stage}'), position=position)
+        self.board.announce(message)
+        if place is not None:
+            self.board.undo.offer_move(
+                message, lead_id=card.lead_id, name=lead['name'], place=place, version=moved.lead.version
+            )
         if refocus and shown is not None and shown in self.board.cards.values():
             # the one line of JavaScript: moving a DOM node drops its focus; keyboard users keep their place
             ui.run_javascript(f'getHtmlElement({shown.id})?.focus()')
@@ -287,6 +291,7 @@ class BoardActions:
                     created = await leads.create_lead(session, caller=self.viewer.caller, data=LeadCreate(**values))
                     self._tell(self.t('lead.created', name=created.name), 'positive')
                     return None
+                edited = dict(values)  # what the person changed, the stage included (what an undo puts back)
                 stage = values.pop('stage', None)
                 changes = LeadUpdate(**values, expected_version=version)
                 saved = await moves.save_lead(
@@ -309,23 +314,37 @@ class BoardActions:
             if reason is None:
                 raise
             return SaveRefused(reason)
-        self._tell(self.t('lead.saved', name=saved.lead.name), 'positive')
+        if saved.before is None:
+            self._tell(self.t('lead.saved', name=saved.lead.name), 'positive')
+            return None
+        self.board.undo.offer_edit(
+            self.t('lead.saved', name=saved.lead.name),
+            lead_id=lead_id,
+            name=saved.lead.name,
+            before=saved.before,
+            edited=edited,
+            version=saved.lead.version,
+        )
         return None
 
     async def delete_lead(self, lead: dict[str, Any]) -> None:
         """Delete after confirmation (the dialog asked)."""
+        lead_id = uuid.UUID(str(lead['id']))
         try:
             async with self.ctx.db.session(organization_id=self.viewer.organization_id) as session:
-                await leads.delete_lead(session, caller=self.viewer.caller, lead_id=uuid.UUID(str(lead['id'])))
+                last = await leads.delete_lead(session, caller=self.viewer.caller, lead_id=lead_id)
         except NotFound:
-            pass  # someone else deleted it first: the event removes the card
+            self._tell(self.t('lead.deleted', name=lead['name']), 'positive')
+            return  # someone else deleted it first: the event removes the card (nothing of ours to undo)
         except DomainError as exc:
             self._tell(refusal(exc, self.t), 'negative')
             return
         except Exception as exc:
             self._tell_database_failure(exc)
             return
-        self._tell(self.t('lead.deleted', name=lead['name']), 'positive')
+        self.board.undo.offer_restore(
+            self.t('lead.deleted', name=lead['name']), lead_id=lead_id, name=lead['name'], version=int(last['version'])
+        )
 
     def _writer_or_explain(self) -> bool:
         if self.viewer.can_write:

@@ -35,6 +35,7 @@ from .filters import FilterBar, field_filters
 from .follow import OrganizationFollower
 from .guard import LiveGuard
 from .outage import BoardOutage
+from .undo import BoardUndo, UndoBar
 
 log = logging.getLogger(__name__)
 QUEUE_LIMIT = 1000  # a board that falls this far behind re-reads the database instead
@@ -122,6 +123,7 @@ class PipelineBoard(ui.column):
             self.move_dialog = MoveDialog(
                 t=self.t, on_move=actions.menu_move, on_action=actions.run_action, language=viewer.language
             )
+            self.undo = BoardUndo(self, UndoBar(t=self.t))  # "Desfazer" after this person's move, save or delete
         self.columns_row = columns_row
         listen_to_cards(columns_row, resolve=self._card_by_element, act=actions.on_card)
         self.viewer_notice.set_visibility(not viewer.can_write)
@@ -205,6 +207,7 @@ class PipelineBoard(ui.column):
             initials_of=self._initials,
             idle_days=(self.viewer.idle_warning_days, self.viewer.idle_alert_days),
             chips=self._chips if self.ctx.extensions.fields else None,
+            name_of=self._member_name,
         )
         self.cards[card.lead_id] = card
         return card
@@ -224,6 +227,10 @@ class PipelineBoard(ui.column):
             return None
         member = self.members.get(uuid.UUID(str(user_id)))
         return member.initials if member else None
+
+    def _member_name(self, user_id: str | None) -> str | None:
+        member = self.members.get(uuid.UUID(str(user_id))) if user_id else None
+        return member.name if member else None
 
     async def set_filter(self, board_filter: BoardFilter) -> None:
         """Apply a new filter (server query)."""

@@ -49,6 +49,7 @@ class LeadCard(ui.html):
         initials_of: Callable[[str | None], str | None],
         idle_days: tuple[int, int],
         chips: Callable[[dict[str, Any]], list[tuple[str, str]]] | None = None,
+        name_of: Callable[[str | None], str | None] | None = None,
     ) -> None:
         super().__init__('', sanitize=False)  # built from html.escape() only
         self.lead: dict[str, Any] = lead
@@ -56,6 +57,7 @@ class LeadCard(ui.html):
         self.days = 0  # days in stage as last drawn
         self._t = t
         self._initials_of = initials_of
+        self._name_of = name_of  # the assignee's full name: the avatar's tooltip and the card's label
         self._idle_days = idle_days
         self.classes('lead-card').props('tabindex=0 role=listitem')
         self.redraw()
@@ -102,6 +104,7 @@ class LeadCard(ui.html):
             f'<span class="lead-chip tone-{html.escape(tone)}">{html.escape(text)}</span>' for text, tone in chip_list
         )
         initials = self._initials_of(lead.get('assigned_user_id'))
+        assignee = (self._name_of(lead.get('assigned_user_id')) if self._name_of else None) or initials
         idle = ''
         if days >= alert:
             idle = t('board.idle_alert', n=days)
@@ -117,7 +120,12 @@ class LeadCard(ui.html):
             f'<div class="lead-foot"><span class="lead-days" title="{html.escape(t("board.days_long", n=days))}">'
             f'{html.escape(t("board.days", n=days))}</span>'
             + (f'<span class="lead-idle">{html.escape(idle)}</span>' if idle else '')
-            + (f'<span class="lead-assignee">{html.escape(initials)}</span>' if initials else '')
+            + (
+                f'<span class="lead-assignee" title="{html.escape(assignee or "")}" aria-hidden="true">'
+                f'{html.escape(initials)}</span>'
+                if initials
+                else ''
+            )
             + '</div>'
             f'<i class="lead-star q-icon notranslate material-icons" role="button" tabindex="-1"'
             f' aria-label="{html.escape(t("board.favorite"))}" aria-pressed="{"true" if favorite else "false"}">'
@@ -128,7 +136,9 @@ class LeadCard(ui.html):
             self.classes('lead-idle-alert')
         elif days >= warning:
             self.classes('lead-idle-warning')
-        spoken = ', '.join([value or '—', *(text for text, _ in chip_list)])  # and the plugin fields the card shows
+        owner = [t('card.assignee', name=assignee)] if initials and assignee else []
+        # and the plugin fields the card shows, and who the lead is assigned to
+        spoken = ', '.join([value or '—', *(text for text, _ in chip_list), *owner])
         label = t('board.card_label', name=lead['name'], stage=t(f'stage.{lead["stage"]}'), value=spoken)
         self.props['aria-label'] = label  # an attribute value, not HTML: no escaping needed
 

@@ -17,6 +17,7 @@ from ...extensions import CardAction, LeadField, localize
 from ...services.board import TeamMember
 from ..i18n import Translate, format_brl, parse_brl
 from ..widgets import ConfirmDialog
+from .contact_links import ContactActions
 
 LeadValues = dict[str, Any]
 # the form's fields in the order a conflict lists them (key, label key)
@@ -101,6 +102,7 @@ class LeadDialog(ui.dialog):
                 self.phone = ui.input(t('lead.phone'), validation=self._length_rule(50)).props(
                     'outlined dense type=tel'
                 )
+            self.contact = ContactActions(t=t)  # "Ligar", "E-mail", "WhatsApp" for the lead as saved
             with ui.row().classes('w-full no-wrap gap-2'):
                 self.amount = ui.input(t('lead.value'), validation=self._value_rule()).props(
                     'outlined dense inputmode=decimal'
@@ -237,6 +239,7 @@ class LeadDialog(ui.dialog):
         self.name.value = lead.get('name') or ''
         self.email.value = lead.get('email') or ''
         self.phone.value = lead.get('phone') or ''
+        self.contact.show(email=lead.get('email'), phone=lead.get('phone'))
         value = lead.get('estimated_value')
         self.amount.value = format_brl(value).replace('R$ ', '') if value is not None else ''
         self.source.value = lead.get('source') or ''
