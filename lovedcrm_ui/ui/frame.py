@@ -45,7 +45,9 @@ STYLE = """
 .lead-idle-warning{border-left-color:#f2a900}
 .lead-idle-alert{border-left-color:#d32f2f;background:#fff5f5}
 .lead-flash{background:#fff3b0 !important}
-.lead-name{font-weight:600;padding-right:1.5rem;word-break:break-word}
+.lead-name{font-weight:600;padding-right:1.5rem;word-break:break-word;display:-webkit-box;-webkit-box-orient:vertical;
+  -webkit-line-clamp:2;overflow:hidden}
+/* a long name takes two lines at most on a card (whole in its tooltip, its label and the dialog) */
 .lead-meta,.lead-foot{display:flex;gap:.5rem;font-size:.8rem;color:#555;flex-wrap:wrap;align-items:center}
 .lead-value{font-weight:600;color:#1b5e20}
 .lead-tags{display:flex;gap:.25rem;flex-wrap:wrap}

@@ -17,10 +17,13 @@ BRAND = {
     'info': '#0e7490',
 }
 
-# links in the primary colour (NiceGUI's own is a light blue, 3.67:1 on white); avatars show initials in the UI font
+# links in the primary colour (NiceGUI's own is a light blue, 3.67:1 on white); avatars show initials in the UI font;
+# a notification naming a very long lead keeps to three lines
 SHARED_CSS = """<style>
 .nicegui-link{color:var(--q-primary)}
 .initials{font-family:inherit;font-weight:600;letter-spacing:.02em;line-height:1}
+.q-notification__message{display:-webkit-box;-webkit-box-orient:vertical;-webkit-line-clamp:3;overflow:hidden;
+  overflow-wrap:anywhere}
 </style>"""
 
 

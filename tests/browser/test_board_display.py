@@ -182,3 +182,25 @@ def test_star_menu_key_right_click_and_reorder_reach_the_board(server: Server, o
     browser.execute_script('arguments[0].focus()', card(browser, 'Alfa'))
     ActionChains(browser).key_down(Keys.ALT).send_keys(Keys.ARROW_DOWN).key_up(Keys.ALT).perform()
     wait_for_value(browser, lambda d: card_names(d, 'lead'), ['Beta', 'Alfa', 'Gama'], 'the Lead column after Alt+↓')
+
+
+def test_a_very_long_name_takes_two_lines_on_its_card_and_is_whole_in_its_tooltip(
+    server: Server, open_browser: BrowserFactory
+) -> None:
+    name = 'Companhia Brasileira de Distribuição de Alimentos e Bebidas do Vale do São Francisco ' * 3
+    name = name.strip()
+    ana = register(server, 'Ana Souza')
+    create_lead(ana, name, value='10')
+    create_lead(ana, 'Padaria', value='10')
+    browser = open_browser()
+    sign_in(browser, ana)
+
+    label = card(browser, name).find_element(By.CSS_SELECTOR, '.lead-name')
+    lines = browser.execute_script(
+        'const e = arguments[0], s = getComputedStyle(e);'
+        'return [e.clientHeight / parseFloat(s.lineHeight), e.scrollHeight > e.clientHeight]',
+        label,
+    )
+    assert round(lines[0]) == 2 and lines[1], f'lines shown, clipped: {lines}'
+    assert label.get_attribute('title') == name
+    assert card(browser, name).get_attribute('aria-label').startswith(f'{name}, ')  # heard whole

@@ -112,7 +112,7 @@ class LeadCard(ui.html):
             idle = t('board.idle_warning', n=days)
         favorite = bool(lead.get('is_favorite'))
         self.content = (
-            f'<div class="lead-name">{html.escape(lead["name"])}</div>'
+            f'<div class="lead-name" title="{html.escape(lead["name"])}">{html.escape(lead["name"])}</div>'
             '<div class="lead-meta">'
             + (f'<span class="lead-value">{html.escape(value)}</span>' if value else '')
             + f'<span class="lead-source">{html.escape(lead.get("source") or "")}</span></div>'
