@@ -7,9 +7,12 @@ Every write that can change a lead's stage or outcome (the update, the stage mov
 import uuid
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
-from models import PipelineStage, utcnow
+from models import Lead, PipelineStage, utcnow
+from models.metrics import LostReasonCount
 from models.organization import LostReasons
 from models.types import LeadOutcome
 
@@ -20,6 +23,7 @@ from .errors import ErrorCode, Invalid
 from .organizations import get_organization
 
 OUTCOME_FIELDS = ('outcome', 'lost_reason')
+TOP_LOST_REASONS = 5
 
 
 def outcome_values(
@@ -78,3 +82,23 @@ async def set_lost_reasons(session: AsyncSession, *, caller: Caller, reasons: Lo
     )
     await session.commit()
     return list(organization.lost_reasons)
+
+
+async def top_lost_reasons(
+    session: AsyncSession, *, conditions: list[Any], limit: int = TOP_LOST_REASONS
+) -> list[LostReasonCount]:
+    """The most frequent reasons among the lost deals matching ``conditions`` (most first, then by name)."""
+    count = func.count().label('count')
+    rows = await session.execute(
+        select(col(Lead.lost_reason), count)
+        .where(
+            *conditions,
+            col(Lead.stage) == PipelineStage.FECHADO,
+            col(Lead.outcome) == LeadOutcome.LOST,
+            col(Lead.lost_reason).is_not(None),
+        )
+        .group_by(col(Lead.lost_reason))
+        .order_by(count.desc(), col(Lead.lost_reason))
+        .limit(limit)
+    )
+    return [LostReasonCount(reason=str(reason), count=int(n)) for reason, n in rows.all()]
