@@ -7,6 +7,7 @@ from decimal import Decimal
 from .catalog_account import ACCOUNT_CATALOG
 from .catalog_csv import CSV_CATALOG
 from .catalog_insights import INSIGHTS_CATALOG
+from .catalog_outcomes import OUTCOMES_CATALOG
 from .catalog_team import TEAM_CATALOG
 
 DEFAULT_LANGUAGE = 'pt-BR'
@@ -223,6 +224,7 @@ CATALOG.update(TEAM_CATALOG)
 CATALOG.update(ACCOUNT_CATALOG)
 CATALOG.update(CSV_CATALOG)
 CATALOG.update(INSIGHTS_CATALOG)
+CATALOG.update(OUTCOMES_CATALOG)
 
 Translate = Callable[..., str]
 

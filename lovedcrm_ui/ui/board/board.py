@@ -34,6 +34,7 @@ from .filters import FilterBar, field_filters
 from .follow import OrganizationFollower
 from .guard import LiveGuard
 from .outage import BoardOutage
+from .outcome import OutcomeDialog
 
 log = logging.getLogger(__name__)
 QUEUE_LIMIT = 1000  # a board that falls this far behind re-reads the database instead
@@ -115,7 +116,14 @@ class PipelineBoard(ui.column):
                 language=viewer.language,
             )
             self.move_dialog = MoveDialog(
-                t=self.t, on_move=actions.menu_move, on_action=actions.run_action, language=viewer.language
+                t=self.t,
+                on_move=actions.menu_move,
+                on_action=actions.run_action,
+                on_outcome=actions.open_outcome,
+                language=viewer.language,
+            )
+            self.outcome_dialog = OutcomeDialog(
+                t=self.t, on_save=actions.set_outcome, load_reasons=actions.load_lost_reasons
             )
         self.columns_row = columns_row
         listen_to_cards(columns_row, resolve=self._card_by_element, act=actions.on_card)

@@ -453,11 +453,13 @@ class MoveDialog(ui.dialog):
         t: Translate,
         on_move: Callable[[uuid.UUID, str, str], Awaitable[None]],
         on_action: Callable[[uuid.UUID, str], Awaitable[None]] | None = None,
+        on_outcome: Callable[[uuid.UUID], Awaitable[None]] | None = None,
         language: str | None = None,
     ) -> None:
         super().__init__()
         self._on_move = on_move
         self._on_action = on_action
+        self._on_outcome = on_outcome
         self._language = language
         self._lead_id: uuid.UUID | None = None
         with self, ui.card().classes('gap-2'):
@@ -468,6 +470,9 @@ class MoveDialog(ui.dialog):
                 for stage in STAGE_ORDER:
                     button = ui.button(t(f'stage.{stage.value}'), on_click=lambda s=stage.value: self._choose(s))
                     self.buttons[stage.value] = button.props('outline no-caps').classes('w-full')
+            # won / lost of a lead in Fechado (ui/board/outcome.py)
+            self.outcome_button = ui.button(t('move.outcome'), icon='flag', on_click=self._outcome)
+            self.outcome_button.props('flat no-caps align=left').classes('w-full').mark('move-outcome')
             with ui.column().classes('w-full gap-1') as self.action_part:
                 ui.label(t('move.actions')).classes('text-subtitle2 q-mt-sm')
                 self.action_buttons = ui.column().classes('w-full gap-1')
@@ -480,6 +485,7 @@ class MoveDialog(ui.dialog):
         self._lead_id = uuid.UUID(str(lead['id']))
         self.title.text = f'{self._t("move.title")} {lead["name"]}' if can_move else lead['name']
         self.move_part.set_visibility(can_move)
+        self.outcome_button.set_visibility(can_move and lead['stage'] == 'fechado' and self._on_outcome is not None)
         for stage, button in self.buttons.items():
             button.props(remove='unelevated').props('outline')
             if stage == lead['stage']:
@@ -498,6 +504,11 @@ class MoveDialog(ui.dialog):
         self.close()
         if self._lead_id is not None:
             await self._on_move(self._lead_id, stage, self.place.value)
+
+    async def _outcome(self) -> None:
+        self.close()
+        if self._lead_id is not None and self._on_outcome is not None:
+            await self._on_outcome(self._lead_id)
 
     async def _act(self, key: str) -> None:
         self.close()

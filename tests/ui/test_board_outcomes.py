@@ -1,0 +1,116 @@
+"""Won or lost: Ana closes a deal on the board, says how it ended, and Bruno's board shows it at once."""
+
+from ui_helpers import add_lead, all_handled, board_of, choose, dialog_closed, dialog_opened, sign_in, the
+from waiting import eventually
+
+from lovedcrm_ui.services import leads
+from models.lead import LeadUpdate
+from models.types import LeadOutcome
+
+
+def badge_of(user, name):  # type: ignore[no-untyped-def]
+    """What the card says about its outcome (its badge's text), or '' without a badge."""
+    card = board_of(user).card(name)
+    content = str(card.content)
+    if 'lead-outcome' not in content:
+        return ''
+    return content.split('lead-outcome', 1)[1].split('>', 1)[1].split('</span>', 1)[0]
+
+
+async def shows_badge(user, name, text):  # type: ignore[no-untyped-def]
+    def check() -> None:
+        assert badge_of(user, name) == text, f'{name} shows {badge_of(user, name)!r}, not {text!r}'
+        if text:  # a screen reader hears it too
+            assert text in board_of(user).card(name).props['aria-label']
+
+    await eventually(check)
+
+
+async def test_ana_marks_a_closed_deal_lost_and_bruno_sees_it_then_she_reopens_it(create_user, app_ctx, person):
+    ana = await person('Ana Souza')
+    bruno = await person('Bruno Lima', team_of=ana)
+    await add_lead(app_ctx, ana, 'Acme Ltda', stage='negociacao', value='5000')
+    ana_user, bruno_user = create_user(), create_user()
+    await sign_in(ana_user, ana)
+    await sign_in(bruno_user, bruno)
+
+    board_of(ana_user).drag('Acme Ltda', 'fechado', 0)
+
+    prompt = board_of(ana_user).board.outcome_dialog
+    await dialog_opened(prompt)  # the move happened first: Bruno already sees the card closed, outcome unknown
+    await board_of(bruno_user).shows('fechado', ['Acme Ltda'])
+    await shows_badge(bruno_user, 'Acme Ltda', 'Sem resultado')
+    ana_user.find(marker='outcome-lost').click()
+    choose(ana_user, 'outcome-reasons', 'Preço')
+    ana_user.find(marker='outcome-reason-text').type('acima do teto')
+    ana_user.find(marker='outcome-save-lost').click()
+
+    await dialog_closed(prompt)
+    await shows_badge(bruno_user, 'Acme Ltda', 'Perdido · Preço — acima do teto')
+    await shows_badge(ana_user, 'Acme Ltda', 'Perdido · Preço — acima do teto')
+    assert board_of(bruno_user).summary('fechado') == '1 lead · R$ 5.000,00'  # the column's totals as before
+
+    board_of(ana_user).drag('Acme Ltda', 'negociacao', 0)  # reopened
+
+    await board_of(bruno_user).shows('negociacao', ['Acme Ltda'])
+    await shows_badge(bruno_user, 'Acme Ltda', '')
+    await shows_badge(ana_user, 'Acme Ltda', '')
+    assert not prompt.value  # no prompt when leaving Fechado
+
+
+async def test_closing_the_prompt_leaves_no_outcome_and_the_card_menu_sets_it_later(create_user, app_ctx, person):
+    ana = await person('Ana Souza')
+    await add_lead(app_ctx, ana, 'Beta SA', stage='proposta')
+    ana_user = create_user()
+    await sign_in(ana_user, ana)
+    board = board_of(ana_user)
+
+    board.press('Beta SA', 'right')  # the keyboard path: Alt+→, Proposta → Negociação
+    await board.shows('negociacao', ['Beta SA'])
+    board.press('Beta SA', 'right')  # Negociação → Fechado
+    await dialog_opened(board.board.outcome_dialog)
+    ana_user.find(marker='outcome-later').click()
+    await dialog_closed(board.board.outcome_dialog)
+    await shows_badge(ana_user, 'Beta SA', 'Sem resultado')
+
+    board.press('Beta SA', 'menu')
+    await dialog_opened(board.board.move_dialog)
+    ana_user.find(marker='move-outcome').click()
+    await dialog_opened(board.board.outcome_dialog)
+    ana_user.find(marker='outcome-won').click()
+
+    await shows_badge(ana_user, 'Beta SA', 'Ganho')
+
+
+async def test_a_stale_prompt_says_a_teammate_answered_first_and_the_next_answer_counts(create_user, app_ctx, person):
+    ana = await person('Ana Souza')
+    bruno = await person('Bruno Lima', team_of=ana)
+    lead = await add_lead(app_ctx, ana, 'Gama ME', stage='negociacao')
+    ana_user = create_user()
+    await sign_in(ana_user, ana)
+    board = board_of(ana_user)
+    board.drag('Gama ME', 'fechado', 0)
+    prompt = board.board.outcome_dialog
+    await dialog_opened(prompt)
+
+    async with app_ctx.db.session(organization_id=ana.organization_id) as session:  # Bruno, elsewhere, says won
+        current = await leads.get_lead(session, organization_id=ana.organization_id, lead_id=lead.id)
+        await leads.update_lead(
+            session,
+            caller=bruno.caller(),
+            lead_id=lead.id,
+            changes=LeadUpdate(outcome=LeadOutcome.WON, expected_version=current.version),
+        )
+    await shows_badge(ana_user, 'Gama ME', 'Ganho')
+    async with all_handled():
+        ana_user.find(marker='outcome-lost').click()
+        choose(ana_user, 'outcome-reasons', 'Concorrente')
+        ana_user.find(marker='outcome-save-lost').click()
+
+    assert prompt.value  # still open, saying why
+    assert 'Outra pessoa alterou Gama ME' in the(ana_user, 'outcome-message').text
+    assert badge_of(ana_user, 'Gama ME') == 'Ganho'  # Bruno's answer was not overwritten unseen
+    ana_user.find(marker='outcome-save-lost').click()  # she saw it, and answers again
+
+    await dialog_closed(prompt)
+    await shows_badge(ana_user, 'Gama ME', 'Perdido · Concorrente')
