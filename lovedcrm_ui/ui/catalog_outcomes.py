@@ -59,8 +59,8 @@ OUTCOMES_CATALOG: dict[str, tuple[str, str]] = {
     ),
     'settings.lost_too_many': ('No máximo {n} motivos.', 'At most {n} reasons.'),
     'settings.lost_duplicate': ('Esse motivo já está na lista.', 'That reason is already in the list.'),
-    'insights.kpi.won': ('Ganhos', 'Won'),
-    'insights.kpi.lost': ('Perdidos', 'Lost'),
-    'insights.lost_reasons': ('Principais motivos de perda', 'Top lost reasons'),
+    'insights.kpi.outcomes': ('Ganhos / perdidos', 'Won / lost'),
+    'insights.kpi.outcomes_value': ('{won} / {lost}', '{won} / {lost}'),
+    'insights.lost_reasons': ('Mais perdidos por: {reasons}', 'Lost most for: {reasons}'),
     'insights.lost_reasons_none': ('Nenhum negócio perdido com motivo.', 'No lost deal with a reason.'),
 }
