@@ -1,6 +1,7 @@
 """Won or lost: Ana closes a deal on the board, says how it ended, and Bruno's board shows it at once."""
 
-from ui_helpers import add_lead, all_handled, board_of, choose, dialog_closed, dialog_opened, sign_in, the
+from test_dialog_conflicts import open_dialog
+from ui_helpers import add_lead, all_handled, board_of, choose, dialog_closed, dialog_opened, fire, sign_in, the, until
 from waiting import eventually
 
 from lovedcrm_ui.services import leads
@@ -114,3 +115,38 @@ async def test_a_stale_prompt_says_a_teammate_answered_first_and_the_next_answer
 
     await dialog_closed(prompt)
     await shows_badge(ana_user, 'Gama ME', 'Perdido · Concorrente')
+
+
+async def test_the_lead_dialog_sets_the_outcome_and_a_stale_one_shows_the_teammates_answer(
+    create_user, app_ctx, person
+):
+    ana = await person('Ana Souza')
+    bruno = await person('Bruno Lima', team_of=ana)
+    await add_lead(app_ctx, ana, 'Delta Ltda', stage='proposta')
+    ana_user, bruno_user = create_user(), create_user()
+    await sign_in(ana_user, ana)
+    await sign_in(bruno_user, bruno)
+
+    ana_dialog = await open_dialog(ana_user, 'Delta Ltda')
+    assert not ana_dialog.outcome_row.visible  # no outcome for an open deal
+    choose(ana_user, 'lead-outcome', 'won')  # hidden while not closed: the value waits for the stage
+    ana_dialog.stage.value = 'fechado'  # closed and won in one save
+    assert ana_dialog.outcome_row.visible and not ana_dialog.lost_reason.visible
+    fire(ana_dialog.save_button, 'click')
+    await dialog_closed(ana_dialog)
+    await shows_badge(bruno_user, 'Delta Ltda', 'Ganho')
+
+    ana_dialog = await open_dialog(ana_user, 'Delta Ltda')  # Ana's dialog shows it won …
+    bruno_dialog = await open_dialog(bruno_user, 'Delta Ltda')  # … while Bruno marks it lost
+    bruno_dialog.outcome.value = 'lost'
+    bruno_dialog.lost_reason.value = 'Sem orçamento'
+    fire(bruno_dialog.save_button, 'click')
+    await dialog_closed(bruno_dialog)
+    await shows_badge(ana_user, 'Delta Ltda', 'Perdido · Sem orçamento')
+
+    ana_dialog.outcome.value = ''  # Ana, on her stale dialog, clears it
+    fire(ana_dialog.save_button, 'click')
+    await until(lambda: the(ana_user, 'lead-conflict').visible)
+    changes = [e.text for e in ana_user.client.elements.values() if 'lead-conflict-change' in e._markers]
+    assert changes == ['Resultado: agora Perdido · você: —', 'Motivo da perda: agora Sem orçamento']
+    await shows_badge(bruno_user, 'Delta Ltda', 'Perdido · Sem orçamento')  # nothing saved over it unseen

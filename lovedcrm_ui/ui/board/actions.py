@@ -324,6 +324,7 @@ class BoardActions:
             async with self.ctx.db.session(organization_id=self.viewer.organization_id) as session:
                 if lead_id is None:
                     values.pop('is_favorite', None)  # the new-lead form has no star
+                    values.pop('outcome', None), values.pop('lost_reason', None)  # said after closing, not at creation
                     created = await leads.create_lead(session, caller=self.viewer.caller, data=LeadCreate(**values))
                     self._tell(self.t('lead.created', name=created.name), 'positive')
                     return None
