@@ -63,7 +63,8 @@ class LostReasonsEditor(ui.card):
         with self.rows, ui.row().classes('w-full items-center no-wrap gap-1') as row:
             field = ui.input(value=reason).props('outlined dense').classes('w-full').mark('lost-reason')
             remove = ui.button(icon='delete', on_click=lambda: self._remove(row, field)).props('flat round dense')
-            remove.props(f'aria-label="{t("settings.lost_remove", reason=reason)}"').mark('lost-reason-remove')
+            remove.props['aria-label'] = t('settings.lost_remove', reason=reason)  # user text: never a props string
+            remove.mark('lost-reason-remove')
         self.inputs.append(field)
 
     def _remove(self, row: ui.row, field: ui.input) -> None:
