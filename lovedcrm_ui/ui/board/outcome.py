@@ -55,7 +55,7 @@ class OutcomeDialog(ui.dialog):
         self._on_save = on_save
         self._load_reasons = load_reasons
         self.lead: dict[str, Any] = {}
-        with self, ui.card().classes('gap-2 min-w-[20rem]'):
+        with self, ui.card().classes('gap-2'):
             self.title = ui.label().classes('text-h6 dialog-title')
             ui.label(t('outcome.hint')).classes('text-caption text-grey-7')
             with ui.row().classes('gap-2'):
