@@ -1,7 +1,19 @@
 """Won or lost: Ana closes a deal on the board, says how it ended, and Bruno's board shows it at once."""
 
 from test_dialog_conflicts import open_dialog
-from ui_helpers import add_lead, all_handled, board_of, choose, dialog_closed, dialog_opened, fire, sign_in, the, until
+from ui_helpers import (
+    add_lead,
+    all_handled,
+    board_of,
+    choose,
+    dialog_closed,
+    dialog_opened,
+    fire,
+    new_lead_dialog,
+    sign_in,
+    the,
+    until,
+)
 from waiting import eventually
 
 from lovedcrm_ui.services import leads
@@ -150,3 +162,19 @@ async def test_the_lead_dialog_sets_the_outcome_and_a_stale_one_shows_the_teamma
     changes = [e.text for e in ana_user.client.elements.values() if 'lead-conflict-change' in e._markers]
     assert changes == ['Resultado: agora Perdido · você: —', 'Motivo da perda: agora Sem orçamento']
     await shows_badge(bruno_user, 'Delta Ltda', 'Perdido · Sem orçamento')  # nothing saved over it unseen
+
+
+async def test_a_new_lead_added_in_fechado_gets_no_outcome_field_and_no_prompt(create_user, person):
+    ana = await person('Ana Souza')
+    ana_user = create_user()
+    await sign_in(ana_user, ana)
+
+    dialog = await new_lead_dialog(ana_user, 'fechado')
+
+    assert not dialog.outcome_row.visible  # said once the deal is closed, not when it is typed in
+    dialog.name.value = 'Épsilon'
+    fire(dialog.save_button, 'click')
+    await dialog_closed(dialog)
+    await board_of(ana_user).shows('fechado', ['Épsilon'])
+    await shows_badge(ana_user, 'Épsilon', 'Sem resultado')
+    assert not board_of(ana_user).board.outcome_dialog.value

@@ -313,7 +313,8 @@ class LeadDialog(ui.dialog):
                     ui.timeline_entry(subtitle=entry.at.strftime('%d/%m/%Y %H:%M UTC'), title=title)
 
     def _show_outcome(self) -> None:
-        closed = self.stage.value == PipelineStage.FECHADO
+        # a new lead has no outcome yet: it is said once the deal is closed (prompt, card menu, this dialog)
+        closed = self.stage.value == PipelineStage.FECHADO and self.lead is not None
         self.outcome_row.set_visibility(closed)
         self.lost_reason.set_visibility(closed and self.outcome.value == 'lost')
 
@@ -327,7 +328,7 @@ class LeadDialog(ui.dialog):
 
     def _form_values(self) -> LeadValues:
         amount: Decimal | None = parse_brl(self.amount.value)
-        closed = self.stage.value == PipelineStage.FECHADO
+        closed = self.stage.value == PipelineStage.FECHADO and self.lead is not None
         lost = closed and self.outcome.value == 'lost'
         return {
             'name': self.name.value.strip(),
