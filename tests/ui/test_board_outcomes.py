@@ -140,23 +140,23 @@ async def test_the_lead_dialog_sets_the_outcome_and_a_stale_one_shows_the_teamma
     await sign_in(bruno_user, bruno)
 
     ana_dialog = await open_dialog(ana_user, 'Delta Ltda')
-    assert not ana_dialog.outcome_row.visible  # no outcome for an open deal
+    assert not ana_dialog.outcome_fields.visible  # no outcome for an open deal
     choose(ana_user, 'lead-outcome', 'won')  # hidden while not closed: the value waits for the stage
     ana_dialog.stage.value = 'fechado'  # closed and won in one save
-    assert ana_dialog.outcome_row.visible and not ana_dialog.lost_reason.visible
+    assert ana_dialog.outcome_fields.visible and not ana_dialog.outcome_fields.reason.visible
     fire(ana_dialog.save_button, 'click')
     await dialog_closed(ana_dialog)
     await shows_badge(bruno_user, 'Delta Ltda', 'Ganho')
 
     ana_dialog = await open_dialog(ana_user, 'Delta Ltda')  # Ana's dialog shows it won …
     bruno_dialog = await open_dialog(bruno_user, 'Delta Ltda')  # … while Bruno marks it lost
-    bruno_dialog.outcome.value = 'lost'
-    bruno_dialog.lost_reason.value = 'Sem orçamento'
+    bruno_dialog.outcome_fields.outcome.value = 'lost'
+    bruno_dialog.outcome_fields.reason.value = 'Sem orçamento'
     fire(bruno_dialog.save_button, 'click')
     await dialog_closed(bruno_dialog)
     await shows_badge(ana_user, 'Delta Ltda', 'Perdido · Sem orçamento')
 
-    ana_dialog.outcome.value = ''  # Ana, on her stale dialog, clears it
+    ana_dialog.outcome_fields.outcome.value = ''  # Ana, on her stale dialog, clears it
     fire(ana_dialog.save_button, 'click')
     await until(lambda: the(ana_user, 'lead-conflict').visible)
     changes = [e.text for e in ana_user.client.elements.values() if 'lead-conflict-change' in e._markers]
@@ -171,7 +171,7 @@ async def test_a_new_lead_added_in_fechado_gets_no_outcome_field_and_no_prompt(c
 
     dialog = await new_lead_dialog(ana_user, 'fechado')
 
-    assert not dialog.outcome_row.visible  # said once the deal is closed, not when it is typed in
+    assert not dialog.outcome_fields.visible  # said once the deal is closed, not when it is typed in
     dialog.name.value = 'Épsilon'
     fire(dialog.save_button, 'click')
     await dialog_closed(dialog)

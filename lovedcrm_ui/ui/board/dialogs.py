@@ -9,14 +9,15 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 from nicegui import ui
 
-from models import STAGE_ORDER, PipelineStage
+from models import STAGE_ORDER
 from models.event import StageHistoryEntry
-from models.lead import LOST_REASON_MAX, NOTES_MAX
+from models.lead import NOTES_MAX
 
 from ...extensions import CardAction, LeadField, localize
 from ...services.board import TeamMember
 from ..i18n import Translate, format_brl, parse_brl
 from ..widgets import ConfirmDialog
+from .outcome_fields import OutcomeFields
 
 LeadValues = dict[str, Any]
 # the form's fields in the order a conflict lists them (key, label key)
@@ -123,18 +124,7 @@ class LeadDialog(ui.dialog):
                 )
                 self.stage = ui.select({s.value: t(f'stage.{s.value}') for s in STAGE_ORDER}, label=t('lead.stage'))
                 self.stage.props('outlined dense').classes('grow')
-            # won / lost, shown while the stage is Fechado (services/outcomes.py keeps the rule)
-            with ui.row().classes('w-full no-wrap gap-2') as self.outcome_row:
-                self.outcome = ui.select(
-                    {'': t('outcome.none'), 'won': t('outcome.won'), 'lost': t('outcome.lost')},
-                    label=t('outcome.field'),
-                    value='',
-                )
-                self.outcome.props('outlined dense').classes('grow').mark('lead-outcome')
-                self.lost_reason = ui.input(t('outcome.reason'), validation=self._length_rule(LOST_REASON_MAX))
-                self.lost_reason.props('outlined dense').classes('grow').mark('lead-lost-reason')
-            self.stage.on_value_change(self._show_outcome)
-            self.outcome.on_value_change(self._show_outcome)
+            self.outcome_fields = OutcomeFields(t, stage=self.stage, exists=lambda: self.lead is not None)  # won/lost
             self.favorite = ui.checkbox(t('board.favorite'))
             self.notes = ui.textarea(t('lead.notes'), validation=self._length_rule(NOTES_MAX)).props(
                 'outlined dense autogrow'
@@ -262,9 +252,7 @@ class LeadDialog(ui.dialog):
         self.assignee.value = str(assignee) if assignee and str(assignee) in self.assignee.options else None
         self.stage.value = lead.get('stage')
         self.favorite.value = bool(lead.get('is_favorite'))
-        self.outcome.value = lead.get('outcome') or ''
-        self.lost_reason.value = lead.get('lost_reason') or ''
-        self._show_outcome()
+        self.outcome_fields.fill(lead, editable=editable)
         self.notes.value = lead.get('notes') or ''
         stored = lead.get('custom_fields') or {}
         for key, element in self.custom.items():
@@ -285,8 +273,6 @@ class LeadDialog(ui.dialog):
             self.stage,
             self.notes,
             self.favorite,
-            self.outcome,
-            self.lost_reason,
         ):
             field.set_enabled(editable)
         self.save_button.set_visibility(editable)
@@ -312,24 +298,16 @@ class LeadDialog(ui.dialog):
                         )
                     ui.timeline_entry(subtitle=entry.at.strftime('%d/%m/%Y %H:%M UTC'), title=title)
 
-    def _show_outcome(self) -> None:
-        # a new lead has no outcome yet: it is said once the deal is closed (prompt, card menu, this dialog)
-        closed = self.stage.value == PipelineStage.FECHADO and self.lead is not None
-        self.outcome_row.set_visibility(closed)
-        self.lost_reason.set_visibility(closed and self.outcome.value == 'lost')
-
     def values(self) -> LeadValues | None:
         """The form as lead fields, or None (with messages shown) when something is invalid."""
         texts = [element for element in self.custom.values() if not isinstance(element, ui.select)]
-        fields = (self.name, self.email, self.phone, self.amount, self.source, self.notes, self.lost_reason, *texts)
-        if not all(field.validate() for field in fields):
+        fields = (self.name, self.email, self.phone, self.amount, self.source, self.notes, *texts)
+        if not all([*(field.validate() for field in fields), self.outcome_fields.reason.validate()]):
             return None
         return self._form_values()
 
     def _form_values(self) -> LeadValues:
         amount: Decimal | None = parse_brl(self.amount.value)
-        closed = self.stage.value == PipelineStage.FECHADO and self.lead is not None
-        lost = closed and self.outcome.value == 'lost'
         return {
             'name': self.name.value.strip(),
             'email': (self.email.value or '').strip() or None,
@@ -341,9 +319,7 @@ class LeadDialog(ui.dialog):
             'notes': self.notes.value or None,
             'stage': self.stage.value,
             'is_favorite': bool(self.favorite.value),
-            # only a lead in Fechado has an outcome, only a lost one a reason (leaving Fechado clears them)
-            'outcome': (self.outcome.value or None) if closed else None,
-            'lost_reason': ((self.lost_reason.value or '').strip() or None) if lost else None,
+            **self.outcome_fields.values(),
             'custom_fields': {key: self._custom_value(element) for key, element in self.custom.items()},
         }
 
