@@ -254,8 +254,13 @@ class BoardActions:
 
     async def load_lost_reasons(self) -> list[str]:
         """The organization's lost reasons, read when the prompt opens (an admin may have just changed them)."""
-        async with self.ctx.db.session(read_only=True, organization_id=self.viewer.organization_id) as session:
-            return await outcomes.lost_reasons(session, organization_id=self.viewer.organization_id)
+        try:
+            async with self.ctx.db.session(read_only=True, organization_id=self.viewer.organization_id) as session:
+                return await outcomes.lost_reasons(session, organization_id=self.viewer.organization_id)
+        except Exception as exc:  # the database away or busy: the prompt still offers won, lost and free text
+            if self.board.outage.failed(exc) is None:
+                raise
+            return []
 
     async def set_outcome(
         self, lead_id: uuid.UUID, version: int, outcome: LeadOutcome | None, reason: str | None
