@@ -18,7 +18,17 @@ from pydantic import Field as Rule
 from sqlalchemy import JSON, Column, Float, ForeignKey, Index, Numeric, String, Text
 from sqlmodel import Field, SQLModel
 
-from .types import PUBLIC_CONFIG, TEXT_RULE, PageNumber, PipelineStage, PlainText, UTCDateTime, new_id, utcnow
+from .types import (
+    PUBLIC_CONFIG,
+    TEXT_RULE,
+    LeadOutcome,
+    PageNumber,
+    PipelineStage,
+    PlainText,
+    UTCDateTime,
+    new_id,
+    utcnow,
+)
 
 NOTES_MAX = 10_000
 
@@ -51,6 +61,8 @@ LeadSource = Annotated[str, Rule(max_length=100), TEXT_RULE]
 LeadValue = Annotated[OptionalMoney, Rule(ge=0, max_digits=12, decimal_places=2)]
 Tags = Annotated[list[PlainText], BeforeValidator(_clean_tags)]
 Notes = Annotated[str | None, Rule(max_length=NOTES_MAX), TEXT_RULE]
+LOST_REASON_MAX = 200
+LostReason = Annotated[str | None, Rule(max_length=LOST_REASON_MAX), TEXT_RULE]
 
 # Values of the fields that plugins add (docs/EXTENDING.md): a small flat object of short scalars, stored in one JSON
 # column and carried in every snapshot like any other field. Which keys and values are allowed is the plugins' rule,
@@ -142,6 +154,9 @@ class Lead(LeadBase, table=True):
     last_contact_channel: str | None = Field(default=None, max_length=50)
     stage_changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     version: int = 1
+    # how a deal in fechado ended, and why when lost (services/outcomes.py keeps the rules; migration 0010)
+    outcome: LeadOutcome | None = Field(default=None, sa_type=String(10))
+    lost_reason: str | None = Field(default=None, sa_type=String(LOST_REASON_MAX))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -166,14 +181,19 @@ class LeadUpdate(LeadFields, CamelCaseInput):
     assigned_user_id: uuid.UUID | None = None
     is_favorite: bool | None = None
     custom_fields: CustomFields | None = None
+    # only on a lead in fechado (422 ``outcome_needs_closed_stage``); null clears it (and the reason)
+    outcome: LeadOutcome | None = None
+    lost_reason: LostReason = None  # only with outcome "lost"; blank is null
     expected_version: int | None = Field(default=None, ge=1)
 
 
 class StageMove(SQLModel):
-    """``PUT /crm/leads/{id}/stage``."""
+    """``PUT /crm/leads/{id}/stage``; ``outcome`` / ``lost_reason`` only in ``fechado`` (leaving clears them)."""
 
     stage: PipelineStage
     notes: Notes = None
+    outcome: LeadOutcome | None = None
+    lost_reason: LostReason = None
     # 0-based index in the target column; JSON parsing accepts NaN and Infinity, which no index is
     position: FiniteFloat | None = None
     expected_version: int | None = Field(default=None, ge=1)
@@ -209,6 +229,8 @@ class LeadPublic(LeadBase):
     position: float
     version: int
     stage_changed_at: datetime
+    outcome: LeadOutcome | None = None  # won / lost, only in fechado (null there: no outcome said, counted as won)
+    lost_reason: str | None = None
 
 
 class LeadList(SQLModel):

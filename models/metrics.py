@@ -25,6 +25,13 @@ class MetricsModel(SQLModel):
     model_config = PUBLIC_CONFIG
 
 
+class LostReasonCount(MetricsModel):
+    """One of the most frequent reasons deals were lost, and how many."""
+
+    reason: str
+    count: int
+
+
 class ConversionMetrics(MetricsModel):
     """``GET /crm/leads/pipeline/metrics``: counts, conversion, values and days in stage for a period."""
 
@@ -37,6 +44,10 @@ class ConversionMetrics(MetricsModel):
     total_leads: int
     period_start: datetime | None
     period_end: datetime | None
+    # beyond LovedCRM's response: how the deals in fechado ended (no outcome counts as won), most frequent lost reasons
+    won_count: int
+    lost_count: int
+    top_lost_reasons: list[LostReasonCount]
 
 
 class StageShare(MetricsModel):
@@ -142,3 +153,6 @@ class Insights(MetricsModel):
     funnel: list[FunnelStage]
     stage_times: list[StageTime]
     moves_per_day: list[DayMoves]
+    won_count: int
+    lost_count: int
+    top_lost_reasons: list[LostReasonCount]

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field as Rule
 from pydantic import field_validator
-from sqlalchemy import BigInteger, Column, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from .types import PUBLIC_CONFIG, TEXT_RULE, Role, UTCDateTime, new_id, utcnow
@@ -39,6 +39,17 @@ ORGANIZATION_NAME_MAX = 255
 OrganizationName = Annotated[str, Rule(max_length=ORGANIZATION_NAME_MAX), TEXT_RULE]
 Website = Annotated[str | None, Rule(max_length=255), TEXT_RULE]
 IdleDays = Annotated[int, Rule(ge=1, le=365)]
+# the organization's list of reasons a deal is lost, shown as typed (the lead's own reason may also be free text)
+LOST_REASONS_MAX = 30
+LOST_REASON_NAME_MAX = 60
+DEFAULT_LOST_REASONS = ('Preço', 'Concorrente', 'Sem orçamento', 'Sem resposta', 'Momento errado')
+LostReasonName = Annotated[str, Rule(min_length=1, max_length=LOST_REASON_NAME_MAX), TEXT_RULE]
+LostReasonList = Annotated[list[LostReasonName], Rule(max_length=LOST_REASONS_MAX)]
+
+
+def default_lost_reasons() -> list[str]:
+    """A new organization's lost reasons (pt-BR)."""
+    return list(DEFAULT_LOST_REASONS)
 
 
 class OrganizationBase(SQLModel):
@@ -64,6 +75,7 @@ class Organization(OrganizationBase, table=True):
     event_seq: int = Field(default=0, sa_type=BigInteger)
     idle_warning_days: IdleDays = 7
     idle_alert_days: IdleDays = 14
+    lost_reasons: list[str] = Field(default_factory=default_lost_reasons, sa_type=JSON)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -85,6 +97,22 @@ class OrganizationDetail(OrganizationPublic):
 
     idle_warning_days: IdleDays
     idle_alert_days: IdleDays
+
+
+class LostReasons(SQLModel):
+    """``GET`` / ``PUT /organizations/current/lost-reasons``: the reasons offered when a deal is lost.
+
+    Each is trimmed, 1 to 60 characters, at most 30, no two the same (ignoring case).
+    """
+
+    reasons: LostReasonList
+
+    @field_validator('reasons', mode='before')
+    @classmethod
+    def _trim(cls, value: object) -> object:
+        if isinstance(value, list):
+            return [item.strip() if isinstance(item, str) else item for item in value]
+        return value
 
 
 class OrganizationUpdate(SQLModel):

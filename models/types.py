@@ -104,6 +104,13 @@ class PipelineStage(StrEnum):
 STAGE_ORDER: tuple[PipelineStage, ...] = tuple(PipelineStage)
 
 
+class LeadOutcome(StrEnum):
+    """How a deal in ``fechado`` ended (null: not said yet, which metrics count as won)."""
+
+    WON = 'won'
+    LOST = 'lost'
+
+
 class Role(StrEnum):
     """A member's role in an organization, strongest first."""
 

@@ -132,7 +132,11 @@ add_route('/{lead_id}', delete_lead, 'DELETE', status_code=status.HTTP_204_NO_CO
 
 
 async def move(lead_id: uuid.UUID, body: StageMove, caller: CallerDep, session: SessionDep, ctx: CtxDep) -> Response:
-    """Move a lead to a stage (``position`` = 0-based index in the target column); event ``lead_stage_changed``."""
+    """Move a lead to a stage (``position`` = 0-based index in the target column); event ``lead_stage_changed``.
+
+    ``outcome`` ("won" / "lost") and ``lost_reason`` only with stage ``fechado`` (422 ``outcome_needs_closed_stage``,
+    ``lost_reason_needs_lost``); moving a lead out of fechado clears both; into fechado without them leaves it null.
+    """
     index = None if body.position is None else int(body.position)
     with ctx.metrics.stage_move():
         moved = await moves.move_lead(
@@ -143,6 +147,7 @@ async def move(lead_id: uuid.UUID, body: StageMove, caller: CallerDep, session: 
             index=index,
             notes=body.notes,
             expected_version=body.expected_version,
+            outcome=body.model_dump(include={'outcome', 'lost_reason'}, exclude_unset=True),
         )
     # the event's snapshot is the LeadPublic the API returns: sent as made, not validated and dumped again
     return JSONResponse(moved.snapshot if moved.snapshot is not None else leads.snapshot(moved.lead))

@@ -9,11 +9,11 @@ from fastapi import APIRouter, BackgroundTasks, Body, Query, Request, status
 from models import InviteStatus, Role, User
 from models.auth import Message
 from models.invite import InviteCreate, InvitePublic, InviteStats
-from models.organization import MemberPublic, OrganizationDetail, OrganizationUpdate, RoleUpdate
+from models.organization import LostReasons, MemberPublic, OrganizationDetail, OrganizationUpdate, RoleUpdate
 from models.types import MAX_OFFSET
 
 from ..config import Settings
-from ..services import invites, mail, organizations
+from ..services import invites, mail, organizations, outcomes
 from ..services.password_reset import link_base
 from ..ui.i18n import translator
 from ..ui.mails import invite_link, invite_mail
@@ -35,6 +35,18 @@ async def update_current(body: OrganizationUpdate, caller: CallerDep, session: S
     """Change the organization (owner/admin)."""
     org = await organizations.update_organization(session, caller=caller, changes=body)
     return OrganizationDetail.model_validate(org, from_attributes=True)
+
+
+@router.get('/current/lost-reasons')
+async def lost_reasons(caller: CallerDep, session: ReadSessionDep) -> LostReasons:
+    """The reasons offered when a deal is lost, as the organization typed them (any member)."""
+    return LostReasons(reasons=await outcomes.lost_reasons(session, organization_id=caller.organization_id))
+
+
+@router.put('/current/lost-reasons')
+async def set_lost_reasons(body: LostReasons, caller: CallerDep, session: SessionDep) -> LostReasons:
+    """Replace the list of lost reasons (owner/admin): at most 30, each 1 to 60 characters, no duplicates."""
+    return LostReasons(reasons=await outcomes.set_lost_reasons(session, caller=caller, reasons=body))
 
 
 @router.get('/members')

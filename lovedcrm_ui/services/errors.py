@@ -105,6 +105,9 @@ class ErrorCode(StrEnum):
     NOTES_TOO_LONG = 'notes_too_long'
     CUSTOM_FIELD_UNKNOWN = 'custom_field_unknown'  # custom_fields names a field no plugin of this server declares
     CUSTOM_FIELD_INVALID = 'custom_field_invalid'  # a plugin field's value breaks its rule (not a choice, too long)
+    OUTCOME_NEEDS_CLOSED_STAGE = 'outcome_needs_closed_stage'  # won / lost on a lead that is not (staying) in fechado
+    LOST_REASON_NEEDS_LOST = 'lost_reason_needs_lost'  # a lost_reason without outcome "lost"
+    LOST_REASON_DUPLICATE = 'lost_reason_duplicate'  # the organization's list names a reason twice (ignoring case)
     # pipeline metrics
     DATE_RANGE_INVERTED = 'date_range_inverted'
     VALUE_RANGE_INVERTED = 'value_range_inverted'

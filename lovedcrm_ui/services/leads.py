@@ -13,6 +13,7 @@ from models.lead import LeadCreate, LeadPublic, LeadUpdate
 
 from .access import Caller
 from .errors import Conflict, ErrorCode, Invalid, NotFound
+from .outcomes import outcome_values, sent_outcome
 from .pipeline_events import allocate_seq, record_event
 from .positions import top_position
 
@@ -142,6 +143,11 @@ async def apply_update(session: AsyncSession, *, caller: Caller, lead: Lead, cha
         await ensure_assignable(session, caller.organization_id, values['assigned_user_id'])
     if 'custom_fields' in values:  # a new object: the JSON column is saved when the attribute is replaced
         values['custom_fields'] = merged_custom_fields(lead.custom_fields, values['custom_fields'])
+    sent = sent_outcome(values)
+    if sent:  # won / lost only in fechado (services/outcomes.py)
+        values.update(
+            outcome_values(stage=lead.stage, current_outcome=lead.outcome, current_reason=lead.lost_reason, sent=sent)
+        )
     before = snapshot(lead)
     lead.sqlmodel_update(values)
     await _record_update(session, caller, lead, seq, before)
@@ -186,6 +192,7 @@ FILTER_FIELDS = (
     'estimated_value',
     'stage',
     'custom_fields',
+    'outcome',
 )
 
 

@@ -28,9 +28,11 @@ from models.metrics import (
     StageTime,
     StageTotal,
 )
+from models.types import LeadOutcome
 
 from .board import BoardFilter, to_money
 from .errors import BadRequest, ErrorCode, NotFound
+from .outcomes import top_lost_reasons
 from .stays import (
     CLOSED,
     RANK,
@@ -178,8 +180,13 @@ class Totals:
     values: dict[str, Decimal] = field(default_factory=lambda: _per_stage(ZERO))
     valued: dict[str, int] = field(default_factory=lambda: _per_stage(0))  # leads with an estimated value
     idle: dict[str, int] = field(default_factory=lambda: _per_stage(0))
-    closed_by_source: dict[str, tuple[Decimal, int]] = field(default_factory=dict)
+    closed_by_source: dict[str, tuple[Decimal, int]] = field(default_factory=dict)  # won deals only
     earliest: datetime | None = None
+    # the deals in fechado by outcome: lost, or won (a lead there without an outcome counts as won)
+    won: int = 0
+    lost: int = 0
+    won_value: Decimal = ZERO
+    won_valued: int = 0
 
     @property
     def total(self) -> int:
@@ -193,8 +200,8 @@ class Totals:
 
     @property
     def conversion_rate(self) -> float:
-        """Closed leads of all, in percent."""
-        return rate(self.counts[CLOSED], self.total)
+        """Won leads of all, in percent."""
+        return rate(self.won, self.total)
 
 
 async def totals(
@@ -212,12 +219,13 @@ async def totals(
             func.count(col(Lead.estimated_value)),
             func.min(col(Lead.created_at)),
             func.sum(idle),
+            col(Lead.outcome),
         )
         .where(*selection.lead_conditions(organization_id, dialect), *selection.created_conditions())
-        .group_by(col(Lead.stage), col(Lead.source))
+        .group_by(col(Lead.stage), col(Lead.source), col(Lead.outcome))
     )
     result = Totals()
-    for stage, source, count, value, valued, earliest, idle_count in rows.all():
+    for stage, source, count, value, valued, earliest, idle_count, outcome in rows.all():
         if stage not in result.counts:
             continue  # the stage column takes no other value; a guard, not a case
         money = to_money(value)
@@ -225,8 +233,14 @@ async def totals(
         result.values[stage] += money
         result.valued[stage] += int(valued)
         result.idle[stage] += int(idle_count or 0)
-        if stage == CLOSED:
-            result.closed_by_source[source] = (money, int(count))
+        if stage == CLOSED and outcome == LeadOutcome.LOST:
+            result.lost += int(count)
+        elif stage == CLOSED:
+            result.won += int(count)
+            result.won_value += money
+            result.won_valued += int(valued)
+            won_money, won_count = result.closed_by_source.get(source, (ZERO, 0))
+            result.closed_by_source[source] = (won_money + money, won_count + int(count))
         if earliest is not None and (result.earliest is None or utc(earliest) < result.earliest):
             result.earliest = utc(earliest)
     return result
@@ -347,8 +361,8 @@ def top_source(closed_by_source: dict[str, tuple[Decimal, int]]) -> str | None:
 
 def executive_summary(counted: Totals, reached: Progress) -> ExecutiveSummary:
     """Total value, average closed deal, conversion, sales cycle and the best source."""
-    valued = counted.valued[CLOSED]
-    deal = (counted.values[CLOSED] / valued).quantize(Decimal('0.01')) if valued else ZERO
+    valued = counted.won_valued
+    deal = (counted.won_value / valued).quantize(Decimal('0.01')) if valued else ZERO
     return ExecutiveSummary(
         total_pipeline_value=counted.value,
         avg_deal_size=deal,
@@ -387,10 +401,13 @@ async def conversion_metrics(
         conversion_rate=counted.conversion_rate,
         average_stage_times={stage: round(stats.mean or 0.0, 2) for stage, stats in figures.stats.items()},
         total_pipeline_value=counted.value,
-        closed_pipeline_value=counted.values[CLOSED],
+        closed_pipeline_value=counted.won_value,
         total_leads=counted.total,
         period_start=figures.selection.start or counted.earliest,
         period_end=figures.selection.end or figures.now,
+        won_count=counted.won,
+        lost_count=counted.lost,
+        top_lost_reasons=await _top_lost(session, organization_id, figures.selection),
     )
 
 
@@ -490,7 +507,7 @@ async def insights(
     return Insights(
         stages=[StageTotal(stage=stage, count=counted.counts[stage], value=counted.values[stage]) for stage in RANK],
         open_value=counted.value - counted.values[CLOSED],
-        closed_value=counted.values[CLOSED],
+        closed_value=counted.won_value,
         conversion_rate=counted.conversion_rate,
         avg_cycle_days=figures.reached.avg_cycle_days,
         idle_leads=sum(counted.idle[stage] for stage in OPEN_STAGES),
@@ -498,4 +515,12 @@ async def insights(
         funnel=funnel(figures.reached, figures.stats),
         stage_times=stage_times(figures.stats),
         moves_per_day=moves,
+        won_count=counted.won,
+        lost_count=counted.lost,
+        top_lost_reasons=await _top_lost(session, organization_id, figures.selection),
     )
+
+
+async def _top_lost(session: AsyncSession, organization_id: uuid.UUID, selection: MetricsSelection) -> list[Any]:
+    conditions = selection.lead_conditions(organization_id, session.get_bind().dialect.name)
+    return await top_lost_reasons(session, conditions=[*conditions, *selection.created_conditions()])

@@ -14,6 +14,7 @@ from models.lead import NOTES_MAX, LeadUpdate
 from .access import Caller
 from .errors import ErrorCode, Invalid
 from .leads import apply_update, check_version, field_changes, get_lead, snapshot
+from .outcomes import OUTCOME_FIELDS, outcome_values
 from .pipeline_events import allocate_seq, record_event
 from .positions import LEADS, position_at
 
@@ -51,17 +52,22 @@ async def move_lead(
     index: int | None = None,
     notes: str | None = None,
     expected_version: int | None = None,
+    outcome: dict[str, Any] | None = None,
 ) -> MoveResult:
     """Move a lead to ``stage`` at ``index`` (0 = top; None = top of a new column, same place otherwise).
 
     Same stage + index is a reorder: its event has ``old_stage == new_stage``. ``stage_changed_at``
     (and so days-in-stage) only changes when the stage does. A stale ``expected_version`` → 409.
+    ``outcome``: the ``outcome`` / ``lost_reason`` keys sent with the move (services/outcomes.py); leaving
+    fechado clears both in the same write.
     """
     caller.require_writer()
     seq = await allocate_seq(session, caller.organization_id)  # organization lock first, always
     lead = await get_lead(session, organization_id=caller.organization_id, lead_id=lead_id, for_update=True)
     check_version(lead, expected_version)
-    moved = await apply_move(session, caller=caller, lead=lead, stage=stage, index=index, notes=notes, seq=seq)
+    moved = await apply_move(
+        session, caller=caller, lead=lead, stage=stage, index=index, notes=notes, seq=seq, outcome=outcome
+    )
     await session.commit()
     return moved
 
@@ -76,12 +82,19 @@ async def save_lead(
     ``changes.expected_version`` refuses the whole save (409 with the current lead).
     """
     caller.require_writer()
-    has_fields = bool(field_changes(changes))
+    fields = field_changes(changes)
+    # won / lost sent with a new stage belong to the move (the rule is checked against the stage it goes to)
+    sent = {name: fields[name] for name in OUTCOME_FIELDS if name in fields}
+    has_fields = bool(fields)
     seq = await allocate_seq(session, caller.organization_id)
     lead = await get_lead(session, organization_id=caller.organization_id, lead_id=lead_id, for_update=True)
     check_version(lead, changes.expected_version)
     before = snapshot(lead)
     moves = stage is not None and stage != lead.stage
+    if moves and sent:
+        changes = changes.model_copy(update=dict.fromkeys(OUTCOME_FIELDS))
+        changes.model_fields_set.difference_update(OUTCOME_FIELDS)
+        has_fields = bool(field_changes(changes))
     if not has_fields and not moves:
         # nothing to record: give the sequence number back (a committed number without an event is a gap)
         session.expunge(lead)  # keeps its loaded values through the rollback
@@ -93,7 +106,9 @@ async def save_lead(
         if moves:
             seq = await allocate_seq(session, caller.organization_id)
     if moves and stage is not None:
-        saved = await apply_move(session, caller=caller, lead=lead, stage=stage, index=0, notes=None, seq=seq)
+        saved = await apply_move(
+            session, caller=caller, lead=lead, stage=stage, index=0, notes=None, seq=seq, outcome=sent
+        )
     await session.commit()
     return MoveResult(lead, saved.respaced, before=before)
 
@@ -107,9 +122,13 @@ async def apply_move(
     index: int | None,
     notes: str | None,
     seq: int,
+    outcome: dict[str, Any] | None = None,
 ) -> MoveResult:
     """Move a locked lead and record ``lead_stage_changed`` as ``seq`` (no commit)."""
     old_stage = lead.stage
+    closing = outcome_values(
+        stage=stage, current_outcome=lead.outcome, current_reason=lead.lost_reason, sent=outcome or {}
+    )
     stage_changes = old_stage != stage
     rebalanced = False
     position = lead.position
@@ -124,6 +143,7 @@ async def apply_move(
         'stage': stage,
         'version': lead.version + 1,  # the row is locked: the same as version + 1 in SQL
         'updated_at': now,
+        **closing,
     }
     if stage_changes:
         values['stage_changed_at'] = now

@@ -36,11 +36,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models import STAGE_ORDER, EventType, Lead, PipelineEvent, PipelineStage
-from models.types import UTCDateTime
+from models.types import LeadOutcome, UTCDateTime
 
 from .board import to_money
 
 CLOSED = PipelineStage.FECHADO.value
+LOST = LeadOutcome.LOST.value
 RANK = {stage.value: rank for rank, stage in enumerate(STAGE_ORDER)}
 
 # --- SQL building blocks that differ between SQLite and PostgreSQL
@@ -115,6 +116,8 @@ def pieces_cte(organization_id: uuid.UUID, conditions: list[Any], *, shared: boo
         col(Lead.stage).label('current'),
         col(Lead.created_at).label('created'),
         col(Lead.estimated_value).label('value'),
+        # 0 for a lost deal, 1 otherwise: a lead in fechado without an outcome counts as won (docs/METRICS.md)
+        case((col(Lead.outcome) == LOST, 0), else_=1).label('won'),
     )
     creations = select(
         col(Lead.id).label('lead_id'),
@@ -149,6 +152,7 @@ def pieces_cte(organization_id: uuid.UUID, conditions: list[Any], *, shared: boo
         b.created,
         b.current,
         b.value,
+        b.won,
     )
     # ``shared``: several parts of one statement read the pieces, which are then computed once
     return pieces.cte('pieces').prefix_with('MATERIALIZED') if shared else pieces.cte('pieces')
@@ -294,7 +298,7 @@ def _created_within(pieces: CTE, start: datetime | None, end: datetime | None) -
 
 def _progress_part(pieces: CTE, start: datetime | None, end: datetime | None, dialect: str) -> Any:
     """Leads created in the period by the furthest stage they were ever in, with the summed days from
-    creation to first entering fechado of those now closed."""
+    creation to first entering fechado of those now closed and not lost."""
     p = pieces.c
     per_lead = (
         select(
@@ -302,23 +306,31 @@ def _progress_part(pieces: CTE, start: datetime | None, end: datetime | None, di
             func.min(case((p.stage == CLOSED, p.entered))).label('closed_at'),
             func.max(p.created).label('created'),
             func.max(p.current).label('current'),
+            func.max(p.won).label('won'),
         )
         .where(*_created_within(pieces, start, end))
         .group_by(p.lead_id)
         .subquery('per_lead')
         .c
     )
-    cycle = case((per_lead.current == CLOSED, days_between(per_lead.closed_at, per_lead.created, dialect)))
+    cycle = case(
+        (
+            and_(per_lead.current == CLOSED, per_lead.won == 1),
+            days_between(per_lead.closed_at, per_lead.created, dialect),
+        )
+    )
     return select(*_row('reach', k=per_lead.furthest, n=func.count(), x=func.sum(cycle), y=func.count(cycle))).group_by(
         per_lead.furthest
     )
 
 
 def _closings_part(pieces: CTE, start: datetime | None, end: datetime | None) -> Any:
-    """Each entry into fechado (up to ``end``) of the leads created in the period, with the lead's value."""
+    """Each entry into fechado (up to ``end``) of the leads created in the period and not lost, with the lead's
+    value."""
     p = pieces.c
     return select(*_row('closed', lead_id=p.lead_id, at=p.entered, value=p.value)).where(
         p.stage == CLOSED,
+        p.won == 1,
         starts_stay(pieces),
         *_created_within(pieces, start, end),
         *([p.entered <= moment(end)] if end is not None else []),

@@ -7,6 +7,7 @@ from decimal import Decimal
 from .catalog_account import ACCOUNT_CATALOG
 from .catalog_csv import CSV_CATALOG
 from .catalog_insights import INSIGHTS_CATALOG
+from .catalog_outcomes import OUTCOMES_CATALOG
 from .catalog_plural import PLURAL_CATALOG
 from .catalog_team import TEAM_CATALOG
 from .catalog_undo import UNDO_CATALOG
@@ -238,6 +239,7 @@ CATALOG.update(CSV_CATALOG)
 CATALOG.update(INSIGHTS_CATALOG)
 CATALOG.update(UNDO_CATALOG)
 CATALOG.update(PLURAL_CATALOG)
+CATALOG.update(OUTCOMES_CATALOG)
 
 Translate = Callable[..., str]
 

@@ -246,6 +246,7 @@ class InsightsView(ui.column):
                 self.conversion = Kpi(t('insights.kpi.conversion'), 'conversion')
                 self.cycle = Kpi(t('insights.kpi.cycle'), 'cycle')
                 self.idle = Kpi(t('insights.kpi.idle'), 'idle')
+                self.outcomes = Kpi(t('insights.kpi.outcomes'), 'outcomes')  # won / lost, top lost reasons
             self.empty = ui.label(t('insights.empty')).classes('text-body1 text-grey-8').mark('insights-empty')
             self.empty.set_visibility(False)
             with ui.element('div').classes('chart-grid w-full'):
@@ -353,12 +354,17 @@ class InsightsView(ui.column):
         )
         self.updated.text = t('insights.updated', time=format_datetime(now, language))
         self.open_value.show(format_brl(data.open_value), self._count_hint('open', open_count))
-        self.closed_value.show(format_brl(data.closed_value), self._count_hint('closed', closed_count))
+        self.closed_value.show(format_brl(data.closed_value), self._count_hint('closed', data.won_count))
         rate = f'{format_number(data.conversion_rate, language)}%' if total else t('insights.kpi.none')
         self.conversion.show(rate, t('insights.kpi.conversion_hint'))
         self.cycle.show(format_days(data.avg_cycle_days, t, language), t('insights.kpi.cycle_hint'))
         self.idle.show(str(data.idle_leads), t('insights.kpi.idle_hint', days=data.idle_alert_days))
         self.idle.classes(replace='kpi-card q-pa-md gap-1' + (' kpi-alert' if data.idle_leads else ''))
+        reasons = ', '.join(f'{reason.reason} ({reason.count})' for reason in data.top_lost_reasons)
+        self.outcomes.show(
+            t('insights.kpi.outcomes_value', won=data.won_count, lost=data.lost_count),
+            t('insights.lost_reasons', reasons=reasons) if reasons else t('insights.lost_reasons_none'),
+        )
         self.empty.set_visibility(total == 0)
         charts = (
             (self.funnel, funnel_options(data, t)),

@@ -12,6 +12,7 @@ LEAD_FIELDS = {
     'assigned_user_id', 'last_contact_at', 'last_contact_channel', 'created_at', 'updated_at', 'is_favorite',
     'is_closed', 'days_in_current_stage', 'position', 'version', 'stage_changed_at',
     'custom_fields',  # beyond the contract: plugin fields (docs/EXTENDING.md); LovedCRM's clients ignore it
+    'outcome', 'lost_reason',  # beyond the contract: won / lost in fechado
 }  # fmt: skip
 
 

@@ -16,9 +16,10 @@ from pydantic import ValidationError
 from models import STAGE_ORDER, PipelineStage
 from models.event import StageHistoryEntry
 from models.lead import LeadCreate, LeadUpdate
+from models.types import LeadOutcome
 
 from ...extensions import ActionContext, ActionRefused, CardAction, localize
-from ...services import leads, moves, pipeline_events, undo
+from ...services import leads, moves, outcomes, pipeline_events, undo
 from ...services.board import index_below
 from ...services.errors import Conflict, DomainError, NotFound
 from ..refusals import refusal, validation_messages
@@ -246,6 +247,50 @@ class BoardActions:
         if refocus and shown is not None and shown in self.board.cards.values():
             # the one line of JavaScript: moving a DOM node drops its focus; keyboard users keep their place
             ui.run_javascript(f'getHtmlElement({shown.id})?.focus()')
+        if stage == PipelineStage.FECHADO and lead['stage'] != stage:  # closed just now: won or lost? (may be left)
+            await self.board.outcome_dialog.ask(leads.lead_public(moved.lead).model_dump(mode='json'))
+
+    async def open_outcome(self, lead_id: uuid.UUID) -> None:
+        """The card menu's "Resultado…" on a lead in Fechado."""
+        card = self.board.cards.get(lead_id)
+        if card is not None and card.lead['stage'] == PipelineStage.FECHADO and self._writer_or_explain():
+            await self.board.outcome_dialog.ask(card.lead)
+
+    async def load_lost_reasons(self) -> list[str]:
+        """The organization's lost reasons, read when the prompt opens (an admin may have just changed them)."""
+        try:
+            async with self.ctx.db.session(read_only=True, organization_id=self.viewer.organization_id) as session:
+                return await outcomes.lost_reasons(session, organization_id=self.viewer.organization_id)
+        except Exception as exc:  # the database away or busy: the prompt still offers won, lost and free text
+            if self.board.outage.failed(exc) is None:
+                raise
+            return []
+
+    async def set_outcome(
+        self, lead_id: uuid.UUID, version: int, outcome: LeadOutcome | None, reason: str | None
+    ) -> SaveOutcome:
+        """Won / lost (with a reason) / none, against the version the prompt showed: one ``lead_updated``."""
+        try:
+            changes = LeadUpdate(outcome=outcome, lost_reason=reason, expected_version=version)
+            async with self.ctx.db.session(organization_id=self.viewer.organization_id) as session:
+                lead = await leads.update_lead(session, caller=self.viewer.caller, lead_id=lead_id, changes=changes)
+        except ValidationError as exc:
+            return SaveRefused('; '.join(validation_messages(exc, self.t)))
+        except Conflict as exc:
+            current = exc.extra.get('current') or {}
+            return SaveRefused(self.t('outcome.conflict', name=current.get('name', '')), current=current)
+        except NotFound:
+            return SaveRefused(self.t('lead.conflict_gone'))
+        except DomainError as exc:
+            return SaveRefused(refusal(exc, self.t))
+        except Exception as exc:
+            reason = self.board.outage.failed(exc)
+            if reason is None:
+                raise
+            return SaveRefused(reason)
+        key = {LeadOutcome.WON: 'outcome.saved_won', LeadOutcome.LOST: 'outcome.saved_lost', None: 'outcome.cleared'}
+        self._tell(self.t(key[outcome], name=lead.name), 'positive')
+        return None
 
     async def toggle_star(self, card: LeadCard) -> None:
         """Star or unstar from the card."""
@@ -288,6 +333,7 @@ class BoardActions:
             async with self.ctx.db.session(organization_id=self.viewer.organization_id) as session:
                 if lead_id is None:
                     values.pop('is_favorite', None)  # the new-lead form has no star
+                    values.pop('outcome', None), values.pop('lost_reason', None)  # said after closing, not at creation
                     created = await leads.create_lead(session, caller=self.viewer.caller, data=LeadCreate(**values))
                     self._tell(self.t('lead.created', name=created.name), 'positive')
                     return None

@@ -35,6 +35,7 @@ from .filters import FilterBar, field_filters
 from .follow import OrganizationFollower
 from .guard import LiveGuard
 from .outage import BoardOutage
+from .outcome import OutcomeDialog
 from .undo import BoardUndo, UndoBar
 
 log = logging.getLogger(__name__)
@@ -121,7 +122,14 @@ class PipelineBoard(ui.column):
                 language=viewer.language,
             )
             self.move_dialog = MoveDialog(
-                t=self.t, on_move=actions.menu_move, on_action=actions.run_action, language=viewer.language
+                t=self.t,
+                on_move=actions.menu_move,
+                on_action=actions.run_action,
+                on_outcome=actions.open_outcome,
+                language=viewer.language,
+            )
+            self.outcome_dialog = OutcomeDialog(
+                t=self.t, on_save=actions.set_outcome, load_reasons=actions.load_lost_reasons
             )
             self.undo = BoardUndo(self, UndoBar(t=self.t))  # "Desfazer" after this person's move, save or delete
         self.columns_row = columns_row

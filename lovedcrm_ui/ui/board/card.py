@@ -19,6 +19,7 @@ from nicegui.events import GenericEventArguments
 from models.types import utcnow
 
 from ..i18n import Translate, format_brl
+from .outcome import outcome_badge
 
 MAX_TAGS = 3
 
@@ -103,6 +104,9 @@ class LeadCard(ui.html):
         chips = ''.join(
             f'<span class="lead-chip tone-{html.escape(tone)}">{html.escape(text)}</span>' for text, tone in chip_list
         )
+        badge = outcome_badge(lead, t)  # won / lost / no outcome, on a lead in Fechado
+        if badge is not None:
+            chips = f'<span class="lead-chip lead-outcome tone-{badge[1]}">{html.escape(badge[0])}</span>' + chips
         initials = self._initials_of(lead.get('assigned_user_id'))
         assignee = (self._name_of(lead.get('assigned_user_id')) if self._name_of else None) or initials
         idle = ''
@@ -137,8 +141,9 @@ class LeadCard(ui.html):
         elif days >= warning:
             self.classes('lead-idle-warning')
         owner = [t('card.assignee', name=assignee)] if initials and assignee else []
-        # and the plugin fields the card shows, and who the lead is assigned to
-        spoken = ', '.join([value or '—', *(text for text, _ in chip_list), *owner])
+        # the outcome badge, the plugin fields the card shows, and who the lead is assigned to
+        heard = ([badge] if badge else []) + chip_list
+        spoken = ', '.join([value or '—', *(text for text, _ in heard), *owner])
         label = t('board.card_label', name=lead['name'], stage=t(f'stage.{lead["stage"]}'), value=spoken)
         self.props['aria-label'] = label  # an attribute value, not HTML: no escaping needed
 

@@ -18,6 +18,7 @@ from ...services.board import TeamMember
 from ..i18n import Translate, format_brl, parse_brl
 from ..widgets import ConfirmDialog
 from .contact_links import ContactActions
+from .outcome_fields import OutcomeFields
 
 LeadValues = dict[str, Any]
 # the form's fields in the order a conflict lists them (key, label key)
@@ -29,6 +30,8 @@ CONFLICT_FIELDS = (
     ('source', 'lead.source'),
     ('tags', 'lead.tags'),
     ('assigned_user_id', 'lead.assignee'),
+    ('outcome', 'outcome.field'),
+    ('lost_reason', 'outcome.reason'),
     ('stage', 'lead.stage'),
     ('is_favorite', 'board.favorite'),
     ('notes', 'lead.notes'),
@@ -61,6 +64,8 @@ def shown_values(lead: dict[str, Any]) -> LeadValues:
         'notes': lead.get('notes') or None,
         'stage': lead.get('stage'),
         'is_favorite': bool(lead.get('is_favorite')),
+        'outcome': lead.get('outcome') or None,
+        'lost_reason': lead.get('lost_reason') or None,
     }
 
 
@@ -121,6 +126,7 @@ class LeadDialog(ui.dialog):
                 )
                 self.stage = ui.select({s.value: t(f'stage.{s.value}') for s in STAGE_ORDER}, label=t('lead.stage'))
                 self.stage.props('outlined dense').classes('grow')
+            self.outcome_fields = OutcomeFields(t, stage=self.stage, exists=lambda: self.lead is not None)  # won/lost
             self.favorite = ui.checkbox(t('board.favorite'))
             self.notes = ui.textarea(t('lead.notes'), validation=self._length_rule(NOTES_MAX)).props(
                 'outlined dense autogrow'
@@ -249,6 +255,7 @@ class LeadDialog(ui.dialog):
         self.assignee.value = str(assignee) if assignee and str(assignee) in self.assignee.options else None
         self.stage.value = lead.get('stage')
         self.favorite.value = bool(lead.get('is_favorite'))
+        self.outcome_fields.fill(lead, editable=editable)
         self.notes.value = lead.get('notes') or ''
         stored = lead.get('custom_fields') or {}
         for key, element in self.custom.items():
@@ -298,7 +305,7 @@ class LeadDialog(ui.dialog):
         """The form as lead fields, or None (with messages shown) when something is invalid."""
         texts = [element for element in self.custom.values() if not isinstance(element, ui.select)]
         fields = (self.name, self.email, self.phone, self.amount, self.source, self.notes, *texts)
-        if not all(field.validate() for field in fields):
+        if not all([*(field.validate() for field in fields), self.outcome_fields.reason.validate()]):
             return None
         return self._form_values()
 
@@ -315,6 +322,7 @@ class LeadDialog(ui.dialog):
             'notes': self.notes.value or None,
             'stage': self.stage.value,
             'is_favorite': bool(self.favorite.value),
+            **self.outcome_fields.values(),
             'custom_fields': {key: self._custom_value(element) for key, element in self.custom.items()},
         }
 
@@ -412,6 +420,8 @@ class LeadDialog(ui.dialog):
             return format_brl(value)
         if key == 'stage':
             return t(f'stage.{value}')
+        if key == 'outcome':
+            return t(f'outcome.{value}')
         if key == 'tags':
             return ', '.join(value)
         if key == 'is_favorite':
@@ -456,11 +466,13 @@ class MoveDialog(ui.dialog):
         t: Translate,
         on_move: Callable[[uuid.UUID, str, str], Awaitable[None]],
         on_action: Callable[[uuid.UUID, str], Awaitable[None]] | None = None,
+        on_outcome: Callable[[uuid.UUID], Awaitable[None]] | None = None,
         language: str | None = None,
     ) -> None:
         super().__init__()
         self._on_move = on_move
         self._on_action = on_action
+        self._on_outcome = on_outcome
         self._language = language
         self._lead_id: uuid.UUID | None = None
         with self, ui.card().classes('gap-2'):
@@ -471,6 +483,9 @@ class MoveDialog(ui.dialog):
                 for stage in STAGE_ORDER:
                     button = ui.button(t(f'stage.{stage.value}'), on_click=lambda s=stage.value: self._choose(s))
                     self.buttons[stage.value] = button.props('outline no-caps').classes('w-full')
+            # won / lost of a lead in Fechado (ui/board/outcome.py)
+            self.outcome_button = ui.button(t('move.outcome'), icon='flag', on_click=self._outcome)
+            self.outcome_button.props('flat no-caps align=left').classes('w-full').mark('move-outcome')
             with ui.column().classes('w-full gap-1') as self.action_part:
                 ui.label(t('move.actions')).classes('text-subtitle2 q-mt-sm')
                 self.action_buttons = ui.column().classes('w-full gap-1')
@@ -483,6 +498,7 @@ class MoveDialog(ui.dialog):
         self._lead_id = uuid.UUID(str(lead['id']))
         self.title.text = f'{self._t("move.title")} {lead["name"]}' if can_move else lead['name']
         self.move_part.set_visibility(can_move)
+        self.outcome_button.set_visibility(can_move and lead['stage'] == 'fechado' and self._on_outcome is not None)
         for stage, button in self.buttons.items():
             button.props(remove='unelevated').props('outline')
             if stage == lead['stage']:
@@ -501,6 +517,11 @@ class MoveDialog(ui.dialog):
         self.close()
         if self._lead_id is not None:
             await self._on_move(self._lead_id, stage, self.place.value)
+
+    async def _outcome(self) -> None:
+        self.close()
+        if self._lead_id is not None and self._on_outcome is not None:
+            await self._on_outcome(self._lead_id)
 
     async def _act(self, key: str) -> None:
         self.close()

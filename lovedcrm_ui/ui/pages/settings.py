@@ -1,4 +1,4 @@
-"""``/settings``: the organization's name, description, website and the board's idle thresholds."""
+"""``/settings``: the organization's name, description, website, the board's idle thresholds and lost reasons."""
 
 from nicegui import ui
 from nicegui.element_filter import ElementFilter
@@ -14,6 +14,7 @@ from ..frame import frame
 from ..refusals import refusal
 from ..session import Viewer, require_viewer
 from ..widgets import StatusLine
+from .lost_reasons import LostReasonsEditor
 
 FIELD_PROBLEMS = {
     'name': 'settings.name_length',
@@ -136,9 +137,12 @@ def register_settings_page(ctx: AppContext) -> None:
             return
         with frame(ctx, viewer, page='settings'), ui.column().classes('w-full p-4') as content:
             form = SettingsForm(ctx, viewer)
+            reasons = LostReasonsEditor(ctx, viewer)
 
         async def follow_role() -> None:
             form.set_editable(viewer.can_manage)
+            reasons.set_editable(viewer.can_manage)
 
         AccessWatch(ctx, viewer, content=content, redraw=follow_role)
         await form.load()
+        await reasons.load()
