@@ -96,6 +96,8 @@ CODE_KEYS: dict[ErrorCode, str] = {
     ErrorCode.VERSION_CONFLICT: 'error.version_conflict',
     ErrorCode.ASSIGNEE_NOT_MEMBER: 'lead.not_member',
     ErrorCode.NOTES_TOO_LONG: 'lead.notes_too_long',
+    ErrorCode.NOTE_NOT_FOUND: 'notes.gone',
+    ErrorCode.NOTE_AUTHOR_ONLY: 'notes.author_only',
     ErrorCode.CUSTOM_FIELD_UNKNOWN: 'lead.custom_field_invalid',
     ErrorCode.CUSTOM_FIELD_INVALID: 'lead.custom_field_invalid',
     ErrorCode.IMPORT_TOO_LARGE: 'csv.too_large',
