@@ -51,7 +51,9 @@ async def run(url: str, statement: str) -> list[tuple[object, ...]]:
 async def test_old_notes_become_each_leads_first_note_and_come_back_on_downgrade(db_at_0009: str) -> None:
     engine = create_async_engine(db_at_0009, poolclass=pool.NullPool)
     organization = Organization(name='Acme', slug=f'acme-{uuid.uuid4().hex[:6]}')
-    noted = Lead(organization_id=organization.id, name='Com notas', notes='Ligar depois\ndo carnaval', created_at=CREATED)
+    noted = Lead(
+        organization_id=organization.id, name='Com notas', notes='Ligar depois\ndo carnaval', created_at=CREATED
+    )
     blank = Lead(organization_id=organization.id, name='Sem notas', notes='   ')
     empty = Lead(organization_id=organization.id, name='Vazio')
     try:

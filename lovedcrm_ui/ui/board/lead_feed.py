@@ -90,6 +90,7 @@ class NotesFeed(ui.column):
         self._editing: uuid.UUID | None = None
         self._draft = ''
         self._editable = False
+        self._adding = False  # Enter then a click (or a double click) adds the note once
         with ui.row().classes('w-full no-wrap gap-2 items-center') as self.composer:
             self.input = ui.input(placeholder=t('notes.placeholder'), validation=self._length_rule())
             self.input.props('outlined dense').classes('grow').mark('note-input')
@@ -197,11 +198,15 @@ class NotesFeed(ui.column):
 
     async def _submit(self) -> None:
         text = self.input.value or ''
-        if self.lead_id is None or not text.strip() or not self.input.validate():
+        if self._adding or self.lead_id is None or not text.strip() or not self.input.validate():
             return
-        refused = await self._add(self.lead_id, text)
+        self._adding = True
+        try:
+            refused = await self._add(self.lead_id, text)
+        finally:
+            self._adding = False
         self.error.text = refused or ''
-        if refused is None:
+        if refused is None and self.input.value == text:  # what the person typed meanwhile stays
             self.input.value = ''
 
 
