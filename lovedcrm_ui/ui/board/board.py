@@ -29,10 +29,11 @@ from .actions import BoardActions
 from .card import LeadCard, listen_to_cards
 from .column import StageColumn
 from .csv_dialogs import export_csv, open_import_dialog
-from .dialogs import LeadDialog, MoveDialog
+from .dialogs import LeadDialog
 from .filters import FilterBar, field_filters
 from .follow import OrganizationFollower
 from .guard import LiveGuard
+from .move_dialog import MoveDialog
 from .note_actions import NoteActions
 from .outage import BoardOutage
 

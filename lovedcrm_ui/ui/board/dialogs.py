@@ -1,4 +1,4 @@
-"""The board's shared dialogs: one lead dialog (with its delete confirmation) and one "Mover para…" dialog."""
+"""The board's lead dialog (with its delete confirmation); its notes feed and change log are in lead_feed.py."""
 
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -11,7 +11,7 @@ from nicegui import ui
 
 from models import STAGE_ORDER
 
-from ...extensions import CardAction, LeadField, localize
+from ...extensions import LeadField, localize
 from ...services.board import TeamMember
 from ..i18n import Translate, format_brl, parse_brl
 from ..widgets import ConfirmDialog
@@ -440,67 +440,3 @@ class LeadDialog(ui.dialog):
         if await self.confirm.ask(self._t('lead.delete_confirm', name=lead['name']), self._t('lead.delete')):
             self.close()
             await self._on_delete(lead)
-
-
-class MoveDialog(ui.dialog):
-    """ "Mover para…": the keyboard (and right-click) path to move a card to another stage, and the card's menu.
-
-    Below the stages it lists the plugins' card actions (extensions.CardAction) that apply to the lead.
-    """
-
-    def __init__(
-        self,
-        *,
-        t: Translate,
-        on_move: Callable[[uuid.UUID, str, str], Awaitable[None]],
-        on_action: Callable[[uuid.UUID, str], Awaitable[None]] | None = None,
-        language: str | None = None,
-    ) -> None:
-        super().__init__()
-        self._on_move = on_move
-        self._on_action = on_action
-        self._language = language
-        self._lead_id: uuid.UUID | None = None
-        with self, ui.card().classes('gap-2'):
-            self.title = ui.label(t('move.title')).classes('text-h6 dialog-title')
-            with ui.column().classes('w-full gap-2') as self.move_part:
-                self.place = ui.toggle({'top': t('move.top'), 'bottom': t('move.bottom')}, value='top')
-                self.buttons = {}
-                for stage in STAGE_ORDER:
-                    button = ui.button(t(f'stage.{stage.value}'), on_click=lambda s=stage.value: self._choose(s))
-                    self.buttons[stage.value] = button.props('outline no-caps').classes('w-full')
-            with ui.column().classes('w-full gap-1') as self.action_part:
-                ui.label(t('move.actions')).classes('text-subtitle2 q-mt-sm')
-                self.action_buttons = ui.column().classes('w-full gap-1')
-            self.action_part.set_visibility(False)
-            ui.button(t('move.cancel'), on_click=self.close).props('flat')
-        self._t = t
-
-    def show_for(self, lead: dict[str, Any], *, actions: Sequence[CardAction] = (), can_move: bool = True) -> None:
-        """Open for one card; its current stage is marked; ``actions``: the card actions to offer."""
-        self._lead_id = uuid.UUID(str(lead['id']))
-        self.title.text = f'{self._t("move.title")} {lead["name"]}' if can_move else lead['name']
-        self.move_part.set_visibility(can_move)
-        for stage, button in self.buttons.items():
-            button.props(remove='unelevated').props('outline')
-            if stage == lead['stage']:
-                button.props(remove='outline').props('unelevated')
-        self.action_buttons.clear()
-        with self.action_buttons:
-            for action in actions:
-                label = localize(action.label, self._language)
-                ui.button(label, icon=action.icon, on_click=lambda k=action.key: self._act(k)).props(
-                    'flat no-caps align=left'
-                ).classes('w-full').mark(f'card-action-{action.key}')
-        self.action_part.set_visibility(bool(actions))
-        self.open()
-
-    async def _choose(self, stage: str) -> None:
-        self.close()
-        if self._lead_id is not None:
-            await self._on_move(self._lead_id, stage, self.place.value)
-
-    async def _act(self, key: str) -> None:
-        self.close()
-        if self._lead_id is not None and self._on_action is not None:
-            await self._on_action(self._lead_id, key)
