@@ -29,13 +29,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models import EventType, Lead, LeadNote, User, utcnow
+from models.lead import NOTES_MAX
 from models.note import LeadNotePublic
 
 from .access import Caller
-from .errors import ErrorCode, Forbidden, NotFound, require_plain_text
+from .errors import ErrorCode, Forbidden, Invalid, NotFound, require_plain_text
 from .leads import get_lead, snapshot
 from .note_rows import add_note_row, latest_note_body
 from .pipeline_events import allocate_seq, record_event
+
+
+def check_body(body: str) -> str:
+    """A note's text as the API's model takes it (for callers that skip it): plain, not blank, ≤ 10,000."""
+    require_plain_text(body, 'body')
+    if not body.strip():
+        raise Invalid('body must not be blank', code=ErrorCode.INVALID)
+    if len(body) > NOTES_MAX:
+        raise Invalid(f'notes cannot exceed {NOTES_MAX:,} characters', code=ErrorCode.NOTES_TOO_LONG)
+    return body
 
 
 def note_public(note: LeadNote, author_name: str | None) -> LeadNotePublic:
@@ -67,7 +78,7 @@ async def list_notes(session: AsyncSession, *, organization_id: uuid.UUID, lead_
 async def add_note(session: AsyncSession, *, caller: Caller, lead_id: uuid.UUID, body: str) -> LeadNotePublic:
     """Add a note (any writer); it becomes the lead's latest ``notes``; event ``lead_note_changed``."""
     caller.require_writer()
-    require_plain_text(body, 'body')
+    check_body(body)
     seq = await allocate_seq(session, caller.organization_id)
     lead = await get_lead(session, organization_id=caller.organization_id, lead_id=lead_id, for_update=True)
     note = await add_note_row(session, lead=lead, author_id=caller.user_id, body=body)
@@ -79,7 +90,7 @@ async def edit_note(
 ) -> LeadNotePublic:
     """Change a note's text (its author only); event ``lead_note_changed``."""
     caller.require_writer()
-    require_plain_text(body, 'body')
+    check_body(body)
     seq = await allocate_seq(session, caller.organization_id)
     lead = await get_lead(session, organization_id=caller.organization_id, lead_id=lead_id, for_update=True)
     note = await _own_note(session, caller, lead, note_id)

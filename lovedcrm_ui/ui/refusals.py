@@ -131,6 +131,7 @@ FIELD_LABELS = {
     'source': 'lead.source',
     'tags': 'lead.tags',
     'notes': 'lead.notes',
+    'body': 'notes.note',  # a note of the lead dialog's feed
     'assigned_user_id': 'lead.assignee',
     'stage': 'lead.stage',
     'full_name': 'register.full_name',

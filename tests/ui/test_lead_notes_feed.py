@@ -165,6 +165,6 @@ async def test_a_hostile_note_is_refused_with_a_message_and_kept_to_fix(create_u
     dialog.feed.input.value = 'ligar\x00 depois'
     fire(dialog.feed.input, 'keydown.enter')
 
-    await until(lambda: 'NUL' in dialog.feed.error.text)
+    await ana_user.should_see('Nota: contém um caractere inválido (NUL)')
     assert dialog.feed.input.value == 'ligar\x00 depois' and dialog.feed.notes == []
     assert (await stored(app_ctx, lead.id)).notes is None

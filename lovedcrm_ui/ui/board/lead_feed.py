@@ -91,6 +91,7 @@ class NotesFeed(ui.column):
         self._draft = ''
         self._editable = False
         self._adding = False  # Enter then a click (or a double click) adds the note once
+        self._early: list[tuple[str, dict[str, Any]]] | None = None  # events that came while the list loaded
         with ui.row().classes('w-full no-wrap gap-2 items-center') as self.composer:
             self.input = ui.input(placeholder=t('notes.placeholder'), validation=self._length_rule())
             self.input.props('outlined dense').classes('grow').mark('note-input')
@@ -109,7 +110,13 @@ class NotesFeed(ui.column):
         self.input.value = ''
         self.error.text = ''
         self.composer.set_visibility(editable)
-        self.notes = await self._list(lead_id)
+        self._early = []
+        try:
+            self.notes = await self._list(lead_id)
+        finally:
+            early, self._early = self._early, None
+        for action, note in early:  # the list may or may not have them: applying one again changes nothing
+            self._apply(action, note)
         self._draw()
 
     def clear_lead(self) -> None:
@@ -119,9 +126,16 @@ class NotesFeed(ui.column):
 
     def apply(self, action: str, note: dict[str, Any]) -> None:
         """A note event of the shown lead (anyone's, this viewer's too): add, redraw or remove that note."""
+        if self._early is not None:
+            self._early.append((action, note))
+            return
+        if self._apply(action, note):
+            self._draw()
+
+    def _apply(self, action: str, note: dict[str, Any]) -> bool:
         changed = LeadNotePublic.model_validate(note)
         if changed.lead_id != self.lead_id:
-            return
+            return False
         others = [n for n in self.notes if n.id != changed.id]
         if action == 'deleted':
             if self._editing == changed.id:
@@ -129,7 +143,7 @@ class NotesFeed(ui.column):
             self.notes = others
         else:
             self.notes = sorted([*others, changed], key=lambda n: (n.created_at, str(n.id)), reverse=True)
-        self._draw()
+        return True
 
     def _draw(self) -> None:
         t, moments = self._t, self._moments
