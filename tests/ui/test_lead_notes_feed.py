@@ -168,3 +168,19 @@ async def test_a_hostile_note_is_refused_with_a_message_and_kept_to_fix(create_u
     await ana_user.should_see('Nota: contém um caractere inválido (NUL)')
     assert dialog.feed.input.value == 'ligar\x00 depois' and dialog.feed.notes == []
     assert (await stored(app_ctx, lead.id)).notes is None
+
+
+async def test_a_viewer_reads_the_notes_but_cannot_write_one(create_user, app_ctx, person):  # type: ignore[no-untyped-def]
+    ana = await person('Ana Souza')
+    vera = await person('Vera Viewer', team_of=ana, role='viewer')
+    lead = await add_lead(app_ctx, ana, 'Acme Ltda')
+    async with app_ctx.db.session(organization_id=ana.organization_id) as session:
+        await notes.add_note(session, caller=ana.caller(), lead_id=lead.id, body='Só leitura para a Vera')
+    vera_user = create_user()
+    await sign_in(vera_user, vera)
+
+    dialog = await open_dialog(vera_user, 'Acme Ltda')
+
+    await vera_user.should_see('Só leitura para a Vera')
+    assert not dialog.feed.composer.visible
+    assert not [e for e in vera_user.client.elements.values() if 'note-edit' in e._markers]

@@ -151,7 +151,7 @@ class LeadDialog(ui.dialog):
                         )
                     with ui.tab_panel('changes').classes('p-2'):
                         self.change_log = ChangeLog(t=t, moments=moments, fields=self._fields, language=language)
-            with ui.row().classes('w-full justify-between'):
+            with ui.row().classes('w-full justify-between lead-dialog-actions'):
                 self.delete_button = ui.button(
                     t('lead.delete'), icon='delete', color='negative', on_click=self._confirm_delete
                 )
