@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from .event import EventType, PipelineEvent
 from .invite import Invite
 from .lead import Lead
+from .note import LeadNote
 from .organization import Membership, Organization
 from .types import STAGE_ORDER, InviteStatus, PipelineStage, Role, utcnow
 from .user import AuthSession, PasswordResetToken, User
@@ -18,6 +19,7 @@ __all__ = [
     'Invite',
     'InviteStatus',
     'Lead',
+    'LeadNote',
     'Membership',
     'Organization',
     'PasswordResetToken',

@@ -17,6 +17,8 @@ class EventType:
     LEAD_UPDATED = 'lead_updated'
     LEAD_STAGE_CHANGED = 'lead_stage_changed'
     LEAD_DELETED = 'lead_deleted'
+    # a note added, edited or deleted (services/notes.py): the lead's version does not change
+    LEAD_NOTE_CHANGED = 'lead_note_changed'
 
 
 class PipelineEvent(SQLModel, table=True):
@@ -42,6 +44,27 @@ class StageHistoryEntry(SQLModel):
 
     seq: int
     type: str
+    from_stage: str | None
+    to_stage: str | None
+    actor_user_id: uuid.UUID | None
+    actor_name: str | None
+    at: datetime
+
+
+class FieldChange(SQLModel):
+    """One field of a lead before and after a write (values as in the lead's JSON: money as "5000.00")."""
+
+    field: str
+    old: Any
+    new: Any
+
+
+class ChangeLogEntry(SQLModel):
+    """One write of a lead's change log: its creation, field edits (favourite included) or a stage move."""
+
+    seq: int
+    type: str
+    changes: list[FieldChange]
     from_stage: str | None
     to_stage: str | None
     actor_user_id: uuid.UUID | None

@@ -27,7 +27,8 @@ from lovedcrm_ui.services import leads
 from lovedcrm_ui.services.errors import ErrorCode, NotFound
 from models import Lead, PipelineEvent
 
-TENANT_TABLES = ('leads', 'pipeline_events')
+TENANT_TABLES = ('lead_notes', 'leads', 'pipeline_events')
+TABLES_OF_0004 = ('leads', 'pipeline_events')  # lead_notes (0011) has its own policy, made with the table
 Account = Any  # tests/conftest.py's Account (a signed-in user of their own organization)
 
 
@@ -76,7 +77,7 @@ async def test_the_app_connects_as_a_role_the_policies_bind(ctx: AppContext) -> 
             await session.execute(
                 text(
                     'SELECT relname, pg_get_userbyid(relowner), relrowsecurity, relforcerowsecurity FROM pg_class '
-                    "WHERE relname IN ('leads', 'pipeline_events') ORDER BY relname"
+                    "WHERE relname IN ('lead_notes', 'leads', 'pipeline_events') ORDER BY relname"
                 )
             )
         ).all()
@@ -232,10 +233,30 @@ async def test_the_migration_adds_and_removes_the_policies(empty_app_db: str) ->
     assert isinstance(before, str)
 
     migrate.upgrade(url)
-    assert await row_security(empty_app_db) == {(table, True, True, 1) for table in TENANT_TABLES}
+    assert await row_security(empty_app_db) == {(table, True, True, 1) for table in TABLES_OF_0004}
 
     migrate.downgrade(url, before)
-    assert await row_security(empty_app_db) == {(table, False, False, 0) for table in TENANT_TABLES}
+    assert await row_security(empty_app_db) == {(table, False, False, 0) for table in TABLES_OF_0004}
 
     migrate.upgrade(url)
-    assert await row_security(empty_app_db) == {(table, True, True, 1) for table in TENANT_TABLES}
+    assert await row_security(empty_app_db) == {(table, True, True, 1) for table in TABLES_OF_0004}
+
+
+async def test_notes_of_another_organization_are_invisible_and_cannot_be_planted(
+    ctx: AppContext, api: httpx.AsyncClient, two_orgs: tuple[Account, Account]
+) -> None:
+    ana, bruno = two_orgs
+    for person, body in ((ana, 'Nota da Ana'), (bruno, 'Segredo do Bruno')):
+        lead_id = (await api.get('/crm/leads', headers=person.headers)).json()['leads'][0]['id']
+        added = await api.post(f'/crm/leads/{lead_id}/notes', headers=person.headers, json={'body': body})
+        assert added.status_code == 201, added.text
+
+    async with ctx.db.session(read_only=True, organization_id=org(ana)) as session:
+        seen = set((await session.execute(text('SELECT body FROM lead_notes'))).scalars())
+    assert seen == {'Nota da Ana'}
+    with pytest.raises(DBAPIError) as planted:
+        async with ctx.db.session(organization_id=org(ana)) as session:
+            await session.execute(
+                text("UPDATE lead_notes SET organization_id = :bruno WHERE body = 'Nota da Ana'"), {'bruno': org(bruno)}
+            )
+    assert 'row-level security' in str(planted.value)

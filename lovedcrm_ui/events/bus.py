@@ -61,6 +61,13 @@ class LeadEvent:
             frame['new_stage'] = self.payload.get('new_stage')
             # ours: the move renumbered every position of the target column (re-read it before ordering)
             frame['rebalanced'] = bool(self.payload.get('rebalanced'))
+        elif self.type == 'lead_note_changed':
+            # a note added, edited or deleted (services/notes.py): the lead (its ``notes`` = the latest note's text,
+            # its version unchanged) and the note
+            frame['lead'] = lead
+            frame['lead_id'] = str(self.lead_id)
+            frame['note'] = self.payload.get('note')
+            frame['action'] = self.payload.get('action')
         elif self.type == 'lead_deleted':
             frame['lead_id'] = str(self.lead_id)
             if lead is not None:

@@ -20,14 +20,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from models import EventType, Lead, Membership, Organization, PipelineEvent, PipelineStage, Role, User, utcnow
+from models import EventType, Lead, LeadNote, Membership, Organization, PipelineEvent, PipelineStage, Role, User, utcnow
 
 from ..db import Database
 from ..security import PasswordHasher
 from .demo_data import DemoLead, demo_leads
 from .errors import Conflict, ErrorCode
 from .leads import lead_public
-from .moves import append_notes
 from .pipeline_events import allocate_seq
 from .positions import STEP
 
@@ -156,19 +155,24 @@ async def _add_leads(
     first_seq = await allocate_seq(session, organization_id, len(steps))  # the organization's row lock, as always
     leads: dict[int, Lead] = {}
     tops: dict[str, float] = {}  # the topmost position of each column so far
+    notes: list[LeadNote] = []  # a step's note, as a move with notes writes it (services/note_rows.py)
     for offset, (at, index, number) in enumerate(steps):
         planned, step = plan[index], plan[index].steps[number]
         position = tops[step.stage] - STEP if step.stage in tops else 0.0  # on top of the column, as the app puts it
         tops[step.stage] = position
         if number == 0:
             lead = leads[index] = _new_lead(organization_id, planned, user_ids, position, at)
+            if planned.notes:
+                notes.append(_note(lead, user_ids[step.actor], planned.notes, at))
             event_type, payload = EventType.LEAD_CREATED, {}
         else:
             lead = leads[index]
             old_stage = lead.stage
             lead.stage, lead.position, lead.stage_changed_at = step.stage, position, at
             lead.version += 1
-            lead.notes = append_notes(lead.notes, step.note)
+            if step.note and step.note.strip():
+                lead.notes = step.note
+                notes.append(_note(lead, user_ids[step.actor], step.note, at))
             lead.last_contact_at, lead.last_contact_channel = at, planned.last_contact_channel
             event_type = EventType.LEAD_STAGE_CHANGED
             payload = {'old_stage': old_stage, 'new_stage': str(step.stage), 'position': position, 'rebalanced': False}
@@ -187,7 +191,20 @@ async def _add_leads(
         )
     session.add_all(leads.values())
     await session.flush()
+    session.add_all(notes)
+    await session.flush()
     return len(steps)
+
+
+def _note(lead: Lead, author_id: uuid.UUID, body: str, at: datetime) -> LeadNote:
+    return LeadNote(
+        organization_id=lead.organization_id,
+        lead_id=lead.id,
+        author_user_id=author_id,
+        body=body,
+        created_at=at,
+        updated_at=at,
+    )
 
 
 def _new_lead(

@@ -129,6 +129,8 @@ class Facets:
             self._add(self.stages, [new], +1)
             self._add_value(old, -value)
             self._add_value(new, value)
+        elif event_type == EventType.LEAD_NOTE_CHANGED:
+            pass  # a note changes no stage, source, tag or value (services/notes.py)
         else:
             raise UnreadableEvent(event_type)
         self.seq = seq

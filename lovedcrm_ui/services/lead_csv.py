@@ -20,7 +20,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
-from models import STAGE_ORDER, EventType, Lead, Membership, PipelineEvent, PipelineStage, utcnow
+from models import STAGE_ORDER, EventType, Lead, LeadNote, Membership, PipelineEvent, PipelineStage, utcnow
 from models.lead import LeadCreate, LeadPublic
 
 from ..db import queue_event
@@ -320,6 +320,7 @@ async def write_import(
     for start in range(0, total, WRITE_CHUNK):
         lead_rows: list[dict[str, Any]] = []
         event_rows: list[dict[str, Any]] = []
+        note_rows: list[dict[str, Any]] = []  # a row's notes: the lead's first note (as create_lead writes it)
         for index in range(start, min(start + WRITE_CHUNK, total)):
             row = {
                 **plan.leads[index].model_dump(),
@@ -334,6 +335,20 @@ async def write_import(
                 'created_at': now,
                 'updated_at': now,
             }
+            if row['notes'] is not None and not row['notes'].strip():
+                row['notes'] = None
+            if row['notes'] is not None:
+                note_rows.append(
+                    {
+                        'id': uuid.uuid4(),
+                        'organization_id': organization_id,
+                        'lead_id': row['id'],
+                        'author_user_id': caller.user_id,
+                        'body': row['notes'],
+                        'created_at': now,
+                        'updated_at': now,
+                    }
+                )
             event = LeadEvent(
                 organization_id=organization_id,
                 seq=first_seq + index,
@@ -349,6 +364,8 @@ async def write_import(
         # render_nulls: one multi-row INSERT per chunk (without it, rows are grouped by which fields are empty)
         await session.execute(insert(Lead).execution_options(render_nulls=True), lead_rows)
         await session.execute(insert(PipelineEvent).execution_options(render_nulls=True), event_rows)
+        if note_rows:
+            await session.execute(insert(LeadNote), note_rows)
         if progress is not None:
             await progress(start + len(lead_rows), total)
     await session.commit()

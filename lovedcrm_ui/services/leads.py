@@ -13,6 +13,7 @@ from models.lead import LeadCreate, LeadPublic, LeadUpdate
 
 from .access import Caller
 from .errors import Conflict, ErrorCode, Invalid, NotFound
+from .note_rows import add_note_row, takes_note
 from .outcomes import outcome_values, sent_outcome
 from .pipeline_events import allocate_seq, record_event
 from .positions import top_position
@@ -90,6 +91,12 @@ async def create_lead(session: AsyncSession, *, caller: Caller, data: LeadCreate
     )
     session.add(lead)
     await session.flush()
+    if lead.notes is not None:  # LovedCRM's ``notes`` on create: the lead's first note (blank: none)
+        if lead.notes.strip():
+            await add_note_row(session, lead=lead, author_id=caller.user_id, body=lead.notes, at=now)
+        else:
+            lead.notes = None
+        await session.flush()
     await record_event(
         session,
         organization_id=caller.organization_id,
@@ -149,6 +156,10 @@ async def apply_update(session: AsyncSession, *, caller: Caller, lead: Lead, cha
             outcome_values(stage=lead.stage, current_outcome=lead.outcome, current_reason=lead.lost_reason, sent=sent)
         )
     before = snapshot(lead)
+    if 'notes' in values:  # LovedCRM's ``notes``: a new note when it differs from the latest (services/notes.py)
+        text = values.pop('notes')
+        if takes_note(lead, text):
+            await add_note_row(session, lead=lead, author_id=caller.user_id, body=text)
     lead.sqlmodel_update(values)
     await _record_update(session, caller, lead, seq, before)
 

@@ -9,24 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from models import EventType, Lead, PipelineStage, utcnow
-from models.lead import NOTES_MAX, LeadUpdate
+from models.lead import LeadUpdate
 
 from .access import Caller
-from .errors import ErrorCode, Invalid
 from .leads import apply_update, check_version, field_changes, get_lead, snapshot
+from .note_rows import add_note_row, takes_note
 from .outcomes import OUTCOME_FIELDS, outcome_values
 from .pipeline_events import allocate_seq, record_event
 from .positions import LEADS, position_at
-
-
-def append_notes(current: str | None, text: str | None) -> str | None:
-    """The notes rule of a stage move: set when empty, else append on a new line."""
-    if text is None or not text.strip():
-        return current
-    notes = text if not current else f'{current}\n{text}'
-    if len(notes) > NOTES_MAX:
-        raise Invalid(f'notes cannot exceed {NOTES_MAX:,} characters', code=ErrorCode.NOTES_TOO_LONG)
-    return notes
 
 
 @dataclass(frozen=True)
@@ -137,9 +127,11 @@ async def apply_move(
             session, organization_id=caller.organization_id, stage=stage, lead_id=lead.id, index=index or 0
         )
     now = utcnow()
+    if takes_note(lead, notes) and notes is not None:  # the move's ``notes``: a new note, the lead's latest
+        await add_note_row(session, lead=lead, author_id=caller.user_id, body=notes, at=now)
+        await session.flush()
     values: dict[str, Any] = {
         'position': position,
-        'notes': append_notes(lead.notes, notes),
         'stage': stage,
         'version': lead.version + 1,  # the row is locked: the same as version + 1 in SQL
         'updated_at': now,

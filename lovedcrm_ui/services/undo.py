@@ -22,6 +22,7 @@ from .access import Caller
 from .errors import Conflict, ErrorCode, NotFound
 from .leads import CONFLICT_DETAIL, snapshot
 from .moves import MoveResult, move_lead, save_lead
+from .note_rows import add_note_row
 from .pipeline_events import allocate_seq, record_event
 
 # the fields a lead dialog's save can change (and so an undo can put back); custom_fields key by key
@@ -174,6 +175,8 @@ async def restore_lead(
         lead.assigned_user_id = None
     session.add(lead)
     await session.flush()
+    if lead.notes:  # its notes went with it (ON DELETE CASCADE): the latest one, kept in the snapshot, comes back
+        await add_note_row(session, lead=lead, author_id=None, body=lead.notes)
     await record_event(
         session,
         organization_id=caller.organization_id,

@@ -64,6 +64,12 @@ STYLE = """
 .nav-link-active{opacity:1;font-weight:600;background:rgba(255,255,255,.2)}
 @keyframes rotating{from{transform:rotate(0)}to{transform:rotate(-360deg)}}
 .rotating{animation:rotating 1.2s linear infinite}
+.lead-feed{max-height:38vh;overflow-y:auto;width:100%}
+/* the lead dialog's Save and Delete stay in view however long the form, notes and history get */
+.lead-dialog-actions{position:sticky;bottom:0;background:#fff;z-index:1;padding-top:.25rem}
+.note-body{white-space:pre-wrap;overflow-wrap:anywhere}
+.note-initials{background:#78909c;color:#fff;border-radius:50%;width:1.8rem;height:1.8rem;flex:0 0 1.8rem;
+  display:inline-flex;align-items:center;justify-content:center;font-size:.7rem}
 .lead-assignee{margin-left:auto;background:#5c6bc0;color:#fff;border-radius:50%;width:1.6rem;height:1.6rem;display:inline-flex;align-items:center;justify-content:center;font-size:.7rem}
 </style>
 """

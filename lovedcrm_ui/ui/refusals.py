@@ -97,6 +97,8 @@ CODE_KEYS: dict[ErrorCode, str] = {
     ErrorCode.LEAD_EXISTS: 'undo.lead_exists',
     ErrorCode.ASSIGNEE_NOT_MEMBER: 'lead.not_member',
     ErrorCode.NOTES_TOO_LONG: 'lead.notes_too_long',
+    ErrorCode.NOTE_NOT_FOUND: 'notes.gone',
+    ErrorCode.NOTE_AUTHOR_ONLY: 'notes.author_only',
     ErrorCode.CUSTOM_FIELD_UNKNOWN: 'lead.custom_field_invalid',
     ErrorCode.CUSTOM_FIELD_INVALID: 'lead.custom_field_invalid',
     ErrorCode.OUTCOME_NEEDS_CLOSED_STAGE: 'error.outcome_needs_closed_stage',
@@ -133,6 +135,7 @@ FIELD_LABELS = {
     'source': 'lead.source',
     'tags': 'lead.tags',
     'notes': 'lead.notes',
+    'body': 'notes.note',  # a note of the lead dialog's feed
     'assigned_user_id': 'lead.assignee',
     'stage': 'lead.stage',
     'full_name': 'register.full_name',

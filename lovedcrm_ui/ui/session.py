@@ -38,6 +38,7 @@ class Viewer:
     language: str
     idle_warning_days: int = 7
     idle_alert_days: int = 14
+    timezone: str = 'UTC'  # the user's profile time zone: the lead dialog's notes and change log show times in it
     # every organization the user belongs to, (id, name) by name: the header's switcher lists them
     organizations: list[tuple[uuid.UUID, str]] = field(default_factory=list)
 
@@ -173,6 +174,7 @@ async def load_viewer(ctx: AppContext) -> Viewer | None:
         language=page_language(),
         idle_warning_days=organization.idle_warning_days,
         idle_alert_days=organization.idle_alert_days,
+        timezone=user.timezone,
         organizations=[(org.id, org.name) for org, _role in memberships],
     )
 

@@ -123,7 +123,7 @@ async def test_every_declared_text_refuses_nul_naming_it(api: httpx.AsyncClient,
     unexpected = []
     for method, path, kind, name, shape in DECLARED:
         value = hostile_value(shape)
-        ids = {'lead_id': uuid.uuid4(), 'user_id': uuid.uuid4(), 'invite_id': uuid.uuid4()}
+        ids = {'lead_id': uuid.uuid4(), 'user_id': uuid.uuid4(), 'invite_id': uuid.uuid4(), 'note_id': uuid.uuid4()}
         in_path = {'token': 'some-token', 'org_id': ana.org_id, **ids}
         options: dict[str, Any] = {'headers': ana.headers}
         if kind == 'path':
@@ -267,9 +267,12 @@ def raw_json(value: Any) -> bytes:
     return json.dumps(value).encode()
 
 
-def stored_as(sent: dict[str, Any]) -> dict[str, Any]:
-    """What the API keeps of accepted fields: the name trimmed; tags trimmed, cut at 50, trimmed, deduplicated."""
+def stored_as(sent: dict[str, Any], notes_before: str | None = None) -> dict[str, Any]:
+    """What the API keeps of accepted fields: the name trimmed; tags trimmed, cut at 50, trimmed, deduplicated;
+    ``notes`` the latest note's text (a blank or null ``notes`` adds no note: the one before stays)."""
     kept = dict(sent)
+    if 'notes' in kept and (kept['notes'] is None or not kept['notes'].strip()):
+        kept['notes'] = notes_before
     if 'name' in kept:
         kept['name'] = kept['name'].strip()
     if 'tags' in kept:
@@ -312,8 +315,9 @@ async def test_any_text_in_any_lead_field_is_kept_or_refused_never_a_500(  # typ
         assert {key: read[key] for key in stored_as(created)} == stored_as(created)
         updated = await answer(api, 'PUT', f'/crm/leads/{lead_id}', headers, changed)
         if updated.status_code == 200:
+            notes_before = read['notes']
             read = (await api.get(f'/crm/leads/{lead_id}', headers=headers)).json()
-            assert {key: read[key] for key in stored_as(changed)} == stored_as(changed)
+            assert {key: read[key] for key in stored_as(changed, notes_before)} == stored_as(changed, notes_before)
     await answer(api, 'POST', '/crm/leads/search', headers, {'query': query})
 
 

@@ -77,3 +77,19 @@ async def test_a_restored_lead_loses_an_assignee_who_left_the_team(api, register
 
     assert restored.status_code == 201
     assert restored.json()['assigned_user_id'] is None
+
+
+async def test_a_restored_lead_shows_its_latest_note_in_the_feed(api, register):  # type: ignore[no-untyped-def]
+    ana = await register('Ana Souza')
+    lead = (await api.post('/crm/leads', headers=ana.headers, json={'name': 'Acme Ltda'})).json()
+    notes = f'/crm/leads/{lead["id"]}/notes'
+    for body in ('Primeiro contato', 'Pediu proposta'):
+        assert (await api.post(notes, headers=ana.headers, json={'body': body})).status_code == 201
+    assert (await api.delete(f'/crm/leads/{lead["id"]}', headers=ana.headers)).status_code == 204
+
+    restored = await api.post(f'/crm/leads/{lead["id"]}/restore', headers=ana.headers)
+
+    assert restored.status_code == 201, restored.text
+    assert restored.json()['notes'] == 'Pediu proposta'
+    # the feed agrees with the lead's notes: the latest note (kept in the snapshot) is back; older ones went with it
+    assert [n['body'] for n in (await api.get(notes, headers=ana.headers)).json()] == ['Pediu proposta']

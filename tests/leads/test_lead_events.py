@@ -72,7 +72,7 @@ async def test_failed_writes_leave_no_event_and_no_gap(api, register, join, lead
         (422, 'POST', '/crm/leads', {'name': ' '}),
         (422, 'POST', '/crm/leads', {'name': 'X', 'assigned_user_id': outsider.user_id}),
         (422, 'PUT', path, {'assigned_user_id': outsider.user_id}),
-        (422, 'PUT', f'{path}/stage', {'stage': 'fechado', 'notes': 'more than five'}),
+        (422, 'PUT', f'{path}/stage', {'stage': 'fechado', 'notes': 'n' * 10_001}),
     ]
     for status, method, target, body in failures:
         who = vera if status == 403 else ana

@@ -1045,7 +1045,6 @@ class Soak:
     def _set_field(dialog: Any, field_name: str, value: Any) -> None:
         element = {
             'name': dialog.name,
-            'notes': dialog.notes,
             'amount': dialog.amount,
             'phone': dialog.phone,
             'email': dialog.email,
@@ -1125,7 +1124,7 @@ class Soak:
         tab, board = self.rng.choice(tabs)
         organization_id = board.viewer.organization_id
         _column, card = self._pick_card(board)  # type: ignore[misc]
-        fields = ['name', 'notes', 'amount', 'phone', 'email', 'source', 'tags', 'favourite', 'assignee', 'stage']
+        fields = ['name', 'amount', 'phone', 'email', 'source', 'tags', 'favourite', 'assignee', 'stage']
         chosen = self.rng.sample(fields, self.rng.randint(1, 2))
         dialog = await self._open_dialog(tab, board, card)
         lead = dict(card.lead)
@@ -1156,8 +1155,8 @@ class Soak:
         organization_id = board.viewer.organization_id
         _column, card = self._pick_card(board)  # type: ignore[misc]
         lead_id = card.lead_id
-        mine = self.rng.choice(['name', 'notes', 'amount', 'phone'])
-        theirs = self.rng.choice(['name', 'notes', 'amount', 'phone', 'source', 'favourite'])
+        mine = self.rng.choice(['name', 'amount', 'phone'])
+        theirs = self.rng.choice(['name', 'amount', 'phone', 'source', 'favourite'])
         dialog = await self._open_dialog(tab, board, card)
         shown_lead = dict(card.lead)
 
@@ -1230,7 +1229,7 @@ class Soak:
             )
             current = await self._lead(organization_id, lead_id)
             assert current is not None
-            form = {'name': dialog.name.value, 'notes': dialog.notes.value or None, 'phone': dialog.phone.value or None}
+            form = {'name': dialog.name.value, 'phone': dialog.phone.value or None}
             form['amount'] = parse_brl(dialog.amount.value)
             for f, value in form.items():
                 if value != self._db_value(current, f):

@@ -44,7 +44,7 @@ async def test_a_stale_dialog_shows_the_teammates_change_and_keeps_it(create_use
     await dialog_closed(bruno_dialog)
     await until(lambda: board_of(ana_user).summary('lead') == '1 lead · R$ 9.999,00')
 
-    ana_dialog.notes.value = 'Ligar na segunda'
+    ana_dialog.phone.value = '+55 11 4000-1234'
     fire(ana_dialog.save_button, 'click')
     conflict = the(ana_user, 'lead-conflict')
     await until(lambda: conflict.visible)
@@ -52,12 +52,12 @@ async def test_a_stale_dialog_shows_the_teammates_change_and_keeps_it(create_use
     changes = [e.text for e in ana_user.client.elements.values() if 'lead-conflict-change' in e._markers]
     assert changes == ['Valor estimado (R$): agora R$ 9.999,00']
     after_refusal = await stored(app_ctx, lead.id)
-    assert after_refusal.estimated_value == Decimal('9999.00') and after_refusal.notes is None
+    assert after_refusal.estimated_value == Decimal('9999.00') and after_refusal.phone is None
 
     fire(the(ana_user, 'lead-conflict-overwrite'), 'click')  # keep mine: only what Ana changed is written
     await dialog_closed(ana_dialog)
     saved = await stored(app_ctx, lead.id)
-    assert (saved.estimated_value, saved.notes) == (Decimal('9999.00'), 'Ligar na segunda')
+    assert (saved.estimated_value, saved.phone) == (Decimal('9999.00'), '+55 11 4000-1234')
     for user in (ana_user, bruno_user):
         assert board_of(user).summary('lead') == '1 lead · R$ 9.999,00'
 

@@ -54,11 +54,11 @@ async def test_a_lead_with_nul_is_refused_naming_the_field(create_user, app_ctx,
     dialog = await new_lead_dialog(ana_user)
 
     dialog.name.value = 'Acme\x00 Ltda'
-    dialog.notes.value = 'call\x00 back'
+    dialog.phone.value = 'call\x00 back'
     async with all_handled():
         fire(dialog.save_button, 'click')
 
-    await ana_user.should_see('Nome: contém um caractere inválido (NUL); Notas: contém um caractere inválido (NUL)')
+    await ana_user.should_see('Nome: contém um caractere inválido (NUL); Telefone: contém um caractere inválido (NUL)')
     assert dialog.value  # still open, the text still there to fix
     assert await count(app_ctx, select(func.count()).select_from(Lead)) == 0
 

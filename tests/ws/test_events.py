@@ -61,7 +61,7 @@ async def test_the_whole_organization_sees_each_change_in_order_the_actor_includ
     # the stage *before* the move, unlike LovedCRM which sends the new one
     assert (stage_changed['old_stage'], stage_changed['new_stage']) == ('lead', 'proposta')
     assert (stage_changed['lead']['previous_stage'], stage_changed['lead']['stage']) == ('lead', 'proposta')
-    assert stage_changed['lead']['notes'] == moved['notes'] == 'Wants a demo\nSent the proposal'
+    assert stage_changed['lead']['notes'] == moved['notes'] == 'Sent the proposal'  # the latest note (issue 17)
     assert stage_changed['lead']['version'] == moved['version']
 
     assert deleted['type'] == 'lead_deleted'

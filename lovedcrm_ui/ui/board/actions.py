@@ -14,12 +14,11 @@ from nicegui.events import SortableEventArguments
 from pydantic import ValidationError
 
 from models import STAGE_ORDER, PipelineStage
-from models.event import StageHistoryEntry
 from models.lead import LeadCreate, LeadUpdate
 from models.types import LeadOutcome
 
 from ...extensions import ActionContext, ActionRefused, CardAction, localize
-from ...services import leads, moves, outcomes, pipeline_events, undo
+from ...services import leads, moves, outcomes, undo
 from ...services.board import index_below
 from ...services.errors import Conflict, DomainError, NotFound
 from ..refusals import refusal, validation_messages
@@ -317,13 +316,6 @@ class BoardActions:
     async def open_card(self, card: LeadCard) -> None:
         """Open the lead (read-only for viewers)."""
         await self.board.lead_dialog.open_edit(card.lead, editable=self.viewer.can_write)
-
-    async def load_history(self, lead_id: uuid.UUID) -> list[StageHistoryEntry]:
-        """Stage history for the dialog."""
-        async with self.ctx.db.session(read_only=True, organization_id=self.viewer.organization_id) as session:
-            return await pipeline_events.stage_history(
-                session, organization_id=self.viewer.organization_id, lead_id=lead_id
-            )
 
     async def save_lead(self, lead_id: uuid.UUID | None, values: dict[str, Any], version: int | None) -> SaveOutcome:
         """Create, or save the dialog's edits against the version it showed, in one transaction."""

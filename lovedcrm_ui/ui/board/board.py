@@ -29,11 +29,13 @@ from .actions import BoardActions
 from .card import LeadCard, listen_to_cards
 from .column import StageColumn
 from .csv_dialogs import export_csv, open_import_dialog
-from .dialogs import LeadDialog, MoveDialog
+from .dialogs import LeadDialog
 from .empty import BoardEmptyState
 from .filters import FilterBar, field_filters
 from .follow import OrganizationFollower
 from .guard import LiveGuard
+from .move_dialog import MoveDialog
+from .note_actions import NoteActions
 from .outage import BoardOutage
 from .outcome import OutcomeDialog
 from .undo import BoardUndo, UndoBar
@@ -117,7 +119,9 @@ class PipelineBoard(ui.column):
                 t=self.t,
                 on_save=actions.save_lead,
                 on_delete=actions.delete_lead,
-                load_history=actions.load_history,
+                notes=NoteActions(self),
+                me=viewer.user_id,
+                timezone=viewer.timezone,
                 fields=list(ctx.extensions.fields.values()),
                 language=viewer.language,
             )
@@ -336,6 +340,13 @@ class PipelineBoard(ui.column):
         """Apply one event: totals of the affected columns, then the card element."""
         lead = event.lead or {}
         card = self.cards.get(event.lead_id)
+        if event.type == EventType.LEAD_NOTE_CHANGED:  # no total, place or version changes (services/notes.py)
+            if card is not None and lead:
+                card.lead = lead  # the card shows no notes: its snapshot only, for the next dialog opening
+            self.lead_dialog.note_changed(
+                event.lead_id, event.payload.get('action', ''), event.payload.get('note') or {}
+            )
+            return
         before: dict[str, Any] | None
         after: dict[str, Any] | None = lead
         if event.type == EventType.LEAD_CREATED:

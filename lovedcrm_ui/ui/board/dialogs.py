@@ -1,4 +1,4 @@
-"""The board's shared dialogs: one lead dialog (with its delete confirmation) and one "Mover para…" dialog."""
+"""The board's lead dialog (with its delete confirmation); its notes feed and change log are in lead_feed.py."""
 
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -10,14 +10,14 @@ from email_validator import EmailNotValidError, validate_email
 from nicegui import ui
 
 from models import STAGE_ORDER
-from models.event import StageHistoryEntry
-from models.lead import NOTES_MAX
 
-from ...extensions import CardAction, LeadField, localize
+from ...extensions import LeadField, localize
 from ...services.board import TeamMember
 from ..i18n import Translate, format_brl, parse_brl
 from ..widgets import ConfirmDialog
 from .contact_links import ContactActions
+from .lead_feed import ChangeLog, Moments, NotesFeed
+from .note_actions import NoteActions
 from .outcome_fields import OutcomeFields
 
 LeadValues = dict[str, Any]
@@ -34,7 +34,6 @@ CONFLICT_FIELDS = (
     ('lost_reason', 'outcome.reason'),
     ('stage', 'lead.stage'),
     ('is_favorite', 'board.favorite'),
-    ('notes', 'lead.notes'),
 )
 
 
@@ -61,7 +60,6 @@ def shown_values(lead: dict[str, Any]) -> LeadValues:
         'source': lead.get('source') or 'web',
         'tags': list(lead.get('tags') or []),
         'assigned_user_id': uuid.UUID(str(assignee)) if assignee else None,
-        'notes': lead.get('notes') or None,
         'stage': lead.get('stage'),
         'is_favorite': bool(lead.get('is_favorite')),
         'outcome': lead.get('outcome') or None,
@@ -70,7 +68,7 @@ def shown_values(lead: dict[str, Any]) -> LeadValues:
 
 
 class LeadDialog(ui.dialog):
-    """Create or edit a lead; shows favourite, delete and the stage history. One per board.
+    """Create or edit a lead; shows favourite, delete, the notes feed and the change log. One per board.
 
     An edit remembers the lead as it was shown and sends only the fields the person changed, with the
     version it showed: a teammate's save in between makes the server refuse it (409), and the dialog
@@ -83,7 +81,9 @@ class LeadDialog(ui.dialog):
         t: Translate,
         on_save: Callable[[uuid.UUID | None, LeadValues, int | None], Awaitable[SaveOutcome]],
         on_delete: Callable[[dict[str, Any]], Awaitable[None]],
-        load_history: Callable[[uuid.UUID], Awaitable[list[StageHistoryEntry]]],
+        notes: NoteActions,
+        me: uuid.UUID,
+        timezone: str = 'UTC',
         fields: Sequence[LeadField] = (),
         language: str | None = None,
     ) -> None:
@@ -93,7 +93,7 @@ class LeadDialog(ui.dialog):
         self._language = language
         self._on_save = on_save
         self._on_delete = on_delete
-        self._load_history = load_history
+        self._load_changes = notes.load_changes
         self.lead: dict[str, Any] | None = None  # the lead as the form shows it (its version is what a save sends)
         self._members: dict[uuid.UUID, TeamMember] = {}
         self._conflict_with: dict[str, Any] | None = None  # the teammate's version, while a conflict is shown
@@ -128,10 +128,6 @@ class LeadDialog(ui.dialog):
                 self.stage.props('outlined dense').classes('grow')
             self.outcome_fields = OutcomeFields(t, stage=self.stage, exists=lambda: self.lead is not None)  # won/lost
             self.favorite = ui.checkbox(t('board.favorite'))
-            self.notes = ui.textarea(t('lead.notes'), validation=self._length_rule(NOTES_MAX)).props(
-                'outlined dense autogrow'
-            )
-            self.notes.classes('w-full')
             self.error = ui.label().classes('text-negative').props('role=alert')
             with ui.column().classes('w-full gap-1 q-pa-sm rounded-borders bg-amber-1') as self.conflict:
                 ui.label(t('lead.conflict_title')).classes('text-subtitle2').props('role=alert')
@@ -144,8 +140,26 @@ class LeadDialog(ui.dialog):
                         'lead-conflict-overwrite'
                     )
             self.conflict.mark('lead-conflict').set_visibility(False)
-            self.history_box = ui.column().classes('w-full gap-0')
-            with ui.row().classes('w-full justify-between'):
+            moments = Moments(t, language, timezone)
+            with ui.column().classes('w-full gap-0') as self.history_box:  # notes and change log: an existing lead's
+                with ui.tabs().props('dense align=left no-caps').classes('w-full') as tabs:
+                    notes_tab = ui.tab('notes', t('notes.tab')).mark('tab-notes')
+                    ui.tab('changes', t('changes.tab')).mark('tab-changes')
+                # bounded height: a long feed or history scrolls inside, Save and Delete stay in view
+                with ui.tab_panels(tabs, value=notes_tab).classes('w-full lead-feed'):
+                    with ui.tab_panel('notes').classes('p-2'):
+                        self.feed = NotesFeed(
+                            t=t,
+                            moments=moments,
+                            me=me,
+                            list_notes=notes.list_notes,
+                            add=notes.add,
+                            edit=notes.edit,
+                            delete=notes.delete,
+                        )
+                    with ui.tab_panel('changes').classes('p-2'):
+                        self.change_log = ChangeLog(t=t, moments=moments, fields=self._fields, language=language)
+            with ui.row().classes('w-full justify-between lead-dialog-actions'):
                 self.delete_button = ui.button(
                     t('lead.delete'), icon='delete', color='negative', on_click=self._confirm_delete
                 )
@@ -210,6 +224,7 @@ class LeadDialog(ui.dialog):
     def set_team(self, members: dict[uuid.UUID, TeamMember]) -> None:
         """The people a lead can be assigned to."""
         self._members = members
+        self.change_log.set_team(members)
         self.assignee.set_options(
             {str(uid): m.name for uid, m in sorted(members.items(), key=lambda i: i[1].name.lower())}
         )
@@ -224,7 +239,8 @@ class LeadDialog(ui.dialog):
         self.title.text = self._t('lead.new')
         self._fill({'stage': stage, 'source': 'web', 'tags': []}, editable=True)
         self._hide_conflict()
-        self.history_box.clear()
+        self.history_box.set_visibility(False)
+        self.feed.clear_lead()
         self.delete_button.set_visibility(False)
         self.favorite.set_visibility(False)
         self.open()
@@ -237,8 +253,16 @@ class LeadDialog(ui.dialog):
         self._hide_conflict()
         self.delete_button.set_visibility(editable)
         self.favorite.set_visibility(True)
+        self.history_box.set_visibility(True)
         self.open()
-        await self._show_history(uuid.UUID(str(lead['id'])))
+        lead_id = uuid.UUID(str(lead['id']))
+        await self.feed.show(lead_id, editable=editable)
+        self.change_log.show(await self._load_changes(lead_id))
+
+    def note_changed(self, lead_id: uuid.UUID, action: str, note: dict[str, Any]) -> None:
+        """A note event (anyone's): the open lead's feed shows it; the form, its edits and version stay as they are."""
+        if self.value and self.lead is not None and str(self.lead.get('id')) == str(lead_id):
+            self.feed.apply(action, note)
 
     def _fill(self, lead: dict[str, Any], *, editable: bool) -> None:
         self.error.text = ''
@@ -256,7 +280,6 @@ class LeadDialog(ui.dialog):
         self.stage.value = lead.get('stage')
         self.favorite.value = bool(lead.get('is_favorite'))
         self.outcome_fields.fill(lead, editable=editable)
-        self.notes.value = lead.get('notes') or ''
         stored = lead.get('custom_fields') or {}
         for key, element in self.custom.items():
             value = stored.get(key)
@@ -274,37 +297,16 @@ class LeadDialog(ui.dialog):
             self.tags,
             self.assignee,
             self.stage,
-            self.notes,
             self.favorite,
         ):
             field.set_enabled(editable)
         self.save_button.set_visibility(editable)
         self._baseline = self._form_values()
 
-    async def _show_history(self, lead_id: uuid.UUID) -> None:
-        t = self._t
-        entries = await self._load_history(lead_id)
-        self.history_box.clear()
-        with self.history_box:
-            ui.label(t('lead.history')).classes('text-subtitle2 q-mt-sm')
-            with ui.timeline(side='right').props('dense layout=dense'):
-                for entry in entries:
-                    actor = entry.actor_name or '—'
-                    if entry.from_stage is None:
-                        title = t('lead.history_created', actor=actor, stage=t(f'stage.{entry.to_stage}'))
-                    else:
-                        title = t(
-                            'lead.history_moved',
-                            actor=actor,
-                            from_stage=t(f'stage.{entry.from_stage}'),
-                            to_stage=t(f'stage.{entry.to_stage}'),
-                        )
-                    ui.timeline_entry(subtitle=entry.at.strftime('%d/%m/%Y %H:%M UTC'), title=title)
-
     def values(self) -> LeadValues | None:
         """The form as lead fields, or None (with messages shown) when something is invalid."""
         texts = [element for element in self.custom.values() if not isinstance(element, ui.select)]
-        fields = (self.name, self.email, self.phone, self.amount, self.source, self.notes, *texts)
+        fields = (self.name, self.email, self.phone, self.amount, self.source, *texts)
         if not all([*(field.validate() for field in fields), self.outcome_fields.reason.validate()]):
             return None
         return self._form_values()
@@ -319,7 +321,6 @@ class LeadDialog(ui.dialog):
             'source': (self.source.value or '').strip() or 'web',
             'tags': list(self.tags.value or []),
             'assigned_user_id': uuid.UUID(self.assignee.value) if self.assignee.value else None,
-            'notes': self.notes.value or None,
             'stage': self.stage.value,
             'is_favorite': bool(self.favorite.value),
             **self.outcome_fields.values(),
@@ -452,78 +453,3 @@ class LeadDialog(ui.dialog):
         if await self.confirm.ask(self._t('lead.delete_confirm', name=lead['name']), self._t('lead.delete')):
             self.close()
             await self._on_delete(lead)
-
-
-class MoveDialog(ui.dialog):
-    """ "Mover para…": the keyboard (and right-click) path to move a card to another stage, and the card's menu.
-
-    Below the stages it lists the plugins' card actions (extensions.CardAction) that apply to the lead.
-    """
-
-    def __init__(
-        self,
-        *,
-        t: Translate,
-        on_move: Callable[[uuid.UUID, str, str], Awaitable[None]],
-        on_action: Callable[[uuid.UUID, str], Awaitable[None]] | None = None,
-        on_outcome: Callable[[uuid.UUID], Awaitable[None]] | None = None,
-        language: str | None = None,
-    ) -> None:
-        super().__init__()
-        self._on_move = on_move
-        self._on_action = on_action
-        self._on_outcome = on_outcome
-        self._language = language
-        self._lead_id: uuid.UUID | None = None
-        with self, ui.card().classes('gap-2'):
-            self.title = ui.label(t('move.title')).classes('text-h6 dialog-title')
-            with ui.column().classes('w-full gap-2') as self.move_part:
-                self.place = ui.toggle({'top': t('move.top'), 'bottom': t('move.bottom')}, value='top')
-                self.buttons = {}
-                for stage in STAGE_ORDER:
-                    button = ui.button(t(f'stage.{stage.value}'), on_click=lambda s=stage.value: self._choose(s))
-                    self.buttons[stage.value] = button.props('outline no-caps').classes('w-full')
-            # won / lost of a lead in Fechado (ui/board/outcome.py)
-            self.outcome_button = ui.button(t('move.outcome'), icon='flag', on_click=self._outcome)
-            self.outcome_button.props('flat no-caps align=left').classes('w-full').mark('move-outcome')
-            with ui.column().classes('w-full gap-1') as self.action_part:
-                ui.label(t('move.actions')).classes('text-subtitle2 q-mt-sm')
-                self.action_buttons = ui.column().classes('w-full gap-1')
-            self.action_part.set_visibility(False)
-            ui.button(t('move.cancel'), on_click=self.close).props('flat')
-        self._t = t
-
-    def show_for(self, lead: dict[str, Any], *, actions: Sequence[CardAction] = (), can_move: bool = True) -> None:
-        """Open for one card; its current stage is marked; ``actions``: the card actions to offer."""
-        self._lead_id = uuid.UUID(str(lead['id']))
-        self.title.text = f'{self._t("move.title")} {lead["name"]}' if can_move else lead['name']
-        self.move_part.set_visibility(can_move)
-        self.outcome_button.set_visibility(can_move and lead['stage'] == 'fechado' and self._on_outcome is not None)
-        for stage, button in self.buttons.items():
-            button.props(remove='unelevated').props('outline')
-            if stage == lead['stage']:
-                button.props(remove='outline').props('unelevated')
-        self.action_buttons.clear()
-        with self.action_buttons:
-            for action in actions:
-                label = localize(action.label, self._language)
-                ui.button(label, icon=action.icon, on_click=lambda k=action.key: self._act(k)).props(
-                    'flat no-caps align=left'
-                ).classes('w-full').mark(f'card-action-{action.key}')
-        self.action_part.set_visibility(bool(actions))
-        self.open()
-
-    async def _choose(self, stage: str) -> None:
-        self.close()
-        if self._lead_id is not None:
-            await self._on_move(self._lead_id, stage, self.place.value)
-
-    async def _outcome(self) -> None:
-        self.close()
-        if self._lead_id is not None and self._on_outcome is not None:
-            await self._on_outcome(self._lead_id)
-
-    async def _act(self, key: str) -> None:
-        self.close()
-        if self._lead_id is not None and self._on_action is not None:
-            await self._on_action(self._lead_id, key)
