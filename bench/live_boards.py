@@ -288,11 +288,11 @@ async def run(args: argparse.Namespace) -> None:
         bare = await bare_phase(args, count, size)
         measured: list[tuple[Phase, Phase | None]] = [(boards, bare)] if boards else []
         measured.append((bare, None))
-        if args.nicegui_floor:
-            measured.append((await nicegui_floor_phase(args, count, size), bare))
-        if args.room:
+        if args.room:  # right after the floor: the two rows to compare share the machine's load the most
             room_profile = f'{profile}.room' if profile else ''
             measured.append((await nicegui_room_phase(args, count, delta, room_profile), bare))
+        if args.nicegui_floor:
+            measured.append((await nicegui_floor_phase(args, count, size), bare))
         results.append(measured)
         print(*(row(phase, floor) for phase, floor in measured), sep='\n', flush=True)  # kept if a larger N fails
         print(

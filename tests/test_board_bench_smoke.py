@@ -33,8 +33,9 @@ def test_live_boards_prints_its_table_for_three_boards_and_three_moves(db_backen
 
     table = output.split('| N |')[-1]  # the final table (each N's rows are also printed as soon as measured)
     rows = [line.split('|') for line in table.splitlines() if line.startswith('| 3 |')]
-    servers = ['NiceGUI boards', 'bare python-socketio room', 'minimal NiceGUI app, one label']
-    servers.append('NiceGUI page, one room emit')  # issue 16's alternative: one emit to the organization's room
+    # the real boards, the floor, issue 16's alternative (one emit to the organization's room), NiceGUI per client
+    servers = ['NiceGUI boards', 'bare python-socketio room', 'NiceGUI page, one room emit']
+    servers.append('minimal NiceGUI app, one label')
     assert [row[2].strip() for row in rows] == servers, output
     assert [row[3].strip() for row in rows] == ['3'] * 4, 'every move reached the pages of all four servers'
     assert [row[10].strip() for row in rows] == ['0'] * 4, 'no page missed a move'
