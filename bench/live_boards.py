@@ -2,6 +2,7 @@
 
     python bench/live_boards.py [--boards 100 300 1000] [--db sqlite|postgres] [--moves 30] [--interval 0.3]
                                 [--leads 40] [--profile PATH] [--profile-at 300] [--env NAME=VALUE ...]
+                                [--no-with-boards [--update-bytes 3500] [--delta-bytes 1200]] [--no-room]
 
 For each N a fresh real server (python main.py, tests/server_process.py; PostgreSQL: a throwaway database,
 tests/pipeline_server.py): one person registers over REST and creates ``--leads`` leads (the first ones, named
@@ -25,29 +26,26 @@ timed part of ``--profile-at`` N boards (300) and prints its top frames. Markdow
 
 A second reference, same run: a minimal NiceGUI app (one label per page; an HTTP call per event sets every
 page's label to a text of the same size), the same N pages and harness: what NiceGUI itself costs per client.
+A third (issue 16's alternative): a minimal NiceGUI page whose socket joins the organization's socket.io room, and
+ONE ``board_delta`` emit to that room per event, of the size of a move's event on the API WebSocket (measured
+beside the boards: the lead snapshot a browser-side board component would apply). ``--profile`` records it too
+(``PATH.room``). The references live in bench/live_references.py, the client harness in bench/live_harness.py.
+Every row ends with the machine's load average at the end of its timed part.
 """
 
 import argparse
 import asyncio
 import contextlib
-import gc
 import json
 import os
-import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
-import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
 import websockets
@@ -58,120 +56,25 @@ sys.path.insert(0, str(ROOT / 'tests'))  # the server subprocess and the throwaw
 
 from api_person import new_account  # noqa: E402
 from pipeline_server import postgres_database  # noqa: E402
-from server_process import free_port  # noqa: E402
 
 from bench.api_fanout import FanoutServer, percentile, raise_open_files, scrape, server_costs  # noqa: E402
 from bench.api_fanout import describe_run as fanout_run_line  # noqa: E402
+from bench.live_harness import (  # noqa: E402
+    OPEN_AT_ONCE,
+    WARM_UP_MOVES,
+    Phase,
+    SimBrowser,
+    ack_loop,
+    mover_name,
+    open_all,
+    page_of,
+    py_spy,
+    timed_moves,
+    vm_rss_kib,
+)
+from bench.live_references import bare_phase, nicegui_floor_phase, nicegui_room_phase  # noqa: E402
 
-SOCKET_PATH = '/_nicegui_ws/socket.io/'
-OPEN_AT_ONCE = 10  # pages requested (and sockets connected) at a time: more and NiceGUI answers 500 after 3 s
-WARM_UP_MOVES = 3  # not timed
-DRAIN_SECONDS = 20.0  # after the last move: how long to wait for every board to hold every move
-ACK_EVERY = 3.0  # seconds, as nicegui.js
-ELEMENTS = re.compile(r'parseElements\(String\.raw`(.*?)`\)', re.S)
-CLIENT_ID = re.compile(r"'client_id': '([0-9a-f-]+)'")
-
-
-def mover_name(index: int) -> str:
-    """The name of the lead moved in move ``index`` (the string a board's update carries)."""
-    return f'Mover {index:05d}'
-
-
-def marker(index: int) -> str:
-    """What an update frame holds when it draws the card of move ``index`` (the name inside the card's HTML)."""
-    return f'>{mover_name(index)}</div>'
-
-
-# ----- a simulated browser: the page GET, NiceGUI's socket.io handshake, pings and acks ---------------
-
-
-def page_of(html: str) -> tuple[dict[str, Any], str]:
-    """The elements and the NiceGUI client id a page's HTML carries."""
-    found, client = ELEMENTS.search(html), CLIENT_ID.search(html)
-    if found is None or client is None:
-        raise ValueError('not a NiceGUI page')
-    raw = found.group(1)
-    for escaped, char in (('&#36;', '$'), ('&#96;', '`'), ('&gt;', '>'), ('&lt;', '<'), ('&amp;', '&')):
-        raw = raw.replace(escaped, char)
-    return json.loads(raw), client.group(1)
-
-
-class SimBrowser:
-    """One page's socket.io connection spoken over a plain WebSocket (engine.io 4), recording every frame raw.
-
-    Not python-socketio's ``AsyncClient``: that decodes every packet as it arrives, and 1000 of them decoding
-    3 KiB updates in this one process would delay the later arrivals; here a frame is only stamped and kept.
-    """
-
-    def __init__(self, client_id: str, cookies: dict[str, str]) -> None:
-        self.client_id = client_id
-        self.cookies = cookies
-        self.frames: list[tuple[float, str]] = []
-        self.next_message_id = 0
-        self.closed_at: float | None = None
-        self.connection: websockets.ClientConnection | None = None
-        self._reader: asyncio.Task[None] | None = None
-
-    async def connect(self, base_url: str, path: str = SOCKET_PATH, extra: dict[str, str] | None = None) -> None:
-        """Connect as nicegui.js does: client id, message id and tab ids in the query, implicit handshake."""
-        query = {
-            'client_id': self.client_id,
-            'next_message_id': '0',
-            'implicit_handshake': 'true',
-            'document_id': str(uuid.uuid4()),
-            'tab_id': str(uuid.uuid4()),
-            'old_tab_id': '',
-            **(extra or {}),
-            'EIO': '4',
-            'transport': 'websocket',
-        }
-        url = base_url.replace('http://', 'ws://') + path + '?' + urllib.parse.urlencode(query)
-        cookie = '; '.join(f'{k}={v}' for k, v in self.cookies.items())
-        self.connection = await websockets.connect(
-            url, additional_headers={'Cookie': cookie} if cookie else None, max_size=None, open_timeout=120
-        )
-        opened = str(await self.connection.recv())
-        assert opened.startswith('0{'), opened
-        await self.connection.send('40')  # join the default namespace: the server runs the handshake now
-        joined = str(await self.connection.recv())
-        if not joined.startswith('40'):
-            raise ConnectionError(f'socket.io refused the client: {joined}')
-        self._reader = asyncio.create_task(self._read())
-
-    async def _read(self) -> None:
-        assert self.connection is not None
-        clock, record = time.perf_counter, self.frames.append
-        with contextlib.suppress(websockets.ConnectionClosed):
-            async for raw in self.connection:
-                text = str(raw)
-                if text == '2':  # engine.io ping: a browser answers at once or is dropped
-                    await self.connection.send('3')
-                    continue
-                record((clock(), text))
-                at = text.rfind('"_id":')  # NiceGUI appends the message id last
-                if at > 0:
-                    end = text.find('}', at)
-                    with contextlib.suppress(ValueError):
-                        self.next_message_id = int(text[at + 6 : end]) + 1
-        self.closed_at = clock()
-
-    async def emit(self, event: str, data: dict[str, Any]) -> None:
-        """Send a socket.io event."""
-        assert self.connection is not None
-        await self.connection.send('42' + json.dumps([event, data]))
-
-    async def ack(self) -> None:
-        """Tell NiceGUI what arrived (it prunes its message history), as nicegui.js does every 3 s."""
-        with contextlib.suppress(websockets.ConnectionClosed):
-            await self.emit('ack', {'client_id': self.client_id, 'next_message_id': self.next_message_id})
-
-    async def close(self) -> None:
-        """Close the socket and stop reading."""
-        if self.connection is not None:
-            await self.connection.close()
-        if self._reader is not None:
-            self._reader.cancel()
-            await asyncio.gather(self._reader, return_exceptions=True)
+__all__ = ['SimBrowser', 'open_board', 'sign_in', 'vm_rss_kib']  # what bench/board_open.py takes from here
 
 
 async def sign_in(client: httpx.AsyncClient, email: str, password: str) -> None:
@@ -230,135 +133,7 @@ async def open_board(client: httpx.AsyncClient, refused: list[str] | None = None
     raise AssertionError('unreachable')
 
 
-def vm_rss_kib(pid: int) -> int:
-    """The process's resident memory (VmRSS, KiB)."""
-    for line in Path(f'/proc/{pid}/status').read_text().splitlines():
-        if line.startswith('VmRSS:'):
-            return int(line.split()[1])
-    return 0
-
-
-async def ack_loop(browsers: list[SimBrowser]) -> None:
-    """Every browser acknowledges every ``ACK_EVERY`` seconds."""
-    while True:
-        await asyncio.sleep(ACK_EVERY)
-        await asyncio.gather(*(b.ack() for b in browsers if b.closed_at is None))
-
-
-# ----- one timed part (the same for the real server and the floor) --------------------------------------
-
-
-@dataclass
-class Phase:
-    """One timed part: per move its send time, and every browser's latency (ms) for it."""
-
-    label: str
-    boards: int
-    sent: dict[int, float] = field(default_factory=dict)
-    latencies: dict[int, list[float]] = field(default_factory=dict)
-    sizes: list[int] = field(default_factory=list)
-    missing: int = 0
-    dropped: int = 0
-    refused: list[str] = field(default_factory=list)  # page GETs answered with an error (asked again)
-    open_seconds: float = 0.0
-    rss_per_board_kib: float = 0.0
-    page_bytes: int = 0
-    server: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def all(self) -> list[float]:
-        return sorted(v for values in self.latencies.values() for v in values)
-
-    def collect(self, browsers: list[SimBrowser], started: float) -> None:
-        """Match each browser's first update holding a move's card to the move (parsing now, after timing)."""
-        markers = {key: marker(key) for key in self.sent}
-        for browser in browsers:
-            seen = set()
-            for arrived, raw in browser.frames:
-                if not raw.startswith('42["update"'):
-                    continue
-                for key, text in markers.items():
-                    if key not in seen and text in raw:
-                        seen.add(key)
-                        self.latencies.setdefault(key, []).append((arrived - self.sent[key]) * 1000)
-                        self.sizes.append(len(raw.encode()))
-            self.missing += len(self.sent) - len(seen)
-            if browser.closed_at is not None and browser.closed_at >= started:
-                self.dropped += 1
-
-    def per_move(self) -> list[tuple[float, float]]:
-        """(fastest, slowest) browser per move, in ms."""
-        return [(min(v), max(v)) for _, v in sorted(self.latencies.items())]
-
-
-Trigger = Callable[[int], Awaitable[None]]
-
-
-async def timed_moves(browsers: list[SimBrowser], phase: Phase, moves: int, interval: float, trigger: Trigger) -> None:
-    """Warm up, then ``moves`` triggers ``interval`` apart with this process's GC off; wait for every board."""
-    for key in range(WARM_UP_MOVES):
-        await trigger(key)
-        await asyncio.sleep(interval)
-    await asyncio.sleep(1.0)
-    for browser in browsers:
-        browser.frames.clear()
-    gc.collect()
-    gc.freeze()  # what exists now is never scanned, and nothing is collected while timing
-    gc.disable()
-    began = time.perf_counter()
-    try:
-        last = ''
-        for key in range(WARM_UP_MOVES, WARM_UP_MOVES + moves):
-            started = time.perf_counter()
-            phase.sent[key] = started
-            await trigger(key)
-            last = marker(key)
-            await asyncio.sleep(max(0.0, interval - (time.perf_counter() - started)))
-        deadline = time.perf_counter() + DRAIN_SECONDS
-        while time.perf_counter() < deadline:
-            holding = sum(1 for b in browsers if b.frames and last in b.frames[-1][1])
-            if holding + sum(1 for b in browsers if b.closed_at is not None) >= len(browsers):
-                break
-            await asyncio.sleep(0.05)
-    finally:
-        gc.enable()
-        gc.unfreeze()
-    phase.collect(browsers, began)
-
-
-async def open_all(count: int, opener: Callable[[], Awaitable[SimBrowser]]) -> tuple[list[SimBrowser], float]:
-    """``count`` browsers, ``OPEN_AT_ONCE`` at a time: them and the seconds it took."""
-    gate = asyncio.Semaphore(OPEN_AT_ONCE)
-
-    async def one() -> SimBrowser:
-        async with gate:
-            return await opener()
-
-    started = time.perf_counter()
-    browsers = list(await asyncio.gather(*(one() for _ in range(count))))
-    return browsers, time.perf_counter() - started
-
-
 # ----- the real server ----------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def py_spy(pid: int, path: str) -> Iterator[None]:
-    """py-spy recording ``pid`` (collapsed stacks in ``path``) while the block runs; nothing without py-spy."""
-    tool = shutil.which('py-spy') or str(Path(sys.executable).parent / 'py-spy')
-    if not path or not Path(tool).exists():
-        yield
-        return
-    recorder = subprocess.Popen(
-        [tool, 'record', '--pid', str(pid), '--format', 'raw', '--output', path, '--rate', '200', '--nonblocking'],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        yield
-    finally:
-        recorder.send_signal(2)  # SIGINT: py-spy writes its file and exits
-        recorder.wait(timeout=60)
 
 
 def profile_summary(path: str, top: int = 25) -> list[str]:
@@ -381,6 +156,15 @@ def profile_summary(path: str, top: int = 25) -> list[str]:
     lines += [f'  {100 * n / total:5.1f}% {frame}' for frame, n in inclusive.most_common(top)]
     lines += ['self:'] + [f'  {100 * n / total:5.1f}% {frame}' for frame, n in own.most_common(top)]
     return lines
+
+
+async def event_sizes(url: str, sizes: list[int]) -> None:
+    """The size of every move's event as the API WebSocket carries it (the lead snapshot the room design sends)."""
+    async with websockets.connect(url, max_size=None) as connection:
+        async for raw in connection:
+            text = raw if isinstance(raw, str) else raw.decode()
+            if 'Mover ' in text:
+                sizes.append(len(text.encode()))
 
 
 async def board_phase(args: argparse.Namespace, count: int, profile: str) -> Phase:
@@ -433,140 +217,20 @@ async def board_phase(args: argparse.Namespace, count: int, profile: str) -> Pha
                     response = await api.put(f'/crm/leads/{ids[key]}/stage', json={'stage': 'proposta'})
                     assert response.status_code == 200, response.text
 
+                token, organization = body['access_token'], body['organization']['id']
+                deltas: list[int] = []
+                events = asyncio.create_task(
+                    event_sizes(f'{server.ws_url}/ws/pipeline?token={token}&org_id={organization}', deltas)
+                )
                 before = scrape(server.url)
                 with py_spy(pid, profile):
                     await timed_moves(browsers, phase, args.moves, args.interval, move)
                 phase.server = server_costs(before, scrape(server.url))
+                events.cancel()
+                await asyncio.gather(events, return_exceptions=True)
+                phase.delta_bytes = int(statistics.median(deltas)) if deltas else 0
                 acks.cancel()
                 await asyncio.gather(*(b.close() for b in browsers), return_exceptions=True)
-    return phase
-
-
-# ----- the floor: a bare python-socketio server (uvicorn) emitting to a room ---------------------------
-
-
-def bare_server(port: int) -> None:
-    """Every socket joins one room; a ``fire`` event from the control socket emits one message of a given size."""
-    import socketio
-    import uvicorn
-
-    sio = socketio.AsyncServer(async_mode='asgi', cors_allowed_origins='*')
-
-    @sio.on('connect')
-    async def connect(sid: str, environ: dict[str, Any], _auth: Any = None) -> None:
-        if 'control=1' not in environ.get('QUERY_STRING', ''):
-            await sio.enter_room(sid, 'board')
-
-    @sio.on('fire')
-    async def fire(_sid: str, data: dict[str, Any]) -> None:
-        head = f'<div class="lead-name">{mover_name(int(data["key"]))}</div>'
-        await sio.emit('update', {'html': head + 'x' * max(0, int(data['size']) - len(head) - 40)}, room='board')
-
-    app = socketio.ASGIApp(sio, socketio_path=SOCKET_PATH.strip('/'))
-    print('ready', flush=True)
-    # wsproto with permessage-deflate, as NiceGUI's ui.run serves its own socket
-    uvicorn.run(app, host='127.0.0.1', port=port, log_level='warning', ws='wsproto')
-
-
-@contextlib.contextmanager
-def bare_process() -> Iterator[str]:
-    """The bare server as a subprocess: its http:// base URL."""
-    port = free_port()
-    process = subprocess.Popen([sys.executable, __file__, '--bare-server', str(port)], stdout=subprocess.PIPE)
-    try:
-        assert process.stdout is not None and process.stdout.readline().strip() == b'ready'
-        for _ in range(200):
-            with contextlib.suppress(httpx.HTTPError):
-                httpx.get(f'http://127.0.0.1:{port}{SOCKET_PATH}?EIO=4&transport=polling', timeout=1)
-                break
-            time.sleep(0.05)
-        yield f'http://127.0.0.1:{port}'
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-async def bare_phase(args: argparse.Namespace, count: int, size: int) -> Phase:
-    """N sockets on the bare server in one room, a control socket triggering each emit."""
-    phase = Phase('bare python-socketio room', count)
-    with bare_process() as url:
-
-        async def opener() -> SimBrowser:
-            browser = SimBrowser(str(uuid.uuid4()), {})
-            await browser.connect(url)
-            return browser
-
-        browsers, phase.open_seconds = await open_all(count, opener)
-        control = SimBrowser('control', {})
-        await control.connect(url, extra={'control': '1'})
-
-        async def fire(key: int) -> None:
-            await control.emit('fire', {'key': key, 'size': size})
-
-        await timed_moves(browsers, phase, args.moves, args.interval, fire)
-        await asyncio.gather(*(b.close() for b in [*browsers, control]), return_exceptions=True)
-    return phase
-
-
-# ----- the NiceGUI floor: a minimal NiceGUI app where one label per page changes per event -------------
-
-
-def nicegui_floor_server(port: int) -> None:
-    """``/`` is one label; ``POST /fire?key=&size=`` sets every page's label to a text of that size."""
-    from nicegui import app, ui
-
-    labels: dict[str, ui.label] = {}
-
-    @ui.page('/')
-    def page() -> None:
-        client = ui.context.client
-        labels[client.id] = ui.label('waiting')
-        client.on_delete(lambda: labels.pop(client.id, None))
-
-    @app.post('/fire')
-    def fire(key: int, size: int) -> None:
-        head = f'<div class="lead-name">{mover_name(key)}</div>'
-        text = head + 'x' * max(0, size - len(head) - 60)
-        for label in list(labels.values()):  # a page may go away meanwhile (its socket dropped)
-            with contextlib.suppress(Exception):
-                label.text = text
-
-    ui.run(host='127.0.0.1', port=port, reload=False, show=False, reconnect_timeout=30, uvicorn_logging_level='warning')
-
-
-async def nicegui_floor_phase(args: argparse.Namespace, count: int, size: int) -> Phase:
-    """N pages of the minimal NiceGUI app, one HTTP call per event setting every page's label."""
-    phase = Phase('minimal NiceGUI app, one label', count)
-    port = free_port()
-    command = [sys.executable, __file__, '--nicegui-floor-server', str(port)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: ASYNC220
-    url = f'http://127.0.0.1:{port}'
-    try:
-        async with httpx.AsyncClient(base_url=url, timeout=120) as client:
-            for _ in range(600):
-                with contextlib.suppress(httpx.HTTPError):
-                    if (await client.get('/')).status_code == 200:
-                        break
-                await asyncio.sleep(0.05)
-
-            async def opener() -> SimBrowser:
-                page = await client.get('/')
-                browser = SimBrowser(page_of(page.text)[1], {})
-                await browser.connect(url)
-                return browser
-
-            browsers, phase.open_seconds = await open_all(count, opener)
-            acks = asyncio.create_task(ack_loop(browsers))
-
-            async def fire(key: int) -> None:
-                (await client.post('/fire', params={'key': key, 'size': size})).raise_for_status()
-
-            await timed_moves(browsers, phase, args.moves, args.interval, fire)
-            acks.cancel()
-            await asyncio.gather(*(b.close() for b in browsers), return_exceptions=True)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
     return phase
 
 
@@ -597,7 +261,7 @@ def row(phase: Phase, floor: Phase | None) -> str:
         f'{values[-1] if values else float("nan"):.0f} | {statistics.median(fastest) if fastest else 0:.0f} / '
         f'{fastest[-1] if fastest else 0:.0f} | {statistics.median(slowest) if slowest else 0:.0f} / '
         f'{slowest[-1] if slowest else 0:.0f} | {phase.missing} | {phase.dropped} | {ratio} | '
-        f'{phase.open_seconds:.1f} s | {memory} | {page} | {size} | {server} |'
+        f'{phase.open_seconds:.1f} s | {memory} | {page} | {size} | {server} | {phase.load:.2f} |'
     )
 
 
@@ -613,21 +277,27 @@ def server_env_text(args: argparse.Namespace) -> str:
 
 
 async def run(args: argparse.Namespace) -> None:
-    """Per N: the real server's boards, then the bare floor with the same N and message size; the table."""
+    """Per N: the real server's boards (``--with-boards``), the references with the same N and sizes; the table."""
     raise_open_files(3 * max(args.boards) + 512)
-    results: list[tuple[Phase, Phase, Phase | None]] = []
+    results: list[list[tuple[Phase, Phase | None]]] = []
     for count in args.boards:
         profile = args.profile if count == args.profile_at else ''
-        boards = await board_phase(args, count, profile)
-        size = int(statistics.median(boards.sizes)) if boards.sizes else 4000
+        boards = await board_phase(args, count, profile) if args.with_boards else None
+        size = int(statistics.median(boards.sizes)) if boards and boards.sizes else args.update_bytes
+        delta = boards.delta_bytes if boards and boards.delta_bytes else args.delta_bytes
         bare = await bare_phase(args, count, size)
-        minimal = await nicegui_floor_phase(args, count, size) if args.nicegui_floor else None
-        results.append((boards, bare, minimal))
-        rows = [row(boards, bare), row(bare, None)] + ([row(minimal, bare)] if minimal else [])
-        print(*rows, sep='\n', flush=True)  # kept if a larger N fails
+        measured: list[tuple[Phase, Phase | None]] = [(boards, bare)] if boards else []
+        measured.append((bare, None))
+        if args.room:  # right after the floor: the two rows to compare share the machine's load the most
+            room_profile = f'{profile}.room' if profile else ''
+            measured.append((await nicegui_room_phase(args, count, delta, room_profile), bare))
+        if args.nicegui_floor:
+            measured.append((await nicegui_floor_phase(args, count, size), bare))
+        results.append(measured)
+        print(*(row(phase, floor) for phase, floor in measured), sep='\n', flush=True)  # kept if a larger N fails
         print(
-            f'N={count} ({datetime.now(UTC):%H:%M:%S}, load {os.getloadavg()[0]:.2f}): update {size} B; boards p99 '
-            f'{percentile(boards.all, 0.99):.0f} ms, bare p99 {percentile(bare.all, 0.99):.0f} ms',
+            f'N={count} ({datetime.now(UTC):%H:%M:%S}, load {os.getloadavg()[0]:.2f}): update {size} B, delta '
+            f'{delta} B; ' + ', '.join(f'{p.label} p99 {percentile(p.all, 0.99):.0f} ms' for p, _ in measured),
             flush=True,
         )
     print()
@@ -635,20 +305,18 @@ async def run(args: argparse.Namespace) -> None:
     print()
     print('| N | server | moves | p50 ms | p95 | p99 | max | fastest board per move: median / max | '
           'slowest: median / max | missed | dropped | p99 / bare p99 | open all N | RSS per board | page | '
-          'update | server GC; loop lag; memory |')  # fmt: skip
-    print('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
-    for boards, bare, minimal in results:
-        print(row(boards, bare))
-        print(row(bare, None))
-        if minimal is not None:
-            print(row(minimal, bare))
-    if args.profile:
+          'update | server GC; loop lag; memory | load |')  # fmt: skip
+    print('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
+    for measured in results:
+        print(*(row(phase, floor) for phase, floor in measured), sep='\n')
+    for path in (args.profile, f'{args.profile}.room') if args.profile else ():
         print()
-        print('\n'.join(profile_summary(args.profile)))
+        print(path)
+        print('\n'.join(profile_summary(path)))
 
 
 def main() -> None:
-    """Parse the arguments; the bare server runs when called with ``--bare-server PORT``."""
+    """Parse the arguments and run."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--db', choices=('postgres', 'sqlite'), default='postgres')
     parser.add_argument('--boards', type=int, nargs='+', default=[100, 300, 1000])
@@ -661,15 +329,13 @@ def main() -> None:
     parser.add_argument('--server-log', default='', help="copy the server's output to this file (+ .N) per N")
     parser.add_argument('--nicegui-floor', action=argparse.BooleanOptionalAction, default=True,
                         help='also measure a minimal NiceGUI app changing one label per event')  # fmt: skip
-    parser.add_argument('--bare-server', type=int, default=0, help=argparse.SUPPRESS)
-    parser.add_argument('--nicegui-floor-server', type=int, default=0, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.bare_server:
-        bare_server(args.bare_server)
-    elif args.nicegui_floor_server:
-        nicegui_floor_server(args.nicegui_floor_server)
-    else:
-        asyncio.run(run(args))
+    parser.add_argument('--room', action=argparse.BooleanOptionalAction, default=True,
+                        help="also measure the room design: one emit per event to the organization's room")  # fmt: skip
+    parser.add_argument('--with-boards', action=argparse.BooleanOptionalAction, default=True,
+                        help='measure the real boards (without: only the references, at the sizes below)')  # fmt: skip
+    parser.add_argument('--update-bytes', type=int, default=3500, help="the boards' update size, without boards")
+    parser.add_argument('--delta-bytes', type=int, default=1200, help="a move's event size, without boards")
+    asyncio.run(run(parser.parse_args()))
 
 
 if __name__ == '__main__':
