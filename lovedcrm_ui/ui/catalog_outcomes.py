@@ -48,6 +48,7 @@ OUTCOMES_CATALOG: dict[str, tuple[str, str]] = {
         'Offered when a deal is marked as lost (up to {n}).',
     ),
     'settings.lost_new': ('Novo motivo', 'New reason'),
+    'settings.lost_reason': ('Motivo', 'Reason'),
     'settings.lost_add': ('Adicionar', 'Add'),
     'settings.lost_remove': ('Remover {reason}', 'Remove {reason}'),
     'settings.lost_save': ('Salvar motivos', 'Save reasons'),

@@ -33,4 +33,10 @@ PLURAL_CATALOG: dict[str, tuple[str, str]] = {
     'insights.kpi.idle_hint#one': ('1 dia ou mais na mesma etapa', '1 day or more in the same stage'),
     'insights.days#one': ('1 dia', '1 day'),
     'insights.chart.moves_window#one': ('Último dia', 'Last day'),
+    'outcome.reason_too_long#one': ('O motivo pode ter até 1 caractere.', 'The reason can have at most 1 character.'),
+    'settings.lost_too_long#one': (
+        'Cada motivo pode ter até 1 caractere.',
+        'Each reason can have at most 1 character.',
+    ),
+    'settings.lost_too_many#one': ('No máximo 1 motivo.', 'At most 1 reason.'),
 }

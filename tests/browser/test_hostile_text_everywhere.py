@@ -71,6 +71,7 @@ LEAD: dict[str, Any] = {
 LIVE_NAME = '<script>window.__xss=2</script>"><svg onload=window.__xss=3> ${7*7}'
 LIVE_EDIT = {'source': f'"><img src=x onerror=window.__xss=11> {TEMPLATE}', 'tags': [f'{RLO}gat{PDF}', TEMPLATE]}
 TEAMMATE_NOTES = f'<img src=x onerror=window.__xss=12> {TEMPLATE} (Bruno)'
+TEAMMATE_SOURCE = f'"><svg onload=window.__xss=15> {TEMPLATE}'
 NEW_PHONE = f'<b>{TEMPLATE}</b>'
 LONG: dict[str, Any] = {'name': 'W' * 255, 'source': 'S' * 100, 'tags': ['T' * 50]}  # no break opportunity anywhere
 INVITE_MESSAGE = f'<script>window.__xss=13</script> {TEMPLATE} ${{7*7}} "><svg onload=window.__xss=14>'
@@ -297,22 +298,32 @@ def test_hostile_lead_text_shows_as_text_on_cards_in_the_dialog_toasts_filters_a
         ('E-mail', 'email', 'input'),
         ('Telefone', 'phone', 'input'),
         ('Origem', 'source', 'input'),
-        ('Notas', 'notes', 'textarea'),
     ):
         assert field_value(a, label, tag, DIALOG) == LEAD[key], label
+    # the notes it was created with are its first note in the feed, as text
+    wait_for_value(a, lambda d: texts(d, '.q-dialog .note-body'), [LEAD['notes']], 'the notes feed')
     assert texts(a, '.q-dialog .q-chip__content') == LEAD['tags']
     assignee = f"{DIALOG}//label[.//*[normalize-space()='Responsável']]//*[contains(@class, 'q-field__native')]"
     assert a.find_element(By.XPATH, assignee).get_property('textContent') == BRUNO_NAME
+    click(
+        a,
+        lambda d: d.find_element(
+            By.XPATH, f"{DIALOG}//div[contains(@class,'q-tab')][.//*[normalize-space()='Histórico']]"
+        ),
+    )
     wait_for_value(
         a,
-        lambda d: texts(d, '.q-dialog .q-timeline__title'),
-        [f'{ANA_NAME} criou em Lead', f'{BRUNO_NAME} moveu de Lead para Contato'],
-        'the stage history',
+        lambda d: texts(d, '.q-dialog .change-entry .font-medium')[-2:],
+        [f'{BRUNO_NAME} moveu de Lead para Contato', f'{ANA_NAME} criou em Lead'],
+        'the change log (newest first)',
     )
 
-    # Bruno saves notes meanwhile: the conflict lists them as text; keeping Ana's edit saves, with a toast
+    # Bruno adds a note and changes the source meanwhile: the note shows in Ana's open feed as text; the conflict
+    # lists the source as text; keeping Ana's edit saves, with a toast
     with httpx.Client(base_url=server.url, headers=bruno.headers, timeout=10) as api:
-        api.put(f'/crm/leads/{lead["id"]}', json={'notes': TEAMMATE_NOTES}).raise_for_status()
+        api.post(f'/crm/leads/{lead["id"]}/notes', json={'body': TEAMMATE_NOTES}).raise_for_status()
+        wait_for_value(a, lambda d: TEAMMATE_NOTES in texts(d, '.q-dialog .note-body'), True, "Bruno's note, live")
+        api.put(f'/crm/leads/{lead["id"]}', json={'source': TEAMMATE_SOURCE}).raise_for_status()
         phone = a.find_element(By.XPATH, f"{DIALOG}//label[.//*[normalize-space()='Telefone']]//input")
         phone.send_keys(Keys.CONTROL, 'a')
         phone.send_keys(NEW_PHONE)
@@ -320,13 +331,14 @@ def test_hostile_lead_text_shows_as_text_on_cards_in_the_dialog_toasts_filters_a
         wait_for_value(
             a,
             lambda d: texts(d, '.q-dialog .bg-amber-1 .text-body2 > div'),
-            [f'Notas: agora {TEAMMATE_NOTES}'],
+            [f'Origem: agora {TEAMMATE_SOURCE}'],
             'conflict',
         )
         click(a, dialog_button("normalize-space()='Manter as minhas e salvar'"))
         wait_for_value(a, lambda d: f'{LEAD["name"]} salvo.' in toasts(d), True, 'the saved toast')
         saved = api.get(f'/crm/leads/{lead["id"]}').json()
     assert (saved['phone'], saved['notes']) == (NEW_PHONE, TEAMMATE_NOTES)  # stored as typed, too
+    assert saved['source'] == TEAMMATE_SOURCE  # "keep mine" writes Ana's own edits only: Bruno's source stays
     assert_clean(a, console_a, "Ana's lead dialog")
 
     # delete the live lead: the question and the toast name it as typed; Bruno's board drops the card

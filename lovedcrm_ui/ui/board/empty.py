@@ -17,7 +17,7 @@ class BoardEmptyState(ui.column):
         super().__init__()
         self.board = board
         t = board.t
-        self.classes('w-full items-center gap-2 py-6 board-empty').props('role=status')
+        self.classes('w-full items-center gap-2 q-py-lg board-empty').props('role=status')
         with self:
             self.start = ui.column().classes('items-center gap-2').mark('board-empty-start')
             with self.start:

@@ -61,7 +61,8 @@ class LostReasonsEditor(ui.card):
     def _row(self, reason: str) -> None:
         t = self.viewer.t
         with self.rows, ui.row().classes('w-full items-center no-wrap gap-1') as row:
-            field = ui.input(value=reason).props('outlined dense').classes('w-full').mark('lost-reason')
+            field = ui.input(t('settings.lost_reason'), value=reason).props('outlined dense').classes('w-full')
+            field.mark('lost-reason')  # labelled: a screen reader names each reason's field (axe's 'label' rule)
             remove = ui.button(icon='delete', on_click=lambda: self._remove(row, field)).props('flat round dense')
             remove.props['aria-label'] = t('settings.lost_remove', reason=reason)  # user text: never a props string
             remove.mark('lost-reason-remove')
