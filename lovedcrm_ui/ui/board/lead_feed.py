@@ -22,18 +22,14 @@ from models.user import initials
 from ...extensions import LeadField, localize
 from ...services.board import TeamMember
 from ..i18n import Translate, format_brl, format_date
+from ..refusals import FIELD_LABELS as SCHEMA_FIELD_LABELS
 from ..widgets import ConfirmDialog
 
 NoteRefusal = str | None
-# change log field → label key (plugin fields use their own labels)
+# change log field → label key: the lead fields' labels messages use, plus the ones only the change log names
+# (plugin fields use their own labels)
 FIELD_LABELS = {
-    'name': 'lead.name',
-    'email': 'lead.email',
-    'phone': 'lead.phone',
-    'estimated_value': 'lead.value',
-    'source': 'lead.source',
-    'tags': 'lead.tags',
-    'assigned_user_id': 'lead.assignee',
+    **SCHEMA_FIELD_LABELS,
     'is_favorite': 'board.favorite',
     'last_contact_at': 'changes.last_contact_at',
     'last_contact_channel': 'changes.last_contact_channel',
