@@ -13,7 +13,7 @@ from models.lead import LeadCreate, LeadPublic, LeadUpdate
 
 from .access import Caller
 from .errors import Conflict, ErrorCode, Invalid, NotFound
-from .note_rows import add_note_row, takes_note
+from .note_rows import add_note_row, kept_notes, takes_note
 from .outcomes import outcome_values, sent_outcome
 from .pipeline_events import allocate_seq, record_event
 from .positions import top_position
@@ -220,6 +220,7 @@ async def delete_lead(
     lead = await get_lead(session, organization_id=caller.organization_id, lead_id=lead_id, for_update=True)
     check_version(lead, expected_version)
     last = snapshot(lead)
+    notes = await kept_notes(session, lead_id)  # they go with the lead (ON DELETE CASCADE); an undo puts them back
     await session.delete(lead)
     await record_event(
         session,
@@ -228,7 +229,7 @@ async def delete_lead(
         type=EventType.LEAD_DELETED,
         lead_id=lead_id,
         actor_id=caller.user_id,
-        payload={'lead': last},
+        payload={'lead': last, 'kept': {'notes': notes}},
     )
     await session.commit()
     return last

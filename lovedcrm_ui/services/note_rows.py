@@ -41,3 +41,44 @@ async def latest_note_body(session: AsyncSession, lead_id: uuid.UUID) -> str | N
         .order_by(col(LeadNote.created_at).desc(), col(LeadNote.id).desc())
         .limit(1)
     )
+
+
+async def kept_notes(session: AsyncSession, lead_id: uuid.UUID) -> list[dict[str, str | None]]:
+    """A lead's whole feed as JSON, oldest first: a ``lead_deleted`` event keeps it so that an undo brings it back."""
+    notes = (
+        await session.scalars(
+            select(LeadNote)
+            .where(col(LeadNote.lead_id) == lead_id)
+            .order_by(col(LeadNote.created_at), col(LeadNote.id))
+        )
+    ).all()
+    return [
+        {
+            'id': str(note.id),
+            'author_user_id': str(note.author_user_id) if note.author_user_id else None,
+            'body': note.body,
+            'created_at': note.created_at.isoformat(),
+            'updated_at': note.updated_at.isoformat(),
+        }
+        for note in notes
+    ]
+
+
+async def put_back_notes(
+    session: AsyncSession, *, lead: Lead, kept: list[dict[str, str | None]], authors: set[uuid.UUID]
+) -> None:
+    """Insert the notes ``kept_notes`` saved, with their ids, times and authors (an author no longer in ``authors``
+    — their account is gone — becomes None, as deleting the account would have made it). No event, no commit."""
+    for row in kept:
+        author = uuid.UUID(row['author_user_id']) if row.get('author_user_id') else None
+        session.add(
+            LeadNote(
+                id=uuid.UUID(str(row['id'])),
+                organization_id=lead.organization_id,
+                lead_id=lead.id,
+                author_user_id=author if author in authors else None,
+                body=str(row['body']),
+                created_at=datetime.fromisoformat(str(row['created_at'])),
+                updated_at=datetime.fromisoformat(str(row['updated_at'])),
+            )
+        )

@@ -22,7 +22,7 @@ from .access import Caller
 from .errors import Conflict, ErrorCode, NotFound
 from .leads import CONFLICT_DETAIL, snapshot
 from .moves import MoveResult, move_lead, save_lead
-from .note_rows import add_note_row
+from .note_rows import add_note_row, put_back_notes
 from .pipeline_events import allocate_seq, record_event
 
 # the fields a lead dialog's save can change (and so an undo can put back); custom_fields key by key
@@ -137,7 +137,8 @@ async def restore_lead(
     ``expected_version``: the version the lead had when it was deleted; if it was restored and deleted
     again since, that version is gone and the restore is refused (409). A lead that is there (never
     deleted, or already restored) → 409 ``lead_exists``; an id this organization never had → 404.
-    The assignee is dropped if they are no longer a member. Event ``lead_created`` (``restored``: true).
+    The assignee is dropped if they are no longer a member; the notes feed comes back whole (the delete event
+    kept it). Event ``lead_created`` (``restored``: true).
     """
     caller.require_writer()
     seq = await allocate_seq(session, caller.organization_id)
@@ -175,7 +176,12 @@ async def restore_lead(
         lead.assigned_user_id = None
     session.add(lead)
     await session.flush()
-    if lead.notes:  # its notes went with it (ON DELETE CASCADE): the latest one, kept in the snapshot, comes back
+    kept = deleted.payload.get('kept') or {}
+    if isinstance(kept.get('notes'), list):  # its notes went with it (ON DELETE CASCADE): the whole feed comes back
+        authors = {uuid.UUID(str(row['author_user_id'])) for row in kept['notes'] if row.get('author_user_id')}
+        present_authors = set((await session.scalars(select(col(User.id)).where(col(User.id).in_(authors)))).all())
+        await put_back_notes(session, lead=lead, kept=kept['notes'], authors=present_authors)
+    elif lead.notes:  # deleted before the event kept the feed: only the latest note, in the snapshot, comes back
         await add_note_row(session, lead=lead, author_id=None, body=lead.notes)
     await record_event(
         session,

@@ -79,17 +79,26 @@ async def test_a_restored_lead_loses_an_assignee_who_left_the_team(api, register
     assert restored.json()['assigned_user_id'] is None
 
 
-async def test_a_restored_lead_shows_its_latest_note_in_the_feed(api, register):  # type: ignore[no-untyped-def]
+async def test_a_restored_lead_gets_its_whole_notes_feed_back(api, register, join):  # type: ignore[no-untyped-def]
     ana = await register('Ana Souza')
+    bruno = await join(ana, name='Bruno Lima')
     lead = (await api.post('/crm/leads', headers=ana.headers, json={'name': 'Acme Ltda'})).json()
     notes = f'/crm/leads/{lead["id"]}/notes'
-    for body in ('Primeiro contato', 'Pediu proposta'):
-        assert (await api.post(notes, headers=ana.headers, json={'body': body})).status_code == 201
+    for who, body in ((ana, 'Primeiro contato'), (bruno, 'Ligou de volta'), (ana, 'Pediu proposta')):
+        assert (await api.post(notes, headers=who.headers, json={'body': body})).status_code == 201
+    first = (await api.get(notes, headers=ana.headers)).json()
+    edited = next(n for n in first if n['body'] == 'Ligou de volta')
+    changed = await api.put(f'{notes}/{edited["id"]}', headers=bruno.headers, json={'body': 'Ligou de volta às 15h'})
+    assert changed.status_code == 200, changed.text
+    before = (await api.get(notes, headers=ana.headers)).json()
     assert (await api.delete(f'/crm/leads/{lead["id"]}', headers=ana.headers)).status_code == 204
 
     restored = await api.post(f'/crm/leads/{lead["id"]}/restore', headers=ana.headers)
 
     assert restored.status_code == 201, restored.text
     assert restored.json()['notes'] == 'Pediu proposta'
-    # the feed agrees with the lead's notes: the latest note (kept in the snapshot) is back; older ones went with it
-    assert [n['body'] for n in (await api.get(notes, headers=ana.headers)).json()] == ['Pediu proposta']
+    # the feed is back as it was: same notes, authors, times and "edited" marks (the delete event kept it)
+    assert (await api.get(notes, headers=ana.headers)).json() == before
+    # and its author can still edit their own note
+    again = await api.put(f'{notes}/{edited["id"]}', headers=bruno.headers, json={'body': 'Retornar sexta'})
+    assert again.status_code == 200, again.text
