@@ -5,8 +5,8 @@ from decimal import Decimal
 from sqlalchemy import select
 from ui_helpers import add_lead, all_handled, answer_confirmation, board_of, dialog_closed, fire, sign_in, the, until
 
-from lovedcrm_ui.services import leads, notes
-from models import Lead, LeadNote
+from lovedcrm_ui.services import leads, moves, notes
+from models import Lead, LeadNote, PipelineStage
 from models.lead import LeadUpdate
 
 
@@ -112,6 +112,14 @@ async def test_the_change_log_lists_a_field_edit_with_old_and_new_values(create_
     await ana_user.should_see('Ana Souza criou em Lead')
     titles = [e.text for e in ana_user.client.elements.values() if 'change-title' in e._markers]
     assert titles == ['Ana Souza marcou como favorito', 'Bruno Lima editou', 'Ana Souza criou em Lead']
+
+    # the log is live: Bruno moves the lead while Ana's dialog is open; her form keeps what she typed
+    dialog = board_of(ana_user).board.lead_dialog
+    dialog.phone.value = '+55 11 4000-1234'
+    async with app_ctx.db.session(organization_id=ana.organization_id) as session:
+        await moves.move_lead(session, caller=bruno.caller(), lead_id=lead.id, stage=PipelineStage.PROPOSTA)
+    await ana_user.should_see('Bruno Lima moveu de Lead para Proposta')
+    assert dialog.value and dialog.phone.value == '+55 11 4000-1234' and dialog.name.value == 'Acme SA'
 
 
 async def test_people_edit_and_delete_only_their_own_notes(create_user, app_ctx, person):  # type: ignore[no-untyped-def]

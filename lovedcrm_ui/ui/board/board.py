@@ -367,6 +367,7 @@ class PipelineBoard(ui.column):
         self.own_moves.discard(event.lead_id)
         self.place(after if matches else None, card, lead_id=event.lead_id, flash=remote, keep_drawn=own_move)
         self._announce_remote_move(event)
+        self.lead_dialog.lead_changed(event.lead_id)  # its change log, if that lead's dialog is open
 
     def _show_remote_move(self, event: LeadEvent) -> None:
         """Flash and announce a teammate's move that the board drew by re-reading."""

@@ -1,5 +1,6 @@
 """The board's lead dialog (with its delete confirmation); its notes feed and change log are in lead_feed.py."""
 
+import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -7,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from nicegui import ui
+from nicegui import background_tasks, ui
 
 from models import STAGE_ORDER
 
@@ -19,6 +20,8 @@ from .contact_links import ContactActions
 from .lead_feed import ChangeLog, Moments, NotesFeed
 from .note_actions import NoteActions
 from .outcome_fields import OutcomeFields
+
+log = logging.getLogger(__name__)
 
 LeadValues = dict[str, Any]
 # the form's fields in the order a conflict lists them (key, label key)
@@ -263,6 +266,24 @@ class LeadDialog(ui.dialog):
         """A note event (anyone's): the open lead's feed shows it; the form, its edits and version stay as they are."""
         if self.value and self.lead is not None and str(self.lead.get('id')) == str(lead_id):
             self.feed.apply(action, note)
+
+    def lead_changed(self, lead_id: uuid.UUID) -> None:
+        """Anyone's write to a lead (an edit, a move, an outcome): the open lead's change log reads it again.
+
+        The form, its edits and version stay as they are (a save of stale values is refused and explained).
+        A task, not an await: this runs inside the board's event application.
+        """
+        if self.value and self.lead is not None and str(self.lead.get('id')) == str(lead_id):
+            background_tasks.create(self._reread_changes(lead_id), name='lead-change-log')
+
+    async def _reread_changes(self, lead_id: uuid.UUID) -> None:
+        try:
+            entries = await self._load_changes(lead_id)
+        except Exception:  # the database is away (the board says so): the log shown stays; the next change retries
+            log.warning('could not re-read the change log of lead %s', lead_id, exc_info=True)
+            return
+        if self.value and self.lead is not None and str(self.lead.get('id')) == str(lead_id):  # still that lead
+            self.change_log.show(entries)
 
     def _fill(self, lead: dict[str, Any], *, editable: bool) -> None:
         self.error.text = ''
