@@ -10,6 +10,7 @@ from .catalog_csv import CSV_CATALOG
 from .catalog_insights import INSIGHTS_CATALOG
 from .catalog_outcomes import OUTCOMES_CATALOG
 from .catalog_plural import PLURAL_CATALOG
+from .catalog_preferences import PREFERENCES_CATALOG
 from .catalog_team import TEAM_CATALOG
 from .catalog_undo import UNDO_CATALOG
 
@@ -265,6 +266,7 @@ CATALOG.update(INSIGHTS_CATALOG)
 CATALOG.update(UNDO_CATALOG)
 CATALOG.update(PLURAL_CATALOG)
 CATALOG.update(OUTCOMES_CATALOG)
+CATALOG.update(PREFERENCES_CATALOG)
 
 Translate = Callable[..., str]
 
