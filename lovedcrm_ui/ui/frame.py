@@ -247,7 +247,8 @@ def frame(ctx: AppContext, viewer: Viewer, page: str = 'pipeline') -> Iterator[P
             with ui.button(icon='translate').props(f'flat round dense color=white aria-label="{t("nav.language")}"'):
                 with ui.menu():
                     for code, label in LANGUAGES.items():
-                        ui.menu_item(label, on_click=lambda c=code: choose_language(ctx, viewer, storage, c))
+                        item = ui.menu_item(label, on_click=lambda c=code: choose_language(ctx, viewer, storage, c))
+                        item.props('role=menuitem')
             ThemeMenu(ctx, viewer, storage, appearance)
             ui.label(viewer.name).classes('text-sm viewer-name gt-xs').mark('viewer-name')
             ui.button(icon='logout', on_click=lambda: ui.navigate.to('/logout')).props(

@@ -64,7 +64,7 @@ class ThemeMenu(ui.button):
         with self, ui.menu():
             for theme in THEMES:
                 item = ui.menu_item(t(f'preferences.theme_{theme}'), on_click=lambda c=theme: self.choose(c))
-                item.mark(f'theme-{theme}')
+                item.props('role=menuitem').mark(f'theme-{theme}')  # Quasar's default (listitem) has no list
 
     async def choose(self, theme: str) -> None:
         """Apply at once, then save; a refusal is a notification."""

@@ -21,6 +21,9 @@ BRAND = {
 # (``dark``: cards, dialogs, menus; ``dark-page``: the page) and lighter brand colours. In dark, a brand colour is light
 # text on a dark surface (#8ab4f8 on #1a2130: 7.4:1), and a button or notification filled with it takes dark text
 # (#0b1220 on #8ab4f8: 8.7:1) — one colour cannot pass 4.5:1 against both white and a dark surface.
+# The rules that restyle Quasar's classes sit in NiceGUI's ``overrides`` layer: Quasar's ``!important`` colours
+# (``text-white``, ``text-grey-7`` …) are in a later layer, and an important declaration of an earlier layer wins
+# (an unlayered one would lose).
 DARK_SURFACES = {'dark': '#1a2130', 'dark-page': '#0f1420'}
 DARK_BRAND = {
     'primary': '#8ab4f8',
@@ -35,7 +38,7 @@ ON_DARK_BRAND = '#0b1220'
 # Our own colours as CSS custom properties: every page's rules (frame.py) use them, dark mode swaps them.
 # Links in the primary colour (NiceGUI's own is a light blue, 3.67:1 on white); avatars show initials in the UI font;
 # a notification naming a very long lead keeps to three lines.
-_FILLED = ','.join(f'.body--dark .bg-{name}.text-white' for name in DARK_BRAND)
+_FILLED = ','.join(f'.body--dark .bg-{name}:is(.text-white,.q-badge)' for name in DARK_BRAND)
 SHARED_CSS = (
     """<style>
 :root{--lc-surface:#fff;--lc-dialog:#fff;--lc-column:#f1f3f6;--lc-border:rgba(0,0,0,.12);--lc-muted:#555;
@@ -48,12 +51,14 @@ body.body--dark{"""
   --lc-border:rgba(255,255,255,.14);--lc-muted:#b6c0cf;--lc-money:#86efac;--lc-alert:#fca5a5;--lc-alert-edge:#f87171;--lc-alert-surface:#2e1f29;
   --lc-idle:#fcd34d;--lc-idle-warning-edge:#fbbf24;--lc-flash:#4a4215;--lc-star:#fcd34d;--lc-focus:#8ab4f8;
   --lc-tag-bg:#1e3a5f;--lc-tag-fg:#cfe3ff}}
+@layer overrides{{
 {_FILLED}{{color:{ON_DARK_BRAND} !important}}
 .body--dark .q-header.bg-primary.text-white{{background:{DARK_SURFACES['dark']} !important;color:#fff !important;
   border-bottom:1px solid rgba(255,255,255,.12)}}
 .body--dark .text-grey-7,.body--dark .text-grey-8{{color:#b6c0cf !important}}
 .body--dark .text-orange-10{{color:#fdba74 !important}}
 .body--dark .bg-grey-2,.body--dark .bg-amber-1{{background:#2a3346 !important}}
+}}
 .body--dark .tone-grey{{background:#2c3444;color:#e2e8f0}}.body--dark .tone-red{{background:#3f1d24;color:#fecaca}}
 .body--dark .tone-orange{{background:#3d2616;color:#fed7aa}}.body--dark .tone-amber{{background:#3a2f12;color:#fde68a}}
 .body--dark .tone-green{{background:#173322;color:#bbf7d0}}.body--dark .tone-teal{{background:#123331;color:#99f6e4}}
