@@ -223,7 +223,8 @@ def frame(ctx: AppContext, viewer: Viewer, page: str = 'pipeline') -> Iterator[P
     ui.add_head_html(STYLE)
     client = ui.context.client
     storage = app.storage.user  # this browser's, captured while its page is built
-    storage['theme'] = viewer.theme  # the sign-in page of this browser keeps the viewer's theme
+    if storage.get('theme') != viewer.theme:
+        storage['theme'] = viewer.theme  # the sign-in page of this browser keeps the viewer's theme
     appearance = Appearance(viewer.theme, viewer.density)
     with ui.header().classes('items-center justify-between bg-primary text-white px-3 py-1 gap-2'):
         with ui.row().classes('items-center gap-3 no-wrap'):

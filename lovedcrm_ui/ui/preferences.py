@@ -107,15 +107,14 @@ class PreferencesForm(ui.card):
             self.language.props('outlined dense').classes('w-full').mark('profile-language')
             zones = sorted(time_zones())
             zone = viewer.timezone if viewer.timezone in time_zones() else 'UTC'
-            with ui.row().classes('w-full items-center no-wrap gap-2'):
-                self.timezone = ui.select(
-                    zones, value=zone, label=t('preferences.timezone'), with_input=True, on_change=self._timezone
-                )
-                self.timezone.props(f'outlined dense hint="{t("preferences.timezone_hint")}"').classes('grow')
-                self.timezone.mark('preferences-timezone')
-                ui.button(t('preferences.browser_zone'), icon='my_location', on_click=self.use_browser_zone).props(
-                    'flat dense no-caps'
-                ).mark('preferences-browser-zone')
+            self.timezone = ui.select(
+                zones, value=zone, label=t('preferences.timezone'), with_input=True, on_change=self._timezone
+            )
+            self.timezone.props(f'outlined dense hint="{t("preferences.timezone_hint")}"').classes('w-full')
+            self.timezone.mark('preferences-timezone')
+            ui.button(t('preferences.browser_zone'), icon='my_location', on_click=self.use_browser_zone).props(
+                'flat dense no-caps'
+            ).classes('self-start').mark('preferences-browser-zone')
             self.density = ui.select(
                 _options(t, 'preferences.density', DENSITIES),
                 value=viewer.density,

@@ -1,5 +1,7 @@
 """A user's preferences on /profile (issue 18): language, time zone, density and theme, applied at once and kept."""
 
+import re
+
 from nicegui.elements.dark_mode import DarkMode
 from nicegui.elements.query import QueryElement
 from nicegui.testing import User
@@ -121,3 +123,22 @@ async def test_the_theme_applies_at_once_on_every_page_and_from_the_header(creat
     await ana_user.open('/logout')
     await ana_user.open('/login')
     assert dark_mode(ana_user) is None  # the sign-in page of this browser keeps the theme
+
+
+async def test_the_browsers_time_zone_is_taken_when_asked_and_an_unknown_one_refused(create_user, app_ctx, person):  # type: ignore[no-untyped-def]
+    ana = await person('Ana Souza')
+    ana_user = create_user()
+    await sign_in(ana_user, ana)
+    await ana_user.open('/profile')
+    reported = {'zone': 'Mars/Olympus_Mons'}
+    ana_user.javascript_rules[re.compile(r'Intl\.DateTimeFormat')] = lambda _match: reported['zone']
+
+    ana_user.find(marker='preferences-browser-zone').click()
+
+    await ana_user.should_see('O navegador não informou um fuso horário conhecido.')
+    assert (await preferences_of(app_ctx, ana))['timezone'] == 'UTC'
+    reported['zone'] = 'Asia/Kolkata'
+    ana_user.find(marker='preferences-browser-zone').click()
+    await ana_user.should_see('Preferências salvas.')
+    assert (await preferences_of(app_ctx, ana))['timezone'] == 'Asia/Kolkata'
+    await ana_user.should_see(' IST')  # the sessions list, in the new zone
