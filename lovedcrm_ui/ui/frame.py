@@ -40,13 +40,16 @@ STYLE = """
 .chart-grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(520px,100%),1fr));gap:.75rem}
 .lead-card{position:relative;width:100%;padding:.5rem;display:flex;flex-direction:column;gap:.1rem;cursor:pointer;
   background:var(--lc-surface);border:1px solid var(--lc-border);border-left:4px solid transparent;border-radius:4px;
-  transition:background-color .6s;overflow-wrap:anywhere}
+  overflow-wrap:anywhere}
 /* anywhere (not break-word): also narrows the flex items, so an unbroken source or tag wraps inside the card */
 .lead-star{position:absolute;top:.3rem;right:.3rem;font-size:1.25rem;color:var(--lc-star);cursor:pointer}
 .lead-card:focus{outline:3px solid var(--lc-focus);outline-offset:1px}
 .lead-idle-warning{border-left-color:var(--lc-idle-warning-edge)}
 .lead-idle-alert{border-left-color:var(--lc-alert-edge);background:var(--lc-alert-surface)}
-.lead-flash{background:var(--lc-flash) !important}
+/* a teammate's move: 1 s in the flash colour, then a 0.6 s fade (card.py removes the class after 1.6 s); an animation,
+   not a transition on the card's background, so a theme switched as the page opens does not fade every card */
+.lead-flash{animation:lead-flash 1.6s linear}
+@keyframes lead-flash{0%,62%{background:var(--lc-flash)}100%{background:var(--lc-surface)}}
 .lead-name{font-weight:600;padding-right:1.5rem;word-break:break-word;display:-webkit-box;-webkit-box-orient:vertical;
   -webkit-line-clamp:2;overflow:hidden}
 /* a long name takes two lines at most on a card (whole in its tooltip, its label and the dialog) */

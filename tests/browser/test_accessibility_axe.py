@@ -111,7 +111,17 @@ def audit_dark_mode(driver: webdriver.Chrome, audit: Audit, server: Server, ana:
     audit.check(driver, 'the board (dark)')
     card(driver, 'Acme Ltda').click()
     wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, '.q-dialog'))
-    audit.check(driver, 'the lead dialog (dark)')
+    note_input = '.q-dialog input[placeholder="Escreva uma nota…"]'
+    note = wait(driver).until(lambda d: d.find_element(By.CSS_SELECTOR, note_input))
+    note.send_keys('Ligar na sexta', Keys.ENTER)  # a note with its time, in the viewer's zone
+    wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, '.q-dialog .note-body'))
+    audit.check(driver, 'the lead dialog with a note (dark)')
+    phone = '//div[contains(@class,"q-dialog")]//label[.//div[normalize-space()="Telefone"]]//input'
+    driver.find_element(By.XPATH, phone).send_keys('+55 11 4000-1234', Keys.ENTER)  # saves: the undo bar
+    wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, '.undo-bar'))  # "Acme Ltda salvo." · Desfazer
+    audit.check(driver, 'the board with the undo bar (dark)')
+    card(driver, 'Acme Ltda').click()
+    wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, '.q-dialog'))
     driver.switch_to.active_element.send_keys(Keys.ESCAPE)
     wait(driver).until_not(lambda d: d.find_elements(By.CSS_SELECTOR, '.q-dialog'))
     driver.find_element(By.CSS_SELECTOR, '[aria-label="Tema"]').click()  # the header's theme menu
