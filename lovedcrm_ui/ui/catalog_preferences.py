@@ -4,8 +4,8 @@
 PREFERENCES_CATALOG: dict[str, tuple[str, str]] = {
     'preferences.title': ('Preferências', 'Preferences'),
     'preferences.explain': (
-        'Valem para você em todas as páginas e em qualquer navegador em que você entrar.',
-        'They apply to you on every page and in any browser you sign in with.',
+        'Valem na hora, em todas as páginas, e ficam salvas na sua conta.',
+        'They apply at once, on every page, and are saved to your account.',
     ),
     'preferences.timezone': ('Fuso horário', 'Time zone'),
     'preferences.timezone_hint': (
