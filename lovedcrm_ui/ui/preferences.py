@@ -61,6 +61,7 @@ class ThemeMenu(ui.button):
         super().__init__(icon=THEME_ICONS.get(viewer.theme, 'light_mode'))
         self.ctx, self.viewer, self.storage, self.appearance = ctx, viewer, storage, appearance
         self.props(f'flat round dense color=white aria-label="{t("nav.theme")}"').mark('theme-menu')
+        appearance.theme_followers.append(self._set_icon)  # also when the profile's form changes the theme
         with self, ui.menu():
             for theme in THEMES:
                 item = ui.menu_item(t(f'preferences.theme_{theme}'), on_click=lambda c=theme: self.choose(c))
@@ -69,7 +70,6 @@ class ThemeMenu(ui.button):
     async def choose(self, theme: str) -> None:
         """Apply at once, then save; a refusal is a notification."""
         self.appearance.set_theme(theme)
-        self._set_icon(theme)
         problem = await save_preferences(self.ctx, self.viewer, self.storage, theme=theme)
         if problem is not None:
             ui.notify(problem, type='negative')

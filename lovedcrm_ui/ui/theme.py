@@ -6,6 +6,8 @@ Quasar's defaults did not (its primary #1976d2 in NiceGUI's shade #5898d4 gave 3
 info #31ccec 1.91:1). ``warning`` keeps Quasar's yellow: it is always drawn with dark text.
 """
 
+from collections.abc import Callable
+
 from nicegui import Client, app, ui
 
 BRAND = {
@@ -117,6 +119,7 @@ class Appearance:
         self.body = ui.query('body')
         self.theme = theme or 'light'
         self.density = 'comfortable'
+        self.theme_followers: list[Callable[[str], None]] = []  # e.g. the header's theme icon
         if density is not None:
             self.set_density(density)
 
@@ -124,6 +127,8 @@ class Appearance:
         """Light, dark or system, at once."""
         self.theme = theme
         self.dark.value = dark_value(theme)
+        for follower in self.theme_followers:
+            follower(theme)
 
     def set_density(self, density: str) -> None:
         """Comfortable or compact cards and columns, at once."""

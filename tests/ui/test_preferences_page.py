@@ -110,6 +110,8 @@ async def test_the_theme_applies_at_once_on_every_page_and_from_the_header(creat
 
     await until(lambda: dark_mode(ana_user) is True)
     assert (await preferences_of(app_ctx, ana))['theme'] == 'dark'
+    header_switch = ana_user.find(marker='theme-menu').elements.pop()
+    assert header_switch.props['icon'] == 'dark_mode'  # the header's switch shows the theme in use
     await ana_user.open('/team')
     assert dark_mode(ana_user) is True
     ana_user.find(marker='theme-menu').click()
