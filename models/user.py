@@ -3,7 +3,9 @@
 import re
 import uuid
 from datetime import datetime
+from functools import cache
 from typing import Annotated, Literal
+from zoneinfo import available_timezones
 
 from pydantic import AfterValidator, BeforeValidator
 from pydantic import Field as Rule
@@ -44,6 +46,27 @@ Location = Annotated[str | None, Rule(max_length=255), TEXT_RULE]
 UserPhone = Annotated[str | None, Rule(max_length=50), TEXT_RULE]
 Timezone = Annotated[str, Rule(max_length=64), TEXT_RULE]
 
+# the per-user display preferences (issue 18): how dense the board is, light or dark (or as the system says)
+Density = Literal['comfortable', 'compact']
+Theme = Literal['light', 'dark', 'system']
+DENSITIES: tuple[Density, ...] = ('comfortable', 'compact')
+THEMES: tuple[Theme, ...] = ('light', 'dark', 'system')
+
+
+@cache
+def time_zones() -> frozenset[str]:
+    """Every IANA time zone name this machine knows (Python's tz database, or the ``tzdata`` package)."""
+    return frozenset(available_timezones() | {'UTC'})
+
+
+def _known_time_zone(value: str | None) -> str | None:
+    if value is not None and value.strip() not in time_zones():
+        raise ValueError('must be an IANA time zone name, e.g. America/Sao_Paulo')
+    return value.strip() if value is not None else None
+
+
+KnownTimezone = Annotated[str | None, Rule(max_length=64), TEXT_RULE, AfterValidator(_known_time_zone)]
+
 
 class UserBase(SQLModel):
     """What the API shows of a user, as stored (e-mail lower-cased)."""
@@ -55,6 +78,8 @@ class UserBase(SQLModel):
     phone: UserPhone = None
     timezone: Timezone = 'UTC'
     language: str = Field(default='en', max_length=10)
+    density: str = Field(default='comfortable', max_length=16)
+    theme: str = Field(default='light', max_length=16)
     is_active: bool = True
     is_verified: bool = True
     is_superuser: bool = False
@@ -81,6 +106,8 @@ class UserPublic(UserBase):
     created_at: datetime
     updated_at: datetime
     last_login: datetime | None
+    density: Density = 'comfortable'  # the stored value, typed for the OpenAPI schema
+    theme: Theme = 'light'
 
 
 def _language_tag(value: object) -> object:
@@ -101,9 +128,11 @@ class UserUpdate(SQLModel):
     bio: Annotated[str | None, Rule(max_length=2000), TEXT_RULE] = None
     location: Location = None
     phone: UserPhone = None
-    timezone: Timezone | None = None
+    timezone: KnownTimezone = None  # an IANA name ('America/Sao_Paulo'); anything else is a 422
     # a Literal, not Field(regex=…): SQLModel's ``regex`` is not enforced on pydantic 2
     language: Language | None = None  # 'en-US', 'en_GB', 'pt', 'pt-PT' are taken as 'en' / 'pt-BR'
+    density: Density | None = None
+    theme: Theme | None = None  # 'system' follows the browser's prefers-color-scheme
 
 
 class AuthSession(SQLModel, table=True):

@@ -28,7 +28,19 @@ async def read_me(caller: CallerDep, session: ReadSessionDep) -> UserPublic:
 
 @router.put('/me')
 async def update_me(body: UserUpdate, caller: CallerDep, session: SessionDep) -> UserPublic:
-    """Change the caller's profile (only the fields sent)."""
+    """Change the caller's profile and preferences (only the fields sent).
+
+    Preferences: ``language`` (``en`` | ``pt-BR``), ``timezone`` (an IANA name such as ``America/Sao_Paulo``),
+    ``density`` (``comfortable`` | ``compact``) and ``theme`` (``light`` | ``dark`` | ``system``); any other value
+    is a 422 naming the field.
+    """
+    user = await users.update_profile(session, user_id=caller.user_id, changes=body)
+    return UserPublic.model_validate(user)
+
+
+@router.patch('/me')
+async def patch_me(body: UserUpdate, caller: CallerDep, session: SessionDep) -> UserPublic:
+    """The same as ``PUT /users/me``: only the fields sent change (e.g. ``{"theme": "dark"}``)."""
     user = await users.update_profile(session, user_id=caller.user_id, changes=body)
     return UserPublic.model_validate(user)
 

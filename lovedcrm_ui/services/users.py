@@ -9,7 +9,7 @@ from models.user import UserUpdate
 
 from .errors import ErrorCode, NotFound
 
-REQUIRED_FIELDS = {'full_name', 'timezone', 'language'}
+REQUIRED_FIELDS = {'full_name', 'timezone', 'language', 'density', 'theme'}
 
 
 async def update_profile(session: AsyncSession, *, user_id: uuid.UUID, changes: UserUpdate) -> User:

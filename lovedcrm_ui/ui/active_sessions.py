@@ -42,7 +42,7 @@ class SessionRow(ui.row):
                 details = t(
                     'sessions.details',
                     address=item.ip_address or t('sessions.unknown_address'),
-                    when=format_datetime(item.last_used_at, viewer.language),
+                    when=format_datetime(item.last_used_at, viewer.language, viewer.timezone),
                 )
                 ui.label(details).classes('text-caption text-grey-8').mark(f'session-details-{item.id}')
             if not item.is_current:

@@ -1,19 +1,21 @@
 """The page frame: header with organization, live presence, connection state, language and sign-out."""
 
 import asyncio
-from collections.abc import Awaitable, Iterator, Sequence
+from collections.abc import Awaitable, Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from nicegui import Client, app, background_tasks, ui
 
 from ..context import AppContext
 from ..events import AccessChange, AccessKind
 from .i18n import LANGUAGES, Translate
+from .preferences import ThemeMenu, save_preferences
 from .presence import PresenceBar
 from .session import Viewer, refresh_organization
 from .switcher import OrganizationSwitcher
+from .theme import Appearance
 
 # header navigation: (page key, path, icon)
 NAVIGATION = (
@@ -28,47 +30,55 @@ STYLE = """
 <style>
 .sr-only{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);border:0}
 .board-columns{overflow-x:auto;scroll-snap-type:x proximity;padding-bottom:.5rem}
-.stage-column{min-width:272px;width:272px;flex:0 0 272px;background:#f1f3f6;border-radius:10px;
+.stage-column{min-width:272px;width:272px;flex:0 0 272px;background:var(--lc-column);border-radius:10px;
   max-height:calc(100vh - 190px)}
 .stage-cards{min-height:48px;overflow-y:auto;flex:1 1 auto}
 @media (max-width:640px){.stage-column{min-width:85vw;width:85vw;flex-basis:85vw;scroll-snap-align:start}}
 .kpi-grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(170px,1fr));gap:.75rem}
-.kpi-alert .kpi-value{color:#c62828}
+.kpi-alert .kpi-value{color:var(--lc-alert)}
 .chart-canvas{height:18rem}
 .chart-grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(520px,100%),1fr));gap:.75rem}
 .lead-card{position:relative;width:100%;padding:.5rem;display:flex;flex-direction:column;gap:.1rem;cursor:pointer;
-  background:#fff;border:1px solid rgba(0,0,0,.12);border-left:4px solid transparent;border-radius:4px;
-  transition:background-color .6s;overflow-wrap:anywhere}
+  background:var(--lc-surface);border:1px solid var(--lc-border);border-left:4px solid transparent;border-radius:4px;
+  overflow-wrap:anywhere}
 /* anywhere (not break-word): also narrows the flex items, so an unbroken source or tag wraps inside the card */
-.lead-star{position:absolute;top:.3rem;right:.3rem;font-size:1.25rem;color:#ffa000;cursor:pointer}
-.lead-card:focus{outline:3px solid #1976d2;outline-offset:1px}
-.lead-idle-warning{border-left-color:#f2a900}
-.lead-idle-alert{border-left-color:#d32f2f;background:#fff5f5}
-.lead-flash{background:#fff3b0 !important}
+.lead-star{position:absolute;top:.3rem;right:.3rem;font-size:1.25rem;color:var(--lc-star);cursor:pointer}
+.lead-card:focus{outline:3px solid var(--lc-focus);outline-offset:1px}
+.lead-idle-warning{border-left-color:var(--lc-idle-warning-edge)}
+.lead-idle-alert{border-left-color:var(--lc-alert-edge);background:var(--lc-alert-surface)}
+/* a teammate's move: 1 s in the flash colour, then a 0.6 s fade (card.py removes the class after 1.6 s); an animation,
+   not a transition on the card's background, so a theme switched as the page opens does not fade every card */
+.lead-flash{animation:lead-flash 1.6s linear}
+@keyframes lead-flash{0%,62%{background:var(--lc-flash)}100%{background:var(--lc-surface)}}
 .lead-name{font-weight:600;padding-right:1.5rem;word-break:break-word;display:-webkit-box;-webkit-box-orient:vertical;
   -webkit-line-clamp:2;overflow:hidden}
 /* a long name takes two lines at most on a card (whole in its tooltip, its label and the dialog) */
-.lead-meta,.lead-foot{display:flex;gap:.5rem;font-size:.8rem;color:#555;flex-wrap:wrap;align-items:center}
-.lead-value{font-weight:600;color:#1b5e20}
+.lead-meta,.lead-foot{display:flex;gap:.5rem;font-size:.8rem;color:var(--lc-muted);flex-wrap:wrap;align-items:center}
+.lead-value{font-weight:600;color:var(--lc-money)}
 .lead-tags{display:flex;gap:.25rem;flex-wrap:wrap}
-.lead-tag{background:#e3f2fd;color:#0d47a1;border-radius:8px;padding:0 .4rem;font-size:.72rem}
+.lead-tag{background:var(--lc-tag-bg);color:var(--lc-tag-fg);border-radius:8px;padding:0 .4rem;font-size:.72rem}
 .lead-chip{border-radius:8px;padding:0 .4rem;font-size:.72rem;font-weight:600;border:1px solid currentColor}
 .tone-grey{background:#eeeeee;color:#424242}.tone-red{background:#ffebee;color:#b71c1c}
 .tone-orange{background:#fff3e0;color:#bf360c}.tone-amber{background:#fff8e1;color:#7a4f01}
 .tone-green{background:#e8f5e9;color:#1b5e20}.tone-teal{background:#e0f2f1;color:#00574b}
 .tone-blue{background:#e3f2fd;color:#0d47a1}.tone-purple{background:#f3e5f5;color:#6a1b9a}
-.lead-idle{color:#b26a00;font-size:.72rem}
-.lead-idle-alert .lead-idle{color:#c62828}
+.lead-idle{color:var(--lc-idle);font-size:.72rem}
+.lead-idle-alert .lead-idle{color:var(--lc-alert)}
 .nav-link{color:#fff;text-decoration:none;opacity:.85;padding:.15rem .4rem;border-radius:6px;font-size:.9rem}
 .nav-link:hover,.nav-link:focus{opacity:1;background:rgba(255,255,255,.15)}
 .nav-link-active{opacity:1;font-weight:600;background:rgba(255,255,255,.2)}
+/* the compact density (a per-user preference): narrower columns, tighter cards, smaller type */
+.density-compact .stage-column{min-width:232px;width:232px;flex:0 0 232px}
+.density-compact .stage-cards{gap:.25rem}
+.density-compact .lead-card{padding:.25rem .4rem;gap:0;font-size:.85rem}
+.density-compact .lead-meta,.density-compact .lead-foot{font-size:.75rem;gap:.35rem}
 @keyframes rotating{from{transform:rotate(0)}to{transform:rotate(-360deg)}}
 .rotating{animation:rotating 1.2s linear infinite}
 .lead-feed{max-height:38vh;overflow-y:auto;width:100%}
 /* the lead dialog's Save and Delete stay in view however long the form, notes and history get */
-.lead-dialog-actions{position:sticky;bottom:0;background:#fff;z-index:1;padding-top:.25rem}
+.lead-dialog-actions{position:sticky;bottom:0;background:var(--lc-dialog);z-index:1;padding-top:.25rem}
 .note-body{white-space:pre-wrap;overflow-wrap:anywhere}
-.note-initials{background:#78909c;color:#fff;border-radius:50%;width:1.8rem;height:1.8rem;flex:0 0 1.8rem;
+.note-initials{background:#546e7a;color:#fff;border-radius:50%;width:1.8rem;height:1.8rem;flex:0 0 1.8rem;
   display:inline-flex;align-items:center;justify-content:center;font-size:.7rem}
 .lead-assignee{margin-left:auto;background:#5c6bc0;color:#fff;border-radius:50%;width:1.6rem;height:1.6rem;display:inline-flex;align-items:center;justify-content:center;font-size:.7rem}
 </style>
@@ -152,11 +162,13 @@ class Navigation:
 
 @dataclass(frozen=True)
 class PageFrame:
-    """What a page body gets from the frame: the aria-live announcer, the connection indicator, the navigation."""
+    """What a page body gets from the frame: the aria-live announcer, the connection indicator, the navigation
+    and the page's look (theme and density, as the viewer prefers them)."""
 
     announcer: ui.label
     connection: ConnectionIndicator
     navigation: Navigation
+    appearance: Appearance
 
 
 def follow_organization(ctx: AppContext, viewer: Viewer, label: ui.label) -> None:
@@ -198,9 +210,12 @@ async def sent(client: Client) -> None:
         await asyncio.sleep(0.01)
 
 
-def choose_language(language: str) -> None:
-    """Remember the language for this browser and redraw the page in it."""
-    app.storage.user['language'] = language
+async def choose_language(ctx: AppContext, viewer: Viewer, storage: MutableMapping[str, Any], language: str) -> None:
+    """Save the language as the viewer's preference (and this browser's) and redraw the page in it."""
+    problem = await save_preferences(ctx, viewer, storage, language=language)
+    if problem is not None:
+        ui.notify(problem, type='negative')
+        return
     ui.navigate.reload()
 
 
@@ -210,6 +225,10 @@ def frame(ctx: AppContext, viewer: Viewer, page: str = 'pipeline') -> Iterator[P
     t = viewer.t
     ui.add_head_html(STYLE)
     client = ui.context.client
+    storage = app.storage.user  # this browser's, captured while its page is built
+    if storage.get('theme') != viewer.theme:
+        storage['theme'] = viewer.theme  # the sign-in page of this browser keeps the viewer's theme
+    appearance = Appearance(viewer.theme, viewer.density)
     with ui.header().classes('items-center justify-between bg-primary text-white px-3 py-1 gap-2'):
         with ui.row().classes('items-center gap-3 no-wrap'):
             ui.link(t('app.title'), '/pipeline').classes('text-white text-lg font-bold no-underline')
@@ -232,10 +251,12 @@ def frame(ctx: AppContext, viewer: Viewer, page: str = 'pipeline') -> Iterator[P
             with ui.button(icon='translate').props(f'flat round dense color=white aria-label="{t("nav.language")}"'):
                 with ui.menu():
                     for code, label in LANGUAGES.items():
-                        ui.menu_item(label, on_click=lambda c=code: choose_language(c))
+                        item = ui.menu_item(label, on_click=lambda c=code: choose_language(ctx, viewer, storage, c))
+                        item.props('role=menuitem')
+            ThemeMenu(ctx, viewer, storage, appearance)
             ui.label(viewer.name).classes('text-sm viewer-name gt-xs').mark('viewer-name')
             ui.button(icon='logout', on_click=lambda: ui.navigate.to('/logout')).props(
                 f'flat round dense color=white aria-label="{t("nav.logout")}"'
             )
     announcer = ui.label().classes('sr-only').props('aria-live=polite role=status')
-    yield PageFrame(announcer, connection, nav)
+    yield PageFrame(announcer, connection, nav, appearance)

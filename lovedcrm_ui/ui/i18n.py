@@ -1,14 +1,16 @@
 """Every UI string, in pt-BR (default) and English, behind one translation function."""
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .catalog_account import ACCOUNT_CATALOG
 from .catalog_csv import CSV_CATALOG
 from .catalog_insights import INSIGHTS_CATALOG
 from .catalog_outcomes import OUTCOMES_CATALOG
 from .catalog_plural import PLURAL_CATALOG
+from .catalog_preferences import PREFERENCES_CATALOG
 from .catalog_team import TEAM_CATALOG
 from .catalog_undo import UNDO_CATALOG
 
@@ -264,6 +266,7 @@ CATALOG.update(INSIGHTS_CATALOG)
 CATALOG.update(UNDO_CATALOG)
 CATALOG.update(PLURAL_CATALOG)
 CATALOG.update(OUTCOMES_CATALOG)
+CATALOG.update(PREFERENCES_CATALOG)
 
 Translate = Callable[..., str]
 
@@ -284,14 +287,50 @@ def translator(language: str | None) -> Translate:
     return t
 
 
-def format_date(value: datetime, language: str | None) -> str:
-    """A day as people write it: ``31/12/2026`` in pt-BR, ``Dec 31, 2026`` in English."""
-    return value.strftime('%b %d, %Y') if language == 'en' else value.strftime('%d/%m/%Y')
+MONTHS_EN = ('Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec')
 
 
-def format_datetime(value: datetime, language: str | None) -> str:
-    """A moment as people write it, in UTC: ``31/12/2026 14:05 UTC`` in pt-BR, ``Dec 31, 2026 14:05 UTC`` in English."""
-    return f'{format_date(value, language)} {value.strftime("%H:%M")} UTC'
+def zone_of(timezone: str | None) -> ZoneInfo:
+    """The viewer's time zone by its IANA name; UTC for none or a name this machine does not know."""
+    try:
+        return ZoneInfo(timezone or 'UTC')
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo('UTC')
+
+
+def _local(value: datetime, timezone: str | None) -> datetime:
+    # a naive value is a UTC moment (SQLite hands some back without their zone)
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return aware.astimezone(zone_of(timezone))
+
+
+def format_day(value: date, language: str | None) -> str:
+    """A calendar day without its year, as on a chart axis: ``31/12`` in pt-BR, ``Dec 31`` in English."""
+    return f'{MONTHS_EN[value.month - 1]} {value.day:02d}' if language == 'en' else f'{value.day:02d}/{value.month:02d}'
+
+
+def format_date(value: date, language: str | None, timezone: str | None = None) -> str:
+    """A day as people write it: ``31/12/2026`` in pt-BR, ``Dec 31, 2026`` in English.
+
+    A ``datetime`` is a moment: its day is the one in ``timezone`` (the viewer's; UTC when none is given). The
+    month names are ours, not the process locale's (``%b`` would follow whatever locale the server runs in).
+    """
+    if isinstance(value, datetime):
+        value = _local(value, timezone).date()
+    return (
+        f'{format_day(value, language)}, {value.year}'
+        if language == 'en'
+        else f'{format_day(value, language)}/{value.year}'
+    )
+
+
+def format_datetime(value: datetime, language: str | None, timezone: str | None = None) -> str:
+    """A moment in the viewer's time zone: ``31/12/2026 11:05 -03`` in pt-BR, ``Dec 31, 2026 11:05 -03`` in English.
+
+    The zone's abbreviation follows the time (``UTC``, ``BST``, ``-03``), so a reader never guesses the zone.
+    """
+    local = _local(value, timezone)
+    return f'{format_date(local.date(), language)} {local:%H:%M} {local.tzname() or ""}'.rstrip()
 
 
 def format_brl(value: Decimal | float | str | None) -> str:

@@ -26,7 +26,7 @@ from ..services.board import BoardFilter, filter_choices, team
 from ..services.metrics import MetricsSelection, insights
 from .access_watch import AccessWatch
 from .board.filters import FilterBar, field_filters
-from .i18n import Translate, format_brl, format_datetime
+from .i18n import Translate, format_brl, format_datetime, format_day
 from .session import Viewer
 from .widgets import StatusLine
 
@@ -56,8 +56,8 @@ def format_days(value: float | None, t: Translate, language: str) -> str:
 
 
 def day_label(day: date, language: str) -> str:
-    """A day on the moves axis: ``01/12`` in pt-BR, ``Dec 01`` in English."""
-    return day.strftime('%b %d') if language == 'en' else day.strftime('%d/%m')
+    """A day on the moves axis: ``01/12`` in pt-BR, ``Dec 01`` in English (i18n.format_day)."""
+    return format_day(day, language)
 
 
 def money_axis(language: str) -> str:
@@ -217,6 +217,7 @@ class InsightsView(ui.column):
         self.viewer = viewer
         self.t = t = viewer.t
         self.language = viewer.language
+        self.timezone = viewer.timezone
         self.filter = board_filter
         self.period: Period = period
         self._on_address = on_address
@@ -352,7 +353,7 @@ class InsightsView(ui.column):
         self.scope.text = (
             t('insights.scope.all') if self.period == 'all' else t('insights.scope.days', days=self.period)
         )
-        self.updated.text = t('insights.updated', time=format_datetime(now, language))
+        self.updated.text = t('insights.updated', time=format_datetime(now, language, self.timezone))
         self.open_value.show(format_brl(data.open_value), self._count_hint('open', open_count))
         self.closed_value.show(format_brl(data.closed_value), self._count_hint('closed', data.won_count))
         rate = f'{format_number(data.conversion_rate, language)}%' if total else t('insights.kpi.none')

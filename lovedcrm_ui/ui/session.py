@@ -38,7 +38,9 @@ class Viewer:
     language: str
     idle_warning_days: int = 7
     idle_alert_days: int = 14
-    timezone: str = 'UTC'  # the user's profile time zone: the lead dialog's notes and change log show times in it
+    timezone: str = 'UTC'  # the user's time zone preference: every time the UI shows is in it (i18n.format_datetime)
+    density: str = 'comfortable'  # the board's density preference ('comfortable' | 'compact')
+    theme: str = 'light'  # 'light' | 'dark' | 'system' (ui/theme.py)
     # every organization the user belongs to, (id, name) by name: the header's switcher lists them
     organizations: list[tuple[uuid.UUID, str]] = field(default_factory=list)
 
@@ -175,6 +177,8 @@ async def load_viewer(ctx: AppContext) -> Viewer | None:
         idle_warning_days=organization.idle_warning_days,
         idle_alert_days=organization.idle_alert_days,
         timezone=user.timezone,
+        density=user.density,
+        theme=user.theme,
         organizations=[(org.id, org.name) for org, _role in memberships],
     )
 

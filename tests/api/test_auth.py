@@ -7,7 +7,7 @@ import pytest
 from accounts import PASSWORD
 
 USER_FIELDS = {
-    'id', 'email', 'full_name', 'bio', 'location', 'phone', 'timezone', 'language',
+    'id', 'email', 'full_name', 'bio', 'location', 'phone', 'timezone', 'language', 'density', 'theme',
     'is_active', 'is_verified', 'is_superuser', 'created_at', 'updated_at', 'last_login',
 }  # fmt: skip
 ORGANIZATION_FIELDS = {

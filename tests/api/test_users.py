@@ -1,7 +1,7 @@
 """A user's own profile and organizations (API-CONTRACT §1): /auth/me, /users/me, /users/me/organizations."""
 
 USER_FIELDS = {
-    'id', 'email', 'full_name', 'bio', 'location', 'phone', 'timezone', 'language',
+    'id', 'email', 'full_name', 'bio', 'location', 'phone', 'timezone', 'language', 'density', 'theme',
     'is_active', 'is_verified', 'is_superuser', 'created_at', 'updated_at', 'last_login',
 }  # fmt: skip
 

@@ -12,7 +12,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from api_person import ApiPerson
 from browser_helpers import (
     BrowserFactory,
     Server,
@@ -89,6 +91,54 @@ def axe_installed() -> None:
     assert done.returncode == 0 and AXE.exists(), f'npm ci in {folder} failed:\n{done.stdout}\n{done.stderr}'
 
 
+def is_dark(driver: webdriver.Chrome) -> bool:
+    """Quasar's dark mode is on in this window."""
+    return bool(driver.execute_script("return document.body.classList.contains('body--dark')"))
+
+
+def open_page(driver: webdriver.Chrome, url: str) -> None:
+    driver.get(url)
+    wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, 'main, .q-page'))
+    wait(driver).until(lambda d: d.execute_script('return document.readyState') == 'complete')
+
+
+def audit_dark_mode(driver: webdriver.Chrome, audit: Audit, server: Server, ana: ApiPerson[Server]) -> None:
+    """The same pages, dialogs and a menu in the dark theme (Ana's preference, set through the API)."""
+    httpx.patch(f'{server.url}/users/me', json={'theme': 'dark'}, headers=ana.headers, timeout=10).raise_for_status()
+    open_page(driver, f'{server.url}/pipeline')
+    wait_until_live(driver)
+    wait(driver).until(is_dark)
+    audit.check(driver, 'the board (dark)')
+    card(driver, 'Acme Ltda').click()
+    wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, '.q-dialog'))
+    note_input = '.q-dialog input[placeholder="Escreva uma nota…"]'
+    note = wait(driver).until(lambda d: d.find_element(By.CSS_SELECTOR, note_input))
+    note.send_keys('Ligar na sexta', Keys.ENTER)  # a note with its time, in the viewer's zone
+    wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, '.q-dialog .note-body'))
+    audit.check(driver, 'the lead dialog with a note (dark)')
+    phone = '//div[contains(@class,"q-dialog")]//label[.//div[normalize-space()="Telefone"]]//input'
+    driver.find_element(By.XPATH, phone).send_keys('+55 11 4000-1234', Keys.ENTER)  # saves: the undo bar
+    wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, '.undo-bar'))  # "Acme Ltda salvo." · Desfazer
+    audit.check(driver, 'the board with the undo bar (dark)')
+    card(driver, 'Acme Ltda').click()
+    wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, '.q-dialog'))
+    driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+    wait(driver).until_not(lambda d: d.find_elements(By.CSS_SELECTOR, '.q-dialog'))
+    driver.find_element(By.CSS_SELECTOR, '[aria-label="Tema"]').click()  # the header's theme menu
+    wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, '.q-menu'))
+    audit.check(driver, 'the theme menu (dark)')
+    for path in ('/team', '/settings', '/profile', '/insights'):
+        open_page(driver, f'{server.url}{path}')
+        wait(driver).until(is_dark)
+        audit.check(driver, f'{path} (dark)')
+    driver.get(f'{server.url}/logout')  # this browser keeps the theme for its sign-in pages
+    for path in ('/login', '/register'):
+        driver.get(f'{server.url}{path}')
+        wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, 'input[type=password]'))
+        wait(driver).until(is_dark)
+        audit.check(driver, f'{path} (dark)')
+
+
 def test_every_page_and_dialog_has_no_serious_accessibility_violation(
     server: Server, open_browser: BrowserFactory
 ) -> None:
@@ -125,8 +175,11 @@ def test_every_page_and_dialog_has_no_serious_accessibility_violation(
         wait(driver).until(lambda d: d.execute_script('return document.readyState') == 'complete')
         audit.check(driver, path)
 
-    phone = open_browser(width=390, height=844, phone=True)  # the board on a phone
+    audit_dark_mode(driver, audit, server, ana)
+
+    phone = open_browser(width=390, height=844, phone=True)  # the board on a phone (in dark: Ana's preference now)
     sign_in(phone, ana)
     wait_until_live(phone)
-    audit.check(phone, 'the board on a phone')
+    wait(phone).until(is_dark)
+    audit.check(phone, 'the board on a phone (dark)')
     audit.assert_clean()

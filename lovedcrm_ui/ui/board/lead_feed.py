@@ -9,7 +9,6 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from nicegui import ui
 
@@ -21,7 +20,7 @@ from models.user import initials
 
 from ...extensions import LeadField, localize
 from ...services.board import TeamMember
-from ..i18n import Translate, format_brl, format_date
+from ..i18n import Translate, format_brl, format_datetime
 from ..refusals import FIELD_LABELS as SCHEMA_FIELD_LABELS
 from ..widgets import ConfirmDialog
 
@@ -40,16 +39,11 @@ class Moments:
     """Times as the viewer reads them: in their time zone and language, absolute and relative."""
 
     def __init__(self, t: Translate, language: str | None, timezone: str) -> None:
-        self.t, self.language = t, language
-        try:
-            self.zone = ZoneInfo(timezone or 'UTC')
-        except (ZoneInfoNotFoundError, ValueError):
-            self.zone = ZoneInfo('UTC')
+        self.t, self.language, self.timezone = t, language, timezone
 
     def absolute(self, at: datetime) -> str:
-        """``31/12/2026 11:05 -03`` (the viewer's zone)."""
-        local = at.astimezone(self.zone)
-        return f'{format_date(local, self.language)} {local:%H:%M %Z}'
+        """``31/12/2026 11:05 -03`` (the viewer's zone; i18n.format_datetime)."""
+        return format_datetime(at, self.language, self.timezone)
 
     def relative(self, at: datetime, now: datetime | None = None) -> str:
         """``agora`` / ``há 5 min`` / ``há 3 h`` / ``há 2 d``."""

@@ -22,6 +22,7 @@ from ..session import (
     remember_login,
 )
 from ..switcher import switch_organization
+from ..theme import browser_theme
 from ..widgets import LanguageSwitch
 from .password_reset import ForgotPasswordDialog
 
@@ -50,6 +51,7 @@ def register_account_pages(ctx: AppContext) -> None:
     @ui.page('/login', title='Entrar · LovedCRM')
     async def login_page() -> None:
         t = translator(page_language())
+        browser_theme()  # the theme this browser last used (a signed-in page stored it)
         if await load_viewer(ctx) is not None:
             ui.navigate.to('/pipeline')
             return
@@ -95,6 +97,7 @@ def register_account_pages(ctx: AppContext) -> None:
     @ui.page('/register', title='Criar conta · LovedCRM')
     async def register_page() -> None:
         t = translator(page_language())
+        browser_theme()  # the theme this browser last used (a signed-in page stored it)
         with ui.column().classes('absolute-center w-full max-w-sm gap-3 p-4'):
             LanguageSwitch()
             ui.label(t('register.title')).classes('text-2xl font-bold text-primary')
@@ -163,6 +166,7 @@ def register_account_pages(ctx: AppContext) -> None:
     @ui.page('/no-access', title='Sem acesso · LovedCRM')
     async def no_access_page() -> None:
         t = translator(page_language())
+        browser_theme()  # the theme this browser last used (a signed-in page stored it)
         storage = app.storage.user  # this browser's, captured while its page is built
         signed_in = await load_signed_in(ctx, storage)
         others = []

@@ -20,6 +20,7 @@ from ...services.invites import InviteView
 from ..i18n import Translate, format_date, translator
 from ..refusals import refusal
 from ..session import SignedIn, client_address, client_user_agent, load_signed_in, page_language, remember_login
+from ..theme import browser_theme
 from ..widgets import ConfirmDialog, LanguageSwitch, StatusLine
 
 CLOSED_KEYS = {
@@ -250,6 +251,7 @@ def register_invite_page(ctx: AppContext) -> None:
     @ui.page('/invite/{token}', title='Convite · LovedCRM')
     async def invite_page(token: str) -> None:
         t = translator(page_language())
+        browser_theme()  # the theme this browser last used (a signed-in page stored it)
         storage = app.storage.user  # this browser's, captured while its page is built
         with ui.column().classes('w-full max-w-md mx-auto gap-3 p-4'):
             LanguageSwitch()

@@ -12,6 +12,7 @@ from ...services.errors import DomainError
 from ..i18n import Translate, translator
 from ..refusals import refusal
 from ..session import SESSION_KEYS, client_address, page_language
+from ..theme import browser_theme
 from ..widgets import LanguageSwitch, StatusLine
 
 
@@ -122,6 +123,7 @@ def register_password_reset_page(ctx: AppContext) -> None:
     @ui.page('/reset-password', title='Nova senha · LovedCRM')
     async def reset_password_page(token: str = '') -> None:
         t = translator(page_language())
+        browser_theme()  # the theme this browser last used (a signed-in page stored it)
         storage = app.storage.user  # this browser's, captured while its page is built
         usable = bool(token) and await password_reset.reset_token_usable(ctx.db, token=token)
         with ui.column().classes('absolute-center w-full max-w-sm gap-3 p-4'):

@@ -1,4 +1,5 @@
-"""``/profile``: name, language, password (a new password signs out every *other* session) and active sessions."""
+"""``/profile``: name, preferences (language, time zone, density, theme), password (a new password signs out every
+*other* session) and active sessions."""
 
 from collections.abc import MutableMapping
 from typing import Any
@@ -15,14 +16,14 @@ from ...services.errors import DomainError
 from ..access_watch import AccessWatch
 from ..active_sessions import ActiveSessions
 from ..frame import frame
-from ..i18n import LANGUAGES
+from ..preferences import PreferencesForm
 from ..refusals import refusal, validation_messages
 from ..session import Viewer, client_address, require_viewer
 from ..widgets import StatusLine
 
 
 class ProfileForm(ui.card):
-    """Full name and language; a new language redraws the page in it."""
+    """The full name (the language and the rest of the preferences are in ``PreferencesForm``)."""
 
     def __init__(self, ctx: AppContext, viewer: Viewer, storage: MutableMapping[str, Any]) -> None:
         super().__init__()
@@ -36,8 +37,6 @@ class ProfileForm(ui.card):
             ui.label(viewer.email).classes('text-body2 text-grey-8')
             self.full_name = ui.input(t('register.full_name'), value=viewer.name if viewer.name != viewer.email else '')
             self.full_name.props('outlined dense autocomplete=name').classes('w-full').mark('profile-name')
-            self.language = ui.select(dict(LANGUAGES), value=viewer.language, label=t('profile.language'))
-            self.language.props('outlined dense').classes('w-full').mark('profile-language')
             ui.button(t('profile.save'), icon='save', on_click=self.save).mark('profile-save')
             self.status = StatusLine().mark('profile-status')
 
@@ -51,14 +50,11 @@ class ProfileForm(ui.card):
         return '; '.join(validation_messages(exc, t))
 
     async def save(self) -> None:
-        """Save name and language through the service; a new language switches this browser's pages."""
+        """Save the name through the service; the header shows it at once."""
         t, viewer = self.viewer.t, self.viewer
         self.status.reset()
-        language = str(self.language.value or viewer.language)
         try:
-            changes = UserUpdate.model_validate(
-                {'full_name': (self.full_name.value or '').strip(), 'language': language}
-            )
+            changes = UserUpdate.model_validate({'full_name': (self.full_name.value or '').strip()})
         except ValidationError as exc:
             self.status.error(self._problem(exc))
             return
@@ -69,10 +65,6 @@ class ProfileForm(ui.card):
             self.status.error(refusal(exc, t))
             return
         viewer.name = user.full_name or user.email
-        if language != viewer.language:
-            self.storage['language'] = language
-            ui.navigate.reload()
-            return
         for label in ElementFilter(kind=ui.label, marker='viewer-name', local_scope=False):
             label.text = viewer.name
         self.status.success(t('profile.saved'))
@@ -145,9 +137,12 @@ def register_profile_page(ctx: AppContext) -> None:
         if viewer is None:
             return
         storage = app.storage.user  # this browser's, captured while its page is built
-        with frame(ctx, viewer, page='profile'), ui.column().classes('w-full items-center gap-4 p-4') as content:
-            ProfileForm(ctx, viewer, storage)
-            PasswordForm(ctx, viewer)
-            active_sessions = ActiveSessions(ctx, viewer)
+        with frame(ctx, viewer, page='profile') as page:
+            with ui.column().classes('w-full items-center gap-4 p-4') as content:
+                ProfileForm(ctx, viewer, storage)
+                preferences = PreferencesForm(ctx, viewer, storage, page.appearance)
+                PasswordForm(ctx, viewer)
+                active_sessions = ActiveSessions(ctx, viewer)
+                preferences.on_timezone = active_sessions.reload  # the sessions' times follow the new zone
         AccessWatch(ctx, viewer, content=content)
         await active_sessions.reload()

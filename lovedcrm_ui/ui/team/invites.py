@@ -206,8 +206,8 @@ class InviteList(ui.column):
                 ui.label(info.email).classes('font-medium ellipsis')
                 dates = t(
                     'invite.dates',
-                    sent=format_date(info.created_at, language),
-                    expires=format_date(info.expires_at, language),
+                    sent=format_date(info.created_at, language, self.viewer.timezone),
+                    expires=format_date(info.expires_at, language, self.viewer.timezone),
                 )
                 ui.label(f'{t(f"role.{info.role}")} · {dates}').classes('text-caption text-grey-7')
             ui.badge(t(f'invite.status_{info.status}'), color=STATUS_COLORS.get(InviteStatus(info.status), 'grey-7'))
