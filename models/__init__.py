@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from .activity import ActivityKind, LeadActivity
 from .event import EventType, PipelineEvent
 from .invite import Invite
 from .lead import Lead
@@ -13,12 +14,14 @@ from .user import AuthSession, PasswordResetToken, User
 metadata = SQLModel.metadata
 
 __all__ = [
+    'ActivityKind',
     'STAGE_ORDER',
     'AuthSession',
     'EventType',
     'Invite',
     'InviteStatus',
     'Lead',
+    'LeadActivity',
     'LeadNote',
     'Membership',
     'Organization',

@@ -164,7 +164,8 @@ async def restore_lead(
     if expected_version is not None and expected_version != last.version:
         raise Conflict(CONFLICT_DETAIL, code=ErrorCode.VERSION_CONFLICT)
     lead = Lead(
-        **last.model_dump(include=set(Lead.model_fields) - {'organization_id', 'version', 'updated_at'}),
+        # its activities went with it (ON DELETE CASCADE): no next step comes back
+        **last.model_dump(include=set(Lead.model_fields) - {'organization_id', 'version', 'updated_at', 'next_activity'}),
         organization_id=caller.organization_id,
         version=last.version + 1,
         updated_at=utcnow(),
