@@ -14,8 +14,8 @@ from .user import AuthSession, PasswordResetToken, User
 metadata = SQLModel.metadata
 
 __all__ = [
-    'ActivityKind',
     'STAGE_ORDER',
+    'ActivityKind',
     'AuthSession',
     'EventType',
     'Invite',

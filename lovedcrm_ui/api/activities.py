@@ -15,9 +15,7 @@ from .deps import CallerDep, ReadSessionDep, SessionDep
 router = APIRouter(prefix='/crm/activities', tags=['activities'])
 
 
-async def list_lead_activities(
-    lead_id: uuid.UUID, caller: CallerDep, session: ReadSessionDep
-) -> list[ActivityPublic]:
+async def list_lead_activities(lead_id: uuid.UUID, caller: CallerDep, session: ReadSessionDep) -> list[ActivityPublic]:
     """The lead's activities: open ones by due time first, then done ones (404 "Lead not found", also for another
     organization's lead)."""
     return await activities.list_activities(session, organization_id=caller.organization_id, lead_id=lead_id)

@@ -84,9 +84,7 @@ async def list_activities(
 def sort_for_lead(activities: list[ActivityPublic]) -> list[ActivityPublic]:
     """Open by due time (then id), then done with the latest done first."""
     open_ = sorted((a for a in activities if not a.done), key=lambda a: (a.due_at, str(a.id)))
-    done = sorted(
-        (a for a in activities if a.done), key=lambda a: (a.done_at or a.updated_at, str(a.id)), reverse=True
-    )
+    done = sorted((a for a in activities if a.done), key=lambda a: (a.done_at or a.updated_at, str(a.id)), reverse=True)
     return open_ + done
 
 
@@ -103,9 +101,7 @@ async def search_activities(
     if assignee_id is not None:
         query = query.where(col(LeadActivity.assignee_user_id) == assignee_id)
     if status == 'open':
-        query = query.where(col(LeadActivity.done).is_(False)).order_by(
-            col(LeadActivity.due_at), col(LeadActivity.id)
-        )
+        query = query.where(col(LeadActivity.done).is_(False)).order_by(col(LeadActivity.due_at), col(LeadActivity.id))
     elif status == 'done':
         query = query.where(col(LeadActivity.done).is_(True)).order_by(
             col(LeadActivity.done_at).desc(), col(LeadActivity.id)
