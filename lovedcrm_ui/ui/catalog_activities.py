@@ -50,7 +50,6 @@ ACTIVITIES_CATALOG: dict[str, tuple[str, str]] = {
         'Outra pessoa alterou esta atividade; a lista foi atualizada.',
         'Someone else changed this activity; the list was refreshed.',
     ),
-    'activity.item_label': ('{kind}: {title}, {when}, {assignee}', '{kind}: {title}, {when}, {assignee}'),
     # "Minhas atividades"
     'activities.nav': ('Minhas atividades', 'My activities'),
     'activities.title': ('Minhas atividades', 'My activities'),
