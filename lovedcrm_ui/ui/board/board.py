@@ -353,8 +353,8 @@ class PipelineBoard(ui.column):
             )
             return
         if event.type == EventType.LEAD_ACTIVITY_CHANGED:  # the card's next step only (services/activities.py)
-            if card is not None and lead and self.filter.matches(lead):
-                card.update_lead({**card.lead, 'next_activity': lead.get('next_activity')})
+            if card is not None and lead:
+                card.update_lead(lead)
             self.lead_dialog.activity_changed(
                 event.lead_id, event.payload.get('action', ''), event.payload.get('activity') or {}
             )
