@@ -51,7 +51,7 @@ ACTIVITIES_CATALOG: dict[str, tuple[str, str]] = {
         'Someone else changed this activity; the list was refreshed.',
     ),
     # "Minhas atividades"
-    'activities.nav': ('Minhas atividades', 'My activities'),
+    'nav.activities': ('Minhas atividades', 'My activities'),
     'activities.title': ('Minhas atividades', 'My activities'),
     'activities.overdue': ('Atrasadas', 'Overdue'),
     'activities.today': ('Hoje', 'Today'),

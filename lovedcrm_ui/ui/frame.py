@@ -19,6 +19,7 @@ from .switcher import OrganizationSwitcher
 NAVIGATION = (
     ('pipeline', '/pipeline', 'view_kanban'),
     ('insights', '/insights', 'insights'),
+    ('activities', '/activities', 'event'),
     ('team', '/team', 'group'),
     ('settings', '/settings', 'settings'),
     ('profile', '/profile', 'person'),

@@ -22,6 +22,8 @@ from ...context import AppContext
 from ...events import LeadEvent
 from ...events.subscriptions import Subscription
 from ...services.board import PAGE_SIZE, BoardFilter, TeamMember, board_columns, column_cards, filter_choices, team
+from ...services.errors import NotFound
+from ...services.leads import get_lead, lead_public
 from ...services.pipeline_events import current_seq
 from ..frame import ConnectionIndicator
 from ..session import Viewer
@@ -248,6 +250,24 @@ class PipelineBoard(ui.column):
     def _member_name(self, user_id: str | None) -> str | None:
         member = self.members.get(uuid.UUID(str(user_id))) if user_id else None
         return member.name if member else None
+
+    async def open_linked(self, lead_id: str | None) -> None:
+        """Open the lead a link names (``/pipeline?lead=<id>``), drawn or not; an unknown id opens nothing."""
+        try:
+            wanted = uuid.UUID(lead_id or '')
+        except ValueError:
+            return
+        card = self.cards.get(wanted)
+        lead = card.lead if card is not None else None
+        if lead is None:
+            org = self.viewer.organization_id
+            async with self.ctx.db.session(read_only=True, organization_id=org) as session:
+                try:
+                    found = await get_lead(session, organization_id=org, lead_id=wanted)
+                except NotFound:
+                    return
+                lead = lead_public(found).model_dump(mode='json')
+        await self.lead_dialog.open_edit(lead, editable=self.viewer.can_write)
 
     async def set_filter(self, board_filter: BoardFilter) -> None:
         """Apply a new filter (server query)."""
