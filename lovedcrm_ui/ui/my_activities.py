@@ -51,7 +51,7 @@ class MyActivities(ui.column):
         self.actions = ActivityActions(ctx, viewer, failed=self._failed)
         self.items: list[ActivityPublic] = []
         self._changed = asyncio.Event()
-        self.classes('w-full gap-2 q-pa-md my-activities')
+        self.classes('w-full gap-2 q-pa-md')
         with self:
             ui.label(self.t('activities.title')).classes('text-h5').props('role=heading aria-level=1')
             self.error = ui.label().classes('text-negative').props('role=alert').mark('my-activities-error')
