@@ -159,7 +159,7 @@ class Lead(LeadBase, table=True):
     outcome: LeadOutcome | None = Field(default=None, sa_type=String(10))
     lost_reason: str | None = Field(default=None, sa_type=String(LOST_REASON_MAX))
     # the earliest open activity (NextActivity as JSON), kept by services/activities.py (migration 0012)
-    next_activity: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    next_activity: dict[str, Any] | None = Field(default=None, sa_type=JSON(none_as_null=True))  # none: SQL NULL
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
