@@ -59,8 +59,7 @@ STYLE = """
 .tone-green{background:#e8f5e9;color:#1b5e20}.tone-teal{background:#e0f2f1;color:#00574b}
 .tone-blue{background:#e3f2fd;color:#0d47a1}.tone-purple{background:#f3e5f5;color:#6a1b9a}
 .lead-idle{color:#b26a00;font-size:.72rem}
-.lead-next{display:flex;gap:.25rem;align-items:center;font-size:.78rem;color:#37474f}
-.lead-next .q-icon{font-size:.95rem}
+.lead-next{font-size:.78rem;color:#37474f}
 .lead-next-overdue{color:#b71c1c;font-weight:600}
 .lead-next-none{color:#616161;font-style:italic}
 .activity-row{border-bottom:1px solid rgba(0,0,0,.06);padding:.15rem 0}

@@ -57,7 +57,7 @@ def test_a_call_planned_in_one_browser_shows_on_the_teammates_card(
         By.XPATH, "//div[contains(@class,'q-dialog')]//button[.//*[text()='Adicionar atividade']]"
     ).click()
 
-    wait_for_value(b, lambda d: next_step(d, 'Padaria Pão Quente'), 'event\nLigar 02/01/2030 10:00', "Bruno's card")
+    wait_for_value(b, lambda d: next_step(d, 'Padaria Pão Quente'), 'Ligar 02/01/2030 10:00', "Bruno's card")
     step = card(b, 'Padaria Pão Quente').find_element(By.CSS_SELECTOR, '.lead-next')
     assert step.get_attribute('title') == 'Confirmar <b>proposta</b>'  # as text, not markup
     assert 'Próximo passo: Ligar 02/01/2030 10:00' in (card(b, 'Padaria Pão Quente').get_attribute('aria-label') or '')

@@ -80,9 +80,8 @@ class NextStep:
         text = t('activity.next', what=what, when=when)
         spoken = t('activity.overdue_spoken' if overdue else 'activity.next_spoken', what=what, when=when, title=title)
         classes = 'lead-next lead-next-overdue' if overdue else 'lead-next'
-        icon = '<i class="q-icon notranslate material-icons" aria-hidden="true">event</i>'
         return (
-            f'<div class="{classes}" title="{html.escape(title)}">{icon}<span>{html.escape(text)}</span></div>',
+            f'<div class="{classes}" title="{html.escape(title)}">{html.escape(text)}</div>',
             spoken,
         )
 
