@@ -116,9 +116,10 @@ class MyActivities(ui.column):
         if overdue:
             row.classes('activity-overdue')
         with row:
-            done = ui.button(icon='radio_button_unchecked', on_click=lambda a=activity: self._complete(a))
-            done.props('flat dense round').mark('my-activity-done')
-            done.props['aria-label'] = f'{t("activity.mark_done")}: {activity.title}'
+            if self.viewer.can_write:  # a viewer reads the list
+                done = ui.button(icon='radio_button_unchecked', on_click=lambda a=activity: self._complete(a))
+                done.props('flat dense round').mark('my-activity-done')
+                done.props['aria-label'] = f'{t("activity.mark_done")}: {activity.title}'
             ui.icon(KIND_ICONS.get(activity.kind, 'event')).classes('text-grey-8').props('aria-hidden=true')
             with ui.column().classes('grow gap-0 min-w-0'):
                 ui.label(activity.title).classes('activity-title font-medium').mark('my-activity-title')
