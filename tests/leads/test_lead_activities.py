@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lovedcrm_ui.events import LeadEvent
+from lovedcrm_ui.services.facets import facet_cache
 
 SOON = datetime(2030, 5, 6, 13, 0, tzinfo=UTC)
 
@@ -72,10 +73,16 @@ async def test_a_lead_s_next_step_is_its_earliest_open_activity(api, ctx, regist
     assert received[1].frame['activity']['title'] == 'Confirmar horário'
 
 
-async def test_an_activity_never_makes_a_teammate_s_pending_edit_a_conflict(api, register, leads):  # type: ignore[no-untyped-def]
+async def test_an_activity_never_makes_a_teammate_s_pending_edit_a_conflict(api, ctx, register, leads):  # type: ignore[no-untyped-def]
     ana = await register('Ana Souza')
     lead = await leads.create(ana)
+    await api.get('/crm/leads/statistics', headers=ana.headers)  # the facets are counted once
+    async with ctx.db.session(read_only=True) as session:
+        cache = facet_cache(session)
+    rebuilds = cache.rebuilds
     await add(api, ana, lead['id'])
+    await api.get('/crm/leads/statistics', headers=ana.headers)
+    assert cache.rebuilds == rebuilds  # the facets know the event type: no recount
 
     edit = await api.put(
         f'/crm/leads/{lead["id"]}', headers=ana.headers, json={'phone': '123', 'expected_version': lead['version']}
