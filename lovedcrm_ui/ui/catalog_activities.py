@@ -21,7 +21,6 @@ ACTIVITIES_CATALOG: dict[str, tuple[str, str]] = {
     'activity.overdue': ('atrasada', 'overdue'),
     'activity.overdue_spoken': ('Atrasada: {what} {when}, {title}', 'Overdue: {what} {when}, {title}'),
     'activity.none': ('Nenhuma atividade', 'No next step'),
-    'activity.none_spoken': ('Nenhuma atividade planejada', 'No next step planned'),
     # the lead dialog's tab
     'activity.tab': ('Atividades', 'Activities'),
     'activity.kind': ('Tipo', 'Kind'),

@@ -61,7 +61,7 @@ class NextStep:
     zone: tzinfo
 
     def __call__(self, lead: dict[str, Any], now: datetime | None = None) -> tuple[str, str]:
-        """The card's fragment and spoken text ('' and '' when the lead needs no next step)."""
+        """The card's fragment and spoken text ('' and '' when the lead needs no next step; no spoken text for none)."""
         now = now or utcnow()
         t = self.t
         step = lead.get('next_activity')
@@ -69,10 +69,9 @@ class NextStep:
         if not isinstance(step, dict) or due is None:
             if lead.get('stage') == PipelineStage.FECHADO:
                 return '', ''
-            return (
-                f'<div class="lead-next lead-next-none">{html.escape(t("activity.none"))}</div>',
-                t('activity.none_spoken'),
-            )
+            # not said in the card's label: a label without "Próximo passo" already tells it, and every card of a
+            # team that plans no activities would say it again
+            return f'<div class="lead-next lead-next-none">{html.escape(t("activity.none"))}</div>', ''
         what = t(f'activity.verb.{step.get("kind")}') if step.get('kind') in KINDS else ''
         when = relative_when(due, t=t, zone=self.zone, language=self.language, now=now)
         title = str(step.get('title') or '')
