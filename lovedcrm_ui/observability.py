@@ -46,6 +46,7 @@ LEAD_EVENT_TYPES = (
     EventType.LEAD_STAGE_CHANGED,
     EventType.LEAD_DELETED,
     EventType.LEAD_NOTE_CHANGED,
+    EventType.LEAD_ACTIVITY_CHANGED,
 )
 MOVE_RESULTS = ('ok', 'conflict', 'refused')
 # requests: from a cached read (~1 ms) to a CSV import (seconds)

@@ -9,6 +9,7 @@ UI_PAGES = frozenset(
         '/logout',
         '/pipeline',
         '/insights',
+        '/activities',
         '/team',
         '/settings',
         '/profile',

@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from .activity import ActivityKind, LeadActivity
 from .event import EventType, PipelineEvent
 from .invite import Invite
 from .lead import Lead
@@ -14,11 +15,13 @@ metadata = SQLModel.metadata
 
 __all__ = [
     'STAGE_ORDER',
+    'ActivityKind',
     'AuthSession',
     'EventType',
     'Invite',
     'InviteStatus',
     'Lead',
+    'LeadActivity',
     'LeadNote',
     'Membership',
     'Organization',

@@ -19,6 +19,8 @@ class EventType:
     LEAD_DELETED = 'lead_deleted'
     # a note added, edited or deleted (services/notes.py): the lead's version does not change
     LEAD_NOTE_CHANGED = 'lead_note_changed'
+    # an activity added, edited, done, reopened or deleted (services/activities.py): the lead's version does not change
+    LEAD_ACTIVITY_CHANGED = 'lead_activity_changed'
 
 
 class PipelineEvent(SQLModel, table=True):

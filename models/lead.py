@@ -18,6 +18,7 @@ from pydantic import Field as Rule
 from sqlalchemy import JSON, Column, Float, ForeignKey, Index, Numeric, String, Text
 from sqlmodel import Field, SQLModel
 
+from .activity import NextActivity
 from .types import (
     PUBLIC_CONFIG,
     TEXT_RULE,
@@ -157,6 +158,8 @@ class Lead(LeadBase, table=True):
     # how a deal in fechado ended, and why when lost (services/outcomes.py keeps the rules; migration 0010)
     outcome: LeadOutcome | None = Field(default=None, sa_type=String(10))
     lost_reason: str | None = Field(default=None, sa_type=String(LOST_REASON_MAX))
+    # the earliest open activity (NextActivity as JSON), kept by services/activities.py (migration 0012)
+    next_activity: dict[str, Any] | None = Field(default=None, sa_type=JSON(none_as_null=True))  # none: SQL NULL
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -231,6 +234,9 @@ class LeadPublic(LeadBase):
     stage_changed_at: datetime
     outcome: LeadOutcome | None = None  # won / lost, only in fechado (null there: no outcome said, counted as won)
     lost_reason: str | None = None
+    # the earliest open activity, the card's "next step" (null: none planned); activity writes change it
+    # without a new ``version`` (services/activities.py)
+    next_activity: NextActivity | None = None
 
 
 class LeadList(SQLModel):

@@ -27,8 +27,9 @@ from lovedcrm_ui.services import leads
 from lovedcrm_ui.services.errors import ErrorCode, NotFound
 from models import Lead, PipelineEvent
 
-TENANT_TABLES = ('lead_notes', 'leads', 'pipeline_events')
-TABLES_OF_0004 = ('leads', 'pipeline_events')  # lead_notes (0011) has its own policy, made with the table
+TENANT_TABLES = ('lead_activities', 'lead_notes', 'leads', 'pipeline_events')
+# lead_notes (0011) and lead_activities (0012) have their own policies, made with the tables
+TABLES_OF_0004 = ('leads', 'pipeline_events')
 Account = Any  # tests/conftest.py's Account (a signed-in user of their own organization)
 
 
@@ -77,7 +78,7 @@ async def test_the_app_connects_as_a_role_the_policies_bind(ctx: AppContext) -> 
             await session.execute(
                 text(
                     'SELECT relname, pg_get_userbyid(relowner), relrowsecurity, relforcerowsecurity FROM pg_class '
-                    "WHERE relname IN ('lead_notes', 'leads', 'pipeline_events') ORDER BY relname"
+                    "WHERE relname IN ('lead_activities', 'lead_notes', 'leads', 'pipeline_events') ORDER BY relname"
                 )
             )
         ).all()
@@ -258,5 +259,27 @@ async def test_notes_of_another_organization_are_invisible_and_cannot_be_planted
         async with ctx.db.session(organization_id=org(ana)) as session:
             await session.execute(
                 text("UPDATE lead_notes SET organization_id = :bruno WHERE body = 'Nota da Ana'"), {'bruno': org(bruno)}
+            )
+    assert 'row-level security' in str(planted.value)
+
+
+async def test_activities_of_another_organization_are_invisible_and_cannot_be_planted(
+    ctx: AppContext, api: httpx.AsyncClient, two_orgs: tuple[Account, Account]
+) -> None:
+    ana, bruno = two_orgs
+    for person, title in ((ana, 'Ligar (Ana)'), (bruno, 'Segredo do Bruno')):
+        lead_id = (await api.get('/crm/leads', headers=person.headers)).json()['leads'][0]['id']
+        body = {'kind': 'call', 'title': title, 'due_at': '2030-01-02T10:00:00Z'}
+        added = await api.post(f'/crm/leads/{lead_id}/activities', headers=person.headers, json=body)
+        assert added.status_code == 201, added.text
+
+    async with ctx.db.session(read_only=True, organization_id=org(ana)) as session:
+        seen = set((await session.execute(text('SELECT title FROM lead_activities'))).scalars())
+    assert seen == {'Ligar (Ana)'}
+    with pytest.raises(DBAPIError) as planted:
+        async with ctx.db.session(organization_id=org(ana)) as session:
+            await session.execute(
+                text("UPDATE lead_activities SET organization_id = :bruno WHERE title = 'Ligar (Ana)'"),
+                {'bruno': org(bruno)},
             )
     assert 'row-level security' in str(planted.value)

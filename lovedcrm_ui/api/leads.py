@@ -24,7 +24,7 @@ from models.lead import (
 from models.types import MAX_PAGE
 
 from ..services import lead_queries, leads, moves, pipeline_events, undo
-from . import lead_csv, lead_metrics, lead_notes
+from . import activities, lead_csv, lead_metrics, lead_notes
 from .deps import CallerDep, CtxDep, ReadSessionDep, SessionDep
 
 router = APIRouter(prefix='/crm/leads', tags=['leads'])
@@ -193,3 +193,4 @@ async def history(lead_id: uuid.UUID, caller: CallerDep, session: ReadSessionDep
 
 add_route('/{lead_id}/history', history, 'GET')
 lead_notes.register(add_route)  # /{lead_id}/notes, /{lead_id}/notes/{note_id}, /{lead_id}/changes
+activities.register(add_route)  # /{lead_id}/activities

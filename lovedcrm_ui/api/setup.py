@@ -11,7 +11,7 @@ from ..context import AppContext
 from ..paths import is_api_prefix
 from ..shutdown import CloseWhileDraining
 from ..web_security import SecurityHeaders
-from . import auth, billing, health, invites, leads, members, organizations, prometheus, realtime, users, ws
+from . import activities, auth, billing, health, invites, leads, members, organizations, prometheus, realtime, users, ws
 from .access_log import AccessLog
 from .errors import http_error_handler, install_error_handlers
 from .guard import TenancyGuard
@@ -27,6 +27,7 @@ ROUTERS = (
     members.router,
     invites.router,
     leads.router,
+    activities.router,
     realtime.router,
     ws.router,
     health.router,

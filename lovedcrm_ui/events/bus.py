@@ -68,6 +68,13 @@ class LeadEvent:
             frame['lead_id'] = str(self.lead_id)
             frame['note'] = self.payload.get('note')
             frame['action'] = self.payload.get('action')
+        elif self.type == 'lead_activity_changed':
+            # an activity added, edited, done, reopened or deleted (services/activities.py): the lead (its
+            # ``next_activity`` updated, its version unchanged) and the activity
+            frame['lead'] = lead
+            frame['lead_id'] = str(self.lead_id)
+            frame['activity'] = self.payload.get('activity')
+            frame['action'] = self.payload.get('action')
         elif self.type == 'lead_deleted':
             frame['lead_id'] = str(self.lead_id)
             if lead is not None:

@@ -105,6 +105,8 @@ class ErrorCode(StrEnum):
     NOTES_TOO_LONG = 'notes_too_long'
     NOTE_NOT_FOUND = 'note_not_found'  # no such note on this lead (or the lead is another organization's)
     NOTE_AUTHOR_ONLY = 'note_author_only'  # only a note's author edits or deletes it (403)
+    ACTIVITY_NOT_FOUND = 'activity_not_found'  # no such activity (or it is another organization's)
+    ACTIVITY_VERSION_CONFLICT = 'activity_version_conflict'  # a stale expected_version of an activity (409)
     CUSTOM_FIELD_UNKNOWN = 'custom_field_unknown'  # custom_fields names a field no plugin of this server declares
     CUSTOM_FIELD_INVALID = 'custom_field_invalid'  # a plugin field's value breaks its rule (not a choice, too long)
     OUTCOME_NEEDS_CLOSED_STAGE = 'outcome_needs_closed_stage'  # won / lost on a lead that is not (staying) in fechado

@@ -129,8 +129,8 @@ class Facets:
             self._add(self.stages, [new], +1)
             self._add_value(old, -value)
             self._add_value(new, value)
-        elif event_type == EventType.LEAD_NOTE_CHANGED:
-            pass  # a note changes no stage, source, tag or value (services/notes.py)
+        elif event_type in (EventType.LEAD_NOTE_CHANGED, EventType.LEAD_ACTIVITY_CHANGED):
+            pass  # a note or an activity changes no stage, source, tag or value (services/notes.py, activities.py)
         else:
             raise UnreadableEvent(event_type)
         self.seq = seq

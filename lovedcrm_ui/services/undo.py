@@ -72,6 +72,10 @@ async def place_of(session: AsyncSession, *, organization_id: uuid.UUID, lead_id
     return LeadPlace(str(row.stage), int(above or 0))
 
 
+# taken from the restore call, or gone: its activities went with it (ON DELETE CASCADE), so no next step comes back
+NOT_RESTORED = {'organization_id', 'version', 'updated_at', 'next_activity'}
+
+
 async def last_change(session: AsyncSession, *, organization_id: uuid.UUID, lead_id: uuid.UUID) -> LastChange | None:
     """The lead's latest event and its author (None when the lead never existed in this organization)."""
     row = (
@@ -165,7 +169,7 @@ async def restore_lead(
     if expected_version is not None and expected_version != last.version:
         raise Conflict(CONFLICT_DETAIL, code=ErrorCode.VERSION_CONFLICT)
     lead = Lead(
-        **last.model_dump(include=set(Lead.model_fields) - {'organization_id', 'version', 'updated_at'}),
+        **last.model_dump(include=set(Lead.model_fields) - NOT_RESTORED),
         organization_id=caller.organization_id,
         version=last.version + 1,
         updated_at=utcnow(),

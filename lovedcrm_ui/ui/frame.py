@@ -21,6 +21,7 @@ from .theme import Appearance
 NAVIGATION = (
     ('pipeline', '/pipeline', 'view_kanban'),
     ('insights', '/insights', 'insights'),
+    ('activities', '/activities', 'event'),
     ('team', '/team', 'group'),
     ('settings', '/settings', 'settings'),
     ('profile', '/profile', 'person'),
@@ -64,6 +65,14 @@ STYLE = """
 .tone-blue{background:#e3f2fd;color:#0d47a1}.tone-purple{background:#f3e5f5;color:#6a1b9a}
 .lead-idle{color:var(--lc-idle);font-size:.72rem}
 .lead-idle-alert .lead-idle{color:var(--lc-alert)}
+.lead-next{font-size:.78rem;color:var(--lc-muted)}
+.lead-next-overdue{color:var(--lc-alert);font-weight:600}
+.lead-next-none{color:var(--lc-muted);font-style:italic}
+.activity-row{border-bottom:1px solid var(--lc-border);padding:.15rem 0}
+.activity-title{overflow-wrap:anywhere}
+.activity-overdue .activity-when{color:var(--lc-alert);font-weight:600}
+.activity-done .activity-title{text-decoration:line-through;color:var(--lc-muted)}
+.activity-group{font-weight:600;margin-top:.5rem}
 .nav-link{color:#fff;text-decoration:none;opacity:.85;padding:.15rem .4rem;border-radius:6px;font-size:.9rem}
 .nav-link:hover,.nav-link:focus{opacity:1;background:rgba(255,255,255,.15)}
 .nav-link-active{opacity:1;font-weight:600;background:rgba(255,255,255,.2)}

@@ -6,6 +6,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .catalog_account import ACCOUNT_CATALOG
+from .catalog_activities import ACTIVITIES_CATALOG
 from .catalog_csv import CSV_CATALOG
 from .catalog_insights import INSIGHTS_CATALOG
 from .catalog_outcomes import OUTCOMES_CATALOG
@@ -267,6 +268,7 @@ CATALOG.update(UNDO_CATALOG)
 CATALOG.update(PLURAL_CATALOG)
 CATALOG.update(OUTCOMES_CATALOG)
 CATALOG.update(PREFERENCES_CATALOG)
+CATALOG.update(ACTIVITIES_CATALOG)
 
 Translate = Callable[..., str]
 

@@ -99,6 +99,8 @@ CODE_KEYS: dict[ErrorCode, str] = {
     ErrorCode.NOTES_TOO_LONG: 'lead.notes_too_long',
     ErrorCode.NOTE_NOT_FOUND: 'notes.gone',
     ErrorCode.NOTE_AUTHOR_ONLY: 'notes.author_only',
+    ErrorCode.ACTIVITY_NOT_FOUND: 'activity.gone',
+    ErrorCode.ACTIVITY_VERSION_CONFLICT: 'activity.changed',
     ErrorCode.CUSTOM_FIELD_UNKNOWN: 'lead.custom_field_invalid',
     ErrorCode.CUSTOM_FIELD_INVALID: 'lead.custom_field_invalid',
     ErrorCode.OUTCOME_NEEDS_CLOSED_STAGE: 'error.outcome_needs_closed_stage',
@@ -136,6 +138,8 @@ FIELD_LABELS = {
     'tags': 'lead.tags',
     'notes': 'lead.notes',
     'body': 'notes.note',  # a note of the lead dialog's feed
+    'title': 'activity.title',  # an activity's subject
+    'due_at': 'activity.date',
     'assigned_user_id': 'lead.assignee',
     'stage': 'lead.stage',
     'full_name': 'register.full_name',

@@ -2,6 +2,7 @@
 
 from ..context import AppContext
 from .pages.account import register_account_pages
+from .pages.activities import register_activities_page
 from .pages.insights import register_insights_page
 from .pages.invite import register_invite_page
 from .pages.password_reset import register_password_reset_page
@@ -19,6 +20,7 @@ def register_pages(ctx: AppContext) -> None:
     register_account_pages(ctx)
     register_pipeline_page(ctx)
     register_insights_page(ctx)
+    register_activities_page(ctx)
     register_team_page(ctx)
     register_invite_page(ctx)
     register_settings_page(ctx)

@@ -123,7 +123,13 @@ async def test_every_declared_text_refuses_nul_naming_it(api: httpx.AsyncClient,
     unexpected = []
     for method, path, kind, name, shape in DECLARED:
         value = hostile_value(shape)
-        ids = {'lead_id': uuid.uuid4(), 'user_id': uuid.uuid4(), 'invite_id': uuid.uuid4(), 'note_id': uuid.uuid4()}
+        ids = {
+            'lead_id': uuid.uuid4(),
+            'user_id': uuid.uuid4(),
+            'invite_id': uuid.uuid4(),
+            'note_id': uuid.uuid4(),
+            'activity_id': uuid.uuid4(),
+        }
         in_path = {'token': 'some-token', 'org_id': ana.org_id, **ids}
         options: dict[str, Any] = {'headers': ana.headers}
         if kind == 'path':

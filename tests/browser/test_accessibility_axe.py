@@ -169,7 +169,7 @@ def test_every_page_and_dialog_has_no_serious_accessibility_violation(
     wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, '.q-dialog'))
     audit.check(driver, 'the move dialog')
 
-    for path in ('/team', '/settings', '/profile', '/insights'):
+    for path in ('/team', '/settings', '/profile', '/insights', '/activities'):
         driver.get(f'{server.url}{path}')
         wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, 'main, .q-page'))
         wait(driver).until(lambda d: d.execute_script('return document.readyState') == 'complete')

@@ -307,9 +307,7 @@ def test_hostile_lead_text_shows_as_text_on_cards_in_the_dialog_toasts_filters_a
     assert a.find_element(By.XPATH, assignee).get_property('textContent') == BRUNO_NAME
     click(
         a,
-        lambda d: d.find_element(
-            By.XPATH, f"{DIALOG}//div[contains(@class,'q-tab')][.//*[normalize-space()='Histórico']]"
-        ),
+        lambda d: d.find_element(By.XPATH, f"{DIALOG}//div[@role='tab'][.//*[normalize-space()='Histórico']]"),
     )
     wait_for_value(
         a,

@@ -92,7 +92,9 @@ MAX_SUBSCRIBERS = 4  # connected or dropped (a dropped one comes back by resumin
 MAX_ZOMBIE_AGE = 25  # steps; RECONNECT_TIMEOUT (10 s) is roughly that many steps
 
 # background tasks that live as long as a page or a few seconds (a card's flash, the undo offer), not work of an action
-LONG_LIVED = re.compile(r'^(outbox loop |board-(days-)?[0-9a-f-]{36}$|lead-card-flash$|undo-offer$|delete content )')
+LONG_LIVED = re.compile(
+    r'^(outbox loop |(board-(days-)?|my-activities-)[0-9a-f-]{36}$|lead-card-flash$|undo-offer$|delete content )'
+)
 
 
 class Broken(AssertionError):

@@ -22,10 +22,13 @@ from ...context import AppContext
 from ...events import LeadEvent
 from ...events.subscriptions import Subscription
 from ...services.board import PAGE_SIZE, BoardFilter, TeamMember, board_columns, column_cards, filter_choices, team
+from ...services.errors import NotFound
+from ...services.leads import get_lead, lead_public
 from ...services.pipeline_events import current_seq
 from ..frame import ConnectionIndicator
 from ..session import Viewer
 from .actions import BoardActions
+from .activity_actions import ActivityActions
 from .card import LeadCard, listen_to_cards
 from .column import StageColumn
 from .csv_dialogs import export_csv, open_import_dialog
@@ -35,6 +38,7 @@ from .filters import FilterBar, field_filters
 from .follow import OrganizationFollower
 from .guard import LiveGuard
 from .move_dialog import MoveDialog
+from .next_step import NextStep, zone_of
 from .note_actions import NoteActions
 from .outage import BoardOutage
 from .outcome import OutcomeDialog
@@ -73,6 +77,7 @@ class PipelineBoard(ui.column):
         self.filter = board_filter or BoardFilter()
         self._on_filter = on_filter  # the page keeps the filter in its address
         self.members: dict[uuid.UUID, TeamMember] = {}
+        self._next_step = NextStep(viewer.t, viewer.language, zone_of(viewer.timezone))  # a card's next activity
         self.cards: dict[uuid.UUID, LeadCard] = {}
         self.own_moves: set[uuid.UUID] = set()  # moves this board asked for whose event has not come back yet
         self.last_seq = 0
@@ -124,6 +129,7 @@ class PipelineBoard(ui.column):
                 timezone=viewer.timezone,
                 fields=list(ctx.extensions.fields.values()),
                 language=viewer.language,
+                activities=ActivityActions(ctx, viewer, failed=lambda exc: self.outage.failed(exc)),
             )
             self.move_dialog = MoveDialog(
                 t=self.t,
@@ -220,6 +226,7 @@ class PipelineBoard(ui.column):
             idle_days=(self.viewer.idle_warning_days, self.viewer.idle_alert_days),
             chips=self._chips if self.ctx.extensions.fields else None,
             name_of=self._member_name,
+            next_step=self._next_step,
         )
         self.cards[card.lead_id] = card
         return card
@@ -243,6 +250,24 @@ class PipelineBoard(ui.column):
     def _member_name(self, user_id: str | None) -> str | None:
         member = self.members.get(uuid.UUID(str(user_id))) if user_id else None
         return member.name if member else None
+
+    async def open_linked(self, lead_id: str | None) -> None:
+        """Open the lead a link names (``/pipeline?lead=<id>``), drawn or not; an unknown id opens nothing."""
+        try:
+            wanted = uuid.UUID(lead_id or '')
+        except ValueError:
+            return
+        card = self.cards.get(wanted)
+        lead = card.lead if card is not None else None
+        if lead is None:
+            org = self.viewer.organization_id
+            async with self.ctx.db.session(read_only=True, organization_id=org) as session:
+                try:
+                    found = await get_lead(session, organization_id=org, lead_id=wanted)
+                except NotFound:
+                    return
+                lead = lead_public(found).model_dump(mode='json')
+        await self.lead_dialog.open_edit(lead, editable=self.viewer.can_write)
 
     async def set_filter(self, board_filter: BoardFilter) -> None:
         """Apply a new filter (server query)."""
@@ -345,6 +370,13 @@ class PipelineBoard(ui.column):
                 card.lead = lead  # the card shows no notes: its snapshot only, for the next dialog opening
             self.lead_dialog.note_changed(
                 event.lead_id, event.payload.get('action', ''), event.payload.get('note') or {}
+            )
+            return
+        if event.type == EventType.LEAD_ACTIVITY_CHANGED:  # the card's next step only (services/activities.py)
+            if card is not None and lead:
+                card.update_lead(lead)
+            self.lead_dialog.activity_changed(
+                event.lead_id, event.payload.get('action', ''), event.payload.get('activity') or {}
             )
             return
         before: dict[str, Any] | None

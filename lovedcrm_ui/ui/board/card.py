@@ -51,6 +51,7 @@ class LeadCard(ui.html):
         idle_days: tuple[int, int],
         chips: Callable[[dict[str, Any]], list[tuple[str, str]]] | None = None,
         name_of: Callable[[str | None], str | None] | None = None,
+        next_step: Callable[[dict[str, Any]], tuple[str, str]] | None = None,
     ) -> None:
         super().__init__('', sanitize=False)  # built from html.escape() only
         self.lead: dict[str, Any] = lead
@@ -60,6 +61,8 @@ class LeadCard(ui.html):
         self._initials_of = initials_of
         self._name_of = name_of  # the assignee's full name: the avatar's tooltip and the card's label
         self._idle_days = idle_days
+        self._next_step = next_step  # the next activity's line and spoken text (next_step.py)
+        self.step = ''  # the next step's spoken text as last drawn (it moves on with the clock: overdue, tomorrow…)
         self.classes('lead-card').props('tabindex=0 role=listitem')
         self.redraw()
 
@@ -81,7 +84,7 @@ class LeadCard(ui.html):
 
     def refresh_days(self) -> None:
         """Redraw when another day in the stage has passed since the card was drawn."""
-        if days_in_stage(self.lead) != self.days:
+        if days_in_stage(self.lead) != self.days or (self._next_step and self._next_step(self.lead)[1] != self.step):
             self.redraw()
 
     def update_lead(self, lead: dict[str, Any]) -> None:
@@ -115,13 +118,15 @@ class LeadCard(ui.html):
         elif days >= warning:
             idle = t('board.idle_warning', n=days)
         favorite = bool(lead.get('is_favorite'))
+        step, self.step = self._next_step(lead) if self._next_step else ('', '')
         self.content = (
             f'<div class="lead-name" title="{html.escape(lead["name"])}">{html.escape(lead["name"])}</div>'
             '<div class="lead-meta">'
             + (f'<span class="lead-value">{html.escape(value)}</span>' if value else '')
             + f'<span class="lead-source">{html.escape(lead.get("source") or "")}</span></div>'
             f'<div class="lead-tags">{chips}{shown}</div>'
-            f'<div class="lead-foot"><span class="lead-days" title="{html.escape(t("board.days_long", n=days))}">'
+            + step
+            + f'<div class="lead-foot"><span class="lead-days" title="{html.escape(t("board.days_long", n=days))}">'
             f'{html.escape(t("board.days", n=days))}</span>'
             + (f'<span class="lead-idle">{html.escape(idle)}</span>' if idle else '')
             + (
@@ -143,7 +148,7 @@ class LeadCard(ui.html):
         owner = [t('card.assignee', name=assignee)] if initials and assignee else []
         # the outcome badge, the plugin fields the card shows, and who the lead is assigned to
         heard = ([badge] if badge else []) + chip_list
-        spoken = ', '.join([value or '—', *(text for text, _ in heard), *owner])
+        spoken = ', '.join([value or '—', *(text for text, _ in heard), *owner, *([self.step] if self.step else [])])
         label = t('board.card_label', name=lead['name'], stage=t(f'stage.{lead["stage"]}'), value=spoken)
         self.props['aria-label'] = label  # an attribute value, not HTML: no escaping needed
 

@@ -16,6 +16,8 @@ from ...extensions import LeadField, localize
 from ...services.board import TeamMember
 from ..i18n import Translate, format_brl, parse_brl
 from ..widgets import ConfirmDialog
+from .activity_actions import ActivityActions
+from .activity_tab import ActivitiesPanel
 from .contact_links import ContactActions
 from .lead_feed import ChangeLog, Moments, NotesFeed
 from .note_actions import NoteActions
@@ -89,6 +91,7 @@ class LeadDialog(ui.dialog):
         timezone: str = 'UTC',
         fields: Sequence[LeadField] = (),
         language: str | None = None,
+        activities: ActivityActions | None = None,
     ) -> None:
         super().__init__()
         self._t = t
@@ -147,6 +150,8 @@ class LeadDialog(ui.dialog):
             with ui.column().classes('w-full gap-0') as self.history_box:  # notes and change log: an existing lead's
                 with ui.tabs().props('dense align=left no-caps').classes('w-full') as tabs:
                     notes_tab = ui.tab('notes', t('notes.tab')).mark('tab-notes')
+                    if activities is not None:
+                        ui.tab('activities', t('activity.tab')).mark('tab-activities')
                     ui.tab('changes', t('changes.tab')).mark('tab-changes')
                 # bounded height: a long feed or history scrolls inside, Save and Delete stay in view
                 with ui.tab_panels(tabs, value=notes_tab).classes('w-full lead-feed'):
@@ -160,6 +165,12 @@ class LeadDialog(ui.dialog):
                             edit=notes.edit,
                             delete=notes.delete,
                         )
+                    self.activities: ActivitiesPanel | None = None
+                    if activities is not None:
+                        with ui.tab_panel('activities').classes('p-2'):
+                            self.activities = ActivitiesPanel(
+                                t=t, actions=activities, me=me, zone=moments.zone, language=language
+                            )
                     with ui.tab_panel('changes').classes('p-2'):
                         self.change_log = ChangeLog(t=t, moments=moments, fields=self._fields, language=language)
             with ui.row().classes('w-full justify-between lead-dialog-actions'):
@@ -228,6 +239,8 @@ class LeadDialog(ui.dialog):
         """The people a lead can be assigned to."""
         self._members = members
         self.change_log.set_team(members)
+        if self.activities is not None:
+            self.activities.set_team(members)
         self.assignee.set_options(
             {str(uid): m.name for uid, m in sorted(members.items(), key=lambda i: i[1].name.lower())}
         )
@@ -244,6 +257,8 @@ class LeadDialog(ui.dialog):
         self._hide_conflict()
         self.history_box.set_visibility(False)
         self.feed.clear_lead()
+        if self.activities is not None:
+            self.activities.clear_lead()
         self.delete_button.set_visibility(False)
         self.favorite.set_visibility(False)
         self.open()
@@ -260,6 +275,8 @@ class LeadDialog(ui.dialog):
         self.open()
         lead_id = uuid.UUID(str(lead['id']))
         await self.feed.show(lead_id, editable=editable)
+        if self.activities is not None:
+            await self.activities.show(lead_id, editable=editable)
         self.change_log.show(await self._load_changes(lead_id))
 
     def note_changed(self, lead_id: uuid.UUID, action: str, note: dict[str, Any]) -> None:
@@ -284,6 +301,16 @@ class LeadDialog(ui.dialog):
             return
         if self.value and self.lead is not None and str(self.lead.get('id')) == str(lead_id):  # still that lead
             self.change_log.show(entries)
+
+    def activity_changed(self, lead_id: uuid.UUID, action: str, activity: dict[str, Any]) -> None:
+        """An activity event (anyone's): the open lead's tab shows it; the form and its version stay as they are."""
+        if (
+            self.value
+            and self.activities is not None
+            and self.lead is not None
+            and str(self.lead.get('id')) == str(lead_id)
+        ):
+            self.activities.apply(action, activity)
 
     def _fill(self, lead: dict[str, Any], *, editable: bool) -> None:
         self.error.text = ''

@@ -32,6 +32,7 @@ def register_pipeline_page(ctx: AppContext) -> None:
             )
         page.navigation.carry_query(urlencode(query_pairs(board_filter)))
         await board.start()
+        await board.open_linked(request.query_params.get('lead'))  # /pipeline?lead=<id> (from My activities)
         # presence: this open board counts until its client goes away
         entry = PresenceEntry(
             connection_id=f'board:{client.id}',
