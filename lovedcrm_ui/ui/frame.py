@@ -10,6 +10,7 @@ from nicegui import Client, app, background_tasks, ui
 
 from ..context import AppContext
 from ..events import AccessChange, AccessKind
+from .board.look import BOARD_CSS
 from .i18n import LANGUAGES, Translate
 from .presence import PresenceBar
 from .session import Viewer, refresh_organization
@@ -208,7 +209,7 @@ def choose_language(language: str) -> None:
 def frame(ctx: AppContext, viewer: Viewer, page: str = 'pipeline') -> Iterator[PageFrame]:
     """Header + main area for a signed-in page; yields the page's announcer and connection indicator."""
     t = viewer.t
-    ui.add_head_html(STYLE)
+    ui.add_head_html(STYLE + BOARD_CSS)
     client = ui.context.client
     with ui.header().classes('items-center justify-between bg-primary text-white px-3 py-1 gap-2'):
         with ui.row().classes('items-center gap-3 no-wrap'):

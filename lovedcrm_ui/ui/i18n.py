@@ -5,6 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from .catalog_account import ACCOUNT_CATALOG
+from .catalog_cards import CARDS_CATALOG
 from .catalog_csv import CSV_CATALOG
 from .catalog_insights import INSIGHTS_CATALOG
 from .catalog_outcomes import OUTCOMES_CATALOG
@@ -264,6 +265,7 @@ CATALOG.update(INSIGHTS_CATALOG)
 CATALOG.update(UNDO_CATALOG)
 CATALOG.update(PLURAL_CATALOG)
 CATALOG.update(OUTCOMES_CATALOG)
+CATALOG.update(CARDS_CATALOG)
 
 Translate = Callable[..., str]
 

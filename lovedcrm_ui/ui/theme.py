@@ -17,6 +17,24 @@ BRAND = {
     'info': '#0e7490',
 }
 
+# each stage's colour on the board (its column header): (brand colour, ink). The header is the colour at 12 % on white
+# (``stage_tint``) with its name in the ink, 6.1:1 or more (contato and fechado need an ink darker than their colour)
+STAGE_COLORS = {
+    'lead': (BRAND['secondary'], '#334155'),
+    'contato': (BRAND['info'], '#155e75'),
+    'proposta': (BRAND['primary'], '#1e3a8a'),
+    'negociacao': (BRAND['accent'], '#5b21b6'),
+    'fechado': (BRAND['positive'], '#166534'),
+}
+TINT = 0.12
+
+
+def stage_tint(color: str, share: float = TINT) -> str:
+    """``color`` at ``share`` on white, as ``#rrggbb`` (a header's background)."""
+    channels = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    return '#' + ''.join(f'{round(c * share + 255 * (1 - share)):02x}' for c in channels)
+
+
 # links in the primary colour (NiceGUI's own is a light blue, 3.67:1 on white); avatars show initials in the UI font;
 # a notification naming a very long lead keeps to three lines
 SHARED_CSS = """<style>

@@ -31,7 +31,7 @@ from .column import StageColumn
 from .csv_dialogs import export_csv, open_import_dialog
 from .dialogs import LeadDialog
 from .empty import BoardEmptyState
-from .filters import FilterBar, field_filters
+from .filters import FilterBar, FiltersToggle, active_filters, field_filters
 from .follow import OrganizationFollower
 from .guard import LiveGuard
 from .move_dialog import MoveDialog
@@ -94,14 +94,19 @@ class PipelineBoard(ui.column):
                 # the way in for a new lead, where people look first (each column's + adds to that stage)
                 self.new_button = ui.button(self.t('lead.new'), icon='add', on_click=lambda: actions.open_new('lead'))
                 self.new_button.props('unelevated no-caps').mark('board-new-lead')
+                # on a phone the filter bar folds behind this button (board/look.py); hidden on wider screens
+                self.filters_toggle = FiltersToggle(self.filter_bar, t=self.t)
+                self.filters_toggle.show_count(active_filters(self.filter))
                 self.viewer_notice = ui.label(self.t('board.viewer_notice')).classes('text-caption text-grey-8')
                 ui.space()
+                # on a phone these two show their icon only (board/look.py): named by aria-label there
                 self.import_button = ui.button(
                     self.t('csv.import_button'), icon='upload_file', on_click=self.import_csv
-                ).props('flat dense no-caps')
+                ).props(f'flat dense no-caps aria-label="{self.t("csv.import_button")}"')
+                self.import_button.classes('tool-text')
                 ui.button(self.t('csv.export_button'), icon='download', on_click=self.export_csv).props(
-                    'flat dense no-caps'
-                )
+                    f'flat dense no-caps aria-label="{self.t("csv.export_button")}"'
+                ).classes('tool-text')
             self.empty_state = BoardEmptyState(self)
             with ui.row().classes('board-columns w-full no-wrap items-start gap-3') as columns_row:
                 self.columns = {
@@ -249,6 +254,7 @@ class PipelineBoard(ui.column):
         if board_filter == self.filter:
             return
         self.filter = board_filter
+        self.filters_toggle.show_count(active_filters(board_filter))
         if self._on_filter is not None:
             self._on_filter(board_filter)
         await self.reload()

@@ -1,0 +1,43 @@
+"""The board's own stylesheet: stage-tinted column headers, the card's contact lines, and the phone layout.
+
+Kept apart from the frame's shared rules so the board's look is read (and merged) in one place. The phone layout is
+CSS only (a media query at 600 px), so a resize costs no round trip to the server: below it the filter bar hides
+behind the board's "Filtros" button (``.filters-open`` shows it) and the columns start right under the tools.
+"""
+
+from ..theme import STAGE_COLORS, stage_tint
+
+PHONE_WIDTH = 600  # px: at or below, the filters fold behind one button
+
+
+def stage_rules() -> str:
+    """One header tint, top rule and ink per stage."""
+    return ''.join(
+        f'.stage-column[data-stage={stage}]{{border-top:4px solid {color}}}'
+        f'.stage-column[data-stage={stage}] .stage-head{{background:{stage_tint(color)};color:{ink}}}'
+        for stage, (color, ink) in STAGE_COLORS.items()
+    )
+
+
+BOARD_CSS = (
+    '<style>'
+    '.stage-head{border-radius:6px;padding:.25rem .25rem .25rem .5rem}'
+    '.stage-head .stage-summary{color:#374151}'
+    + stage_rules()
+    + '.lead-email{display:block;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;font-size:.8rem;'
+    'color:#1e3a8a;text-decoration:none;overflow-wrap:normal}'
+    '.lead-acts{display:flex;gap:.35rem .75rem;flex-wrap:wrap;font-size:.8rem;align-items:center;color:#374151}'
+    '.lead-act{display:inline-flex;gap:.2rem;align-items:center;color:var(--q-primary);text-decoration:none;'
+    'font-weight:500}'
+    '.lead-act:hover,.lead-email:hover{text-decoration:underline}'
+    '.lead-act .q-icon{font-size:1rem}'
+    '.q-btn.filters-toggle{display:none}'
+    f'@media (max-width:{PHONE_WIDTH}px){{'
+    '.q-btn.filters-toggle{display:inline-flex}'
+    '.filter-bar:not(.filters-open){display:none}'
+    '.filter-bar>*{flex:1 1 100%}'
+    '.tool-text .q-btn__content>.block{display:none}'
+    '.stage-column{max-height:calc(100vh - 150px)}'
+    '}'
+    '</style>'
+)
