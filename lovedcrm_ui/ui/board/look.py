@@ -26,7 +26,7 @@ BOARD_CSS = (
     + stage_rules()
     + '.lead-email{display:block;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;font-size:.8rem;'
     'color:#1e3a8a;text-decoration:none;overflow-wrap:normal}'
-    '.lead-acts{display:flex;gap:.35rem .75rem;flex-wrap:wrap;font-size:.8rem;align-items:center;color:#374151}'
+    '.lead-acts{display:flex;gap:.25rem .6rem;flex-wrap:wrap;font-size:.8rem;align-items:center;color:#374151}'
     '.lead-act{display:inline-flex;gap:.2rem;align-items:center;color:var(--q-primary);text-decoration:none;'
     'font-weight:500}'
     '.lead-act:hover,.lead-email:hover{text-decoration:underline}'
@@ -36,7 +36,9 @@ BOARD_CSS = (
     '.q-btn.filters-toggle{display:inline-flex}'
     '.filter-bar:not(.filters-open){display:none}'
     '.filter-bar>*{flex:1 1 100%}'
-    '.tool-text .q-btn__content>.block{display:none}'
+    # the label read but not shown (Quasar's .block{display:block!important} sits in a cascade layer: it outranks ours)
+    '.tool-text .q-btn__content>:not(.q-icon){position:absolute;width:1px;height:1px;overflow:hidden;'
+    'clip:rect(0,0,0,0);white-space:nowrap}'
     '.stage-column{max-height:calc(100vh - 150px)}'
     '}'
     '</style>'
