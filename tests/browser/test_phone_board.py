@@ -69,3 +69,16 @@ def test_on_a_phone_the_filters_fold_behind_one_button_and_card_links_do_not_ope
         'the star fills',
     )
     assert phone.find_elements(By.CSS_SELECTOR, '.q-dialog') == [], 'the WhatsApp link opened the lead dialog'
+
+    # the lead on a phone: Save stays in view under a form taller than the screen, the feed in the form's text size
+    card(phone, 'Padaria Pão Quente').find_element(By.CSS_SELECTOR, '.lead-name').click()
+    save = wait(phone).until(
+        lambda d: d.find_element(By.XPATH, "//div[contains(@class, 'q-dialog')]//button[normalize-space()='Salvar']")
+    )
+    in_view = 'const r = arguments[0].getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight'
+    wait(phone).until(lambda d: d.execute_script(in_view, save))
+    sizes = phone.execute_script(
+        'const size = css => getComputedStyle(document.querySelector(css)).fontSize;'
+        "return [size('.q-dialog .lead-feed'), size('.q-dialog .q-field')]"
+    )
+    assert sizes[0] == sizes[1], f'the feed is set in {sizes[0]}, the form in {sizes[1]}'
