@@ -237,7 +237,8 @@ def star_html(t: Translate, favorite: bool) -> str:
 
 # Which card and what: the browser sends {card: element id, action: ...} for
 #   click → 'open' (or 'star' on the star), Enter → 'open', M or right-click → 'menu',
-#   Alt+←/→/↑/↓ → 'left'/'right'/'up'/'down'. Anything else stays in the browser.
+#   Alt+←/→/↑/↓ → 'left'/'right'/'up'/'down'. Anything else stays in the browser, and so does a click or key on a
+#   contact link (an ``<a>`` in the card: it does its own thing and never opens the lead).
 CARD_KEYS_JS = """(e) => {
   const card = e.target.closest && e.target.closest('.lead-card');
   if (!card || e.target.closest('a')) return;
