@@ -1,7 +1,12 @@
-"""Produce docs/board.png and docs/insights.png in headless Debian Chromium (python docs/make_screenshot.py).
+"""Produce the README's screenshots in headless Debian Chromium, in one command: ``python docs/make_screenshot.py``.
 
-Starts the real server on a free loopback port with a throwaway data directory, seeds leads
-through the REST API, signs in through the login page and saves a screenshot.
+Starts the real server in demo mode (``main.py --demo``: the demo organization, its two users and ~60 leads, the
+same data as ``python -m lovedcrm_ui seed-demo``) on a free loopback port with a throwaway data directory, signs in
+through the login page as the demo's Ana and saves into ``docs/screenshots/`` (or the folder given as argument):
+- ``board.png``: the board in a 1400x900 window;
+- ``board-phone.png``: the board on a phone (390x844, touch emulation);
+- ``insights.png``: the insights page in the 1400x900 window.
+Re-runnable: every run starts from an empty data directory and overwrites the three files.
 """
 
 import os
@@ -13,27 +18,20 @@ import time
 from pathlib import Path
 
 import httpx
+from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / 'tests'))  # the one Chromium launcher
+sys.path.insert(0, str(ROOT))
 
 from chromium import chromium  # noqa: E402
 
-LEADS = [
-    ('Padaria Pão Quente', 'lead', '3200', 'site', ['varejo']),
-    ('Academia Movimento', 'lead', '12500', 'indicação', ['fitness', 'anual']),
-    ('Clínica Sorriso', 'lead', None, 'instagram', []),
-    ('Construtora Horizonte', 'contato', '85000', 'evento', ['b2b', 'obra', 'sul', 'grande']),
-    ('Café do Ponto', 'contato', '4800', 'site', ['varejo']),
-    ('Escola Aprender', 'proposta', '27300.50', 'indicação', ['educação']),
-    ('Mercado Bom Preço', 'proposta', '15990', 'site', ['varejo']),
-    ('Transportes Rápido', 'negociacao', '64000', 'outbound', ['logística']),
-    ('Hotel Beira-Mar', 'negociacao', '38250.75', 'evento', ['turismo']),
-    ('Farmácia Vida', 'fechado', '22100', 'indicação', ['saúde']),
-]
+from lovedcrm_ui.services.demo import DEMO_ACCOUNTS, DEMO_PASSWORD  # noqa: E402
+
+SETTLE = 1.0  # s: web fonts and Quasar's transitions finish before the capture (a picture, not a test)
 
 
 def free_port() -> int:
@@ -42,66 +40,56 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def main(output: Path = ROOT / 'docs' / 'board.png') -> None:
+def sign_in(driver: webdriver.Chrome, base: str) -> None:
+    """Sign in as the demo's first user and wait for the cards."""
+    driver.get(f'{base}/login')
+    wait = WebDriverWait(driver, 30)
+    wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, 'input[type=email]'))).send_keys(DEMO_ACCOUNTS[0].email)
+    driver.find_element(By.CSS_SELECTOR, 'input[type=password]').send_keys(DEMO_PASSWORD + '\n')
+    wait.until(EC.presence_of_all_elements_located((By.CSS_SELECTOR, '.lead-card')))
+    time.sleep(SETTLE)
+
+
+def main(folder: Path = ROOT / 'docs' / 'screenshots') -> None:
+    folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
     data = tempfile.mkdtemp(prefix='lovedcrm-shot-')
     env = {k: v for k, v in os.environ.items() if not k.startswith(('PYTEST_', 'NICEGUI_'))}
-    env.update(
-        LOVEDCRM_DATA_DIR=data,
-        PORT=str(port),
-        HOST='127.0.0.1',
-        PASSWORD_HASH_ROUNDS='1',
-        PASSWORD_HASH_MEMORY_KIB='64',
-    )
+    env.update(LOVEDCRM_DATA_DIR=data, PORT=str(port), HOST='127.0.0.1', LOVEDCRM_DEMO='1')
     env.pop('DATABASE_URL', None)
     server = subprocess.Popen([sys.executable, str(ROOT / 'main.py')], env=env, cwd=data)
     base = f'http://127.0.0.1:{port}'
     try:
-        for _ in range(100):
+        for _ in range(300):
             try:
                 if httpx.get(f'{base}/healthz', timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
-                time.sleep(0.2)
-        account = {
-            'email': 'ana@example.com',
-            'password': 'Secret123',
-            'full_name': 'Ana Souza',
-            'terms_accepted': True,
-        }
-        body = httpx.post(f'{base}/auth/register', json=account).json()
-        headers = {'Authorization': f'Bearer {body["access_token"]}', 'X-Org-Id': body['organization']['id']}
-        for name, stage, value, source, tags in LEADS:
-            lead = {'name': name, 'stage': 'lead', 'estimated_value': value, 'source': source, 'tags': tags}
-            lead['assigned_user_id'] = body['user']['id']
-            created = httpx.post(f'{base}/crm/leads', json=lead, headers=headers).json()
-            # created in Lead, then walked stage by stage: the insights page has a history to show
-            order = ['lead', 'contato', 'proposta', 'negociacao', 'fechado']
-            for step in order[1 : order.index(stage) + 1]:
-                move = {'stage': step}
-                httpx.put(f'{base}/crm/leads/{created["id"]}/stage', json=move, headers=headers).raise_for_status()
-        driver = chromium(tempfile.mkdtemp(prefix='screenshot-chrome-'), width=1480, height=820)
+                pass
+            time.sleep(0.2)
+        desktop = chromium(tempfile.mkdtemp(prefix='screenshot-chrome-'), width=1400, height=900)
         try:
-            driver.get(f'{base}/login')
-            wait = WebDriverWait(driver, 15)
-            wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, 'input[type=email]'))).send_keys(
-                account['email']
+            sign_in(desktop, base)
+            desktop.save_screenshot(str(folder / 'board.png'))
+            desktop.get(f'{base}/insights')
+            WebDriverWait(desktop, 30).until(
+                EC.presence_of_all_elements_located((By.CSS_SELECTOR, '.chart-card canvas'))
             )
-            driver.find_element(By.CSS_SELECTOR, 'input[type=password]').send_keys(account['password'] + '\n')
-            wait.until(EC.presence_of_all_elements_located((By.CSS_SELECTOR, '.lead-card')))
-            time.sleep(1.0)
-            driver.save_screenshot(str(output))
-            driver.get(f'{base}/insights')
-            wait.until(EC.presence_of_all_elements_located((By.CSS_SELECTOR, '.chart-card canvas')))
             time.sleep(1.5)  # the charts' entry animation
-            driver.save_screenshot(str(output.with_name('insights.png')))
+            desktop.save_screenshot(str(folder / 'insights.png'))
         finally:
-            driver.quit()
-        print(f'wrote {output}')
+            desktop.quit()
+        phone = chromium(tempfile.mkdtemp(prefix='screenshot-phone-'), width=390, height=844, phone=True)
+        try:
+            sign_in(phone, base)
+            phone.save_screenshot(str(folder / 'board-phone.png'))
+        finally:
+            phone.quit()
+        print(f'wrote board.png, board-phone.png and insights.png in {folder}')
     finally:
         server.terminate()
         server.wait(timeout=10)
 
 
 if __name__ == '__main__':
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / 'docs' / 'board.png')
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / 'docs' / 'screenshots')

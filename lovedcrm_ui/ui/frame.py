@@ -10,6 +10,7 @@ from nicegui import Client, app, background_tasks, ui
 
 from ..context import AppContext
 from ..events import AccessChange, AccessKind
+from .board.look import BOARD_CSS
 from .i18n import LANGUAGES, Translate
 from .preferences import ThemeMenu, save_preferences
 from .presence import PresenceBar
@@ -232,7 +233,7 @@ async def choose_language(ctx: AppContext, viewer: Viewer, storage: MutableMappi
 def frame(ctx: AppContext, viewer: Viewer, page: str = 'pipeline') -> Iterator[PageFrame]:
     """Header + main area for a signed-in page; yields the page's announcer and connection indicator."""
     t = viewer.t
-    ui.add_head_html(STYLE)
+    ui.add_head_html(STYLE + BOARD_CSS)
     client = ui.context.client
     storage = app.storage.user  # this browser's, captured while its page is built
     if storage.get('theme') != viewer.theme:

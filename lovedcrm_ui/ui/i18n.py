@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .catalog_account import ACCOUNT_CATALOG
 from .catalog_activities import ACTIVITIES_CATALOG
+from .catalog_cards import CARDS_CATALOG
 from .catalog_csv import CSV_CATALOG
 from .catalog_insights import INSIGHTS_CATALOG
 from .catalog_outcomes import OUTCOMES_CATALOG
@@ -269,6 +270,7 @@ CATALOG.update(PLURAL_CATALOG)
 CATALOG.update(OUTCOMES_CATALOG)
 CATALOG.update(PREFERENCES_CATALOG)
 CATALOG.update(ACTIVITIES_CATALOG)
+CATALOG.update(CARDS_CATALOG)
 
 Translate = Callable[..., str]
 

@@ -16,7 +16,8 @@ from ..context import AppContext
 from ..events import LeadEvent
 from .board.activity_actions import ActivityActions
 from .board.activity_tab import KIND_ICONS
-from .board.next_step import relative_when, zone_of
+from .board.next_step import relative_when
+from .i18n import zone_of
 from .refusals import refusal
 from .session import Viewer
 

@@ -19,6 +19,26 @@ BRAND = {
     'info': '#0e7490',
 }
 
+# each stage's colour on the board (its column header): (brand colour, ink). The header is the colour at 12 % on white
+# (``stage_tint``) with its name in the ink, 6.1:1 or more (contato and fechado need an ink darker than their colour)
+STAGE_COLORS = {
+    'lead': (BRAND['secondary'], '#334155'),
+    'contato': (BRAND['info'], '#155e75'),
+    'proposta': (BRAND['primary'], '#1e3a8a'),
+    'negociacao': (BRAND['accent'], '#5b21b6'),
+    'fechado': (BRAND['positive'], '#166534'),
+}
+TINT = 0.12
+
+
+def stage_tint(color: str, share: float = TINT, base: str = '#ffffff') -> str:
+    """``color`` at ``share`` on ``base`` (white; in dark mode the dark surface), as ``#rrggbb`` (a header's fill)."""
+    channels = zip(
+        (int(color[i : i + 2], 16) for i in (1, 3, 5)), (int(base[i : i + 2], 16) for i in (1, 3, 5)), strict=True
+    )
+    return '#' + ''.join(f'{round(c * share + b * (1 - share)):02x}' for c, b in channels)
+
+
 # Dark mode (issue 18): Quasar's own dark mode (``body--dark``, every Quasar component follows it) with our surfaces
 # (``dark``: cards, dialogs, menus; ``dark-page``: the page) and lighter brand colours. In dark, a brand colour is light
 # text on a dark surface (#8ab4f8 on #1a2130: 7.4:1), and a button or notification filled with it takes dark text
@@ -46,13 +66,13 @@ SHARED_CSS = (
 :root{--lc-surface:#fff;--lc-dialog:#fff;--lc-column:#f1f3f6;--lc-border:rgba(0,0,0,.12);--lc-muted:#555;
   --lc-money:#1b5e20;--lc-alert:#c62828;--lc-alert-edge:#d32f2f;--lc-alert-surface:#fff5f5;--lc-idle:#b26a00;
   --lc-idle-warning-edge:#f2a900;--lc-flash:#fff3b0;--lc-star:#ffa000;--lc-focus:#1976d2;--lc-tag-bg:#e3f2fd;
-  --lc-tag-fg:#0d47a1}
+  --lc-tag-fg:#0d47a1;--lc-link:#1e3a8a;--lc-ink2:#374151}
 body.body--dark{"""
     + ''.join(f'--q-{name}:{colour} !important;' for name, colour in DARK_BRAND.items())
     + f"""--lc-surface:#222b3d;--lc-dialog:{DARK_SURFACES['dark']};--lc-column:#171e2c;
   --lc-border:rgba(255,255,255,.14);--lc-muted:#b6c0cf;--lc-money:#86efac;--lc-alert:#fca5a5;--lc-alert-edge:#f87171;--lc-alert-surface:#2e1f29;
   --lc-idle:#fcd34d;--lc-idle-warning-edge:#fbbf24;--lc-flash:#4a4215;--lc-star:#fcd34d;--lc-focus:#8ab4f8;
-  --lc-tag-bg:#1e3a5f;--lc-tag-fg:#cfe3ff}}
+  --lc-tag-bg:#1e3a5f;--lc-tag-fg:#cfe3ff;--lc-link:#a9c7fb;--lc-ink2:#cbd5e1}}
 @layer overrides{{
 {_FILLED}{{color:{ON_DARK_BRAND} !important}}
 .body--dark .q-header.bg-primary.text-white{{background:{DARK_SURFACES['dark']} !important;color:#fff !important;

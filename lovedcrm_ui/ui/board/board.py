@@ -26,6 +26,7 @@ from ...services.errors import NotFound
 from ...services.leads import get_lead, lead_public
 from ...services.pipeline_events import current_seq
 from ..frame import ConnectionIndicator
+from ..i18n import zone_of
 from ..session import Viewer
 from .actions import BoardActions
 from .activity_actions import ActivityActions
@@ -34,11 +35,11 @@ from .column import StageColumn
 from .csv_dialogs import export_csv, open_import_dialog
 from .dialogs import LeadDialog
 from .empty import BoardEmptyState
-from .filters import FilterBar, field_filters
+from .filters import FilterBar, FiltersToggle, active_filters, field_filters
 from .follow import OrganizationFollower
 from .guard import LiveGuard
 from .move_dialog import MoveDialog
-from .next_step import NextStep, zone_of
+from .next_step import NextStep
 from .note_actions import NoteActions
 from .outage import BoardOutage
 from .outcome import OutcomeDialog
@@ -99,14 +100,19 @@ class PipelineBoard(ui.column):
                 # the way in for a new lead, where people look first (each column's + adds to that stage)
                 self.new_button = ui.button(self.t('lead.new'), icon='add', on_click=lambda: actions.open_new('lead'))
                 self.new_button.props('unelevated no-caps').mark('board-new-lead')
+                # on a phone the filter bar folds behind this button (board/look.py); hidden on wider screens
+                self.filters_toggle = FiltersToggle(self.filter_bar, t=self.t)
+                self.filters_toggle.show_count(active_filters(self.filter))
                 self.viewer_notice = ui.label(self.t('board.viewer_notice')).classes('text-caption text-grey-8')
                 ui.space()
+                # on a phone these two show their icon only (board/look.py): named by aria-label there
                 self.import_button = ui.button(
                     self.t('csv.import_button'), icon='upload_file', on_click=self.import_csv
-                ).props('flat dense no-caps')
+                ).props(f'flat dense no-caps aria-label="{self.t("csv.import_button")}"')
+                self.import_button.classes('tool-text')
                 ui.button(self.t('csv.export_button'), icon='download', on_click=self.export_csv).props(
-                    'flat dense no-caps'
-                )
+                    f'flat dense no-caps aria-label="{self.t("csv.export_button")}"'
+                ).classes('tool-text')
             self.empty_state = BoardEmptyState(self)
             with ui.row().classes('board-columns w-full no-wrap items-start gap-3') as columns_row:
                 self.columns = {
@@ -274,6 +280,7 @@ class PipelineBoard(ui.column):
         if board_filter == self.filter:
             return
         self.filter = board_filter
+        self.filters_toggle.show_count(active_filters(board_filter))
         if self._on_filter is not None:
             self._on_filter(board_filter)
         await self.reload()

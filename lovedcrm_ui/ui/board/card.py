@@ -19,9 +19,11 @@ from nicegui.events import GenericEventArguments
 from models.types import utcnow
 
 from ..i18n import Translate, format_brl
+from .contact_links import mailto_href, tel_href, whatsapp_href
 from .outcome import outcome_badge
 
 MAX_TAGS = 3
+ICON = '<i class="q-icon notranslate material-icons" aria-hidden="true">{}</i>'
 
 
 def days_in_stage(lead: dict[str, Any], now: datetime | None = None) -> int:
@@ -93,23 +95,14 @@ class LeadCard(ui.html):
         self.redraw()
 
     def redraw(self) -> None:
-        """Rebuild the card's text, label, star and idle highlight from ``self.lead``."""
+        """Rebuild the card's text, label, star and idle highlight from ``self.lead`` (one fragment per helper)."""
         lead, t = self.lead, self._t
         days = self.days = days_in_stage(lead)
         warning, alert = self._idle_days
         value = format_brl(lead['estimated_value']) if lead.get('estimated_value') is not None else ''
-        tags = list(lead.get('tags') or [])
-        shown = ''.join(f'<span class="lead-tag">{html.escape(tag)}</span>' for tag in tags[:MAX_TAGS])
-        if len(tags) > MAX_TAGS:
-            shown += f'<span class="lead-tag">+{len(tags) - MAX_TAGS}</span>'
         # a tone is one of extensions.TONES (checked there); escaped anyway, as everything on a card
         chip_list = self._chips(lead) if self._chips else []
-        chips = ''.join(
-            f'<span class="lead-chip tone-{html.escape(tone)}">{html.escape(text)}</span>' for text, tone in chip_list
-        )
         badge = outcome_badge(lead, t)  # won / lost / no outcome, on a lead in Fechado
-        if badge is not None:
-            chips = f'<span class="lead-chip lead-outcome tone-{badge[1]}">{html.escape(badge[0])}</span>' + chips
         initials = self._initials_of(lead.get('assigned_user_id'))
         assignee = (self._name_of(lead.get('assigned_user_id')) if self._name_of else None) or initials
         idle = ''
@@ -117,28 +110,15 @@ class LeadCard(ui.html):
             idle = t('board.idle_alert', n=days)
         elif days >= warning:
             idle = t('board.idle_warning', n=days)
-        favorite = bool(lead.get('is_favorite'))
         step, self.step = self._next_step(lead) if self._next_step else ('', '')
         self.content = (
-            f'<div class="lead-name" title="{html.escape(lead["name"])}">{html.escape(lead["name"])}</div>'
-            '<div class="lead-meta">'
-            + (f'<span class="lead-value">{html.escape(value)}</span>' if value else '')
-            + f'<span class="lead-source">{html.escape(lead.get("source") or "")}</span></div>'
-            f'<div class="lead-tags">{chips}{shown}</div>'
+            name_html(lead)
+            + meta_html(value, lead.get('source'))
+            + contact_html(lead, t)
+            + tags_html(lead, badge, chip_list)
             + step
-            + f'<div class="lead-foot"><span class="lead-days" title="{html.escape(t("board.days_long", n=days))}">'
-            f'{html.escape(t("board.days", n=days))}</span>'
-            + (f'<span class="lead-idle">{html.escape(idle)}</span>' if idle else '')
-            + (
-                f'<span class="lead-assignee" title="{html.escape(assignee or "")}" aria-hidden="true">'
-                f'{html.escape(initials)}</span>'
-                if initials
-                else ''
-            )
-            + '</div>'
-            f'<i class="lead-star q-icon notranslate material-icons" role="button" tabindex="-1"'
-            f' aria-label="{html.escape(t("board.favorite"))}" aria-pressed="{"true" if favorite else "false"}">'
-            f'{"star" if favorite else "star_border"}</i>'
+            + foot_html(t, days, idle, initials, assignee)
+            + star_html(t, bool(lead.get('is_favorite')))
         )
         self.classes(remove='lead-idle-warning lead-idle-alert')
         if days >= alert:
@@ -146,9 +126,17 @@ class LeadCard(ui.html):
         elif days >= warning:
             self.classes('lead-idle-warning')
         owner = [t('card.assignee', name=assignee)] if initials and assignee else []
-        # the outcome badge, the plugin fields the card shows, and who the lead is assigned to
+        # the outcome badge, the plugin fields the card shows, who the lead is assigned to, how to reach them
         heard = ([badge] if badge else []) + chip_list
-        spoken = ', '.join([value or '—', *(text for text, _ in heard), *owner, *([self.step] if self.step else [])])
+        spoken = ', '.join(
+            [
+                value or '—',
+                *(text for text, _ in heard),
+                *owner,
+                *([self.step] if self.step else []),
+                *contact_words(lead, t),
+            ]
+        )
         label = t('board.card_label', name=lead['name'], stage=t(f'stage.{lead["stage"]}'), value=spoken)
         self.props['aria-label'] = label  # an attribute value, not HTML: no escaping needed
 
@@ -168,12 +156,105 @@ class LeadCard(ui.html):
         background_tasks.create(fade(), name='lead-card-flash')
 
 
+# ----- the card's fragments: each returns escaped HTML (or '' when it has nothing to show) -------------------------
+
+
+def name_html(lead: dict[str, Any]) -> str:
+    """The lead's name, clamped to two lines by CSS (whole in its tooltip)."""
+    name = html.escape(lead['name'])
+    return f'<div class="lead-name" title="{name}">{name}</div>'
+
+
+def meta_html(value: str, source: str | None) -> str:
+    """Value and source."""
+    shown = f'<span class="lead-value">{html.escape(value)}</span>' if value else ''
+    return f'<div class="lead-meta">{shown}<span class="lead-source">{html.escape(source or "")}</span></div>'
+
+
+def contact_html(lead: dict[str, Any], t: Translate) -> str:
+    """E-mail (a ``mailto:`` link, cut with an ellipsis, whole in its tooltip), phone, "Ligar" and "WhatsApp".
+
+    The links are ``tabindex=-1``: a card stays one tab stop (Enter opens the dialog, whose contact links are
+    focusable), so a board of 250 cards is not 1000 stops. Clicks on them are not heard by the board (CARD_CLICK_JS).
+    """
+    email, phone = (lead.get('email') or '').strip(), (lead.get('phone') or '').strip()
+    parts = ''
+    if email:
+        shown = html.escape(email)
+        mailto = mailto_href(email)
+        tag, link = ('a', f' href="{mailto}" tabindex="-1"') if mailto else ('span', '')
+        parts += f'<{tag} class="lead-email" title="{shown}"{link}>{shown}</{tag}>'
+    if phone:
+        tel, whatsapp = tel_href(phone), whatsapp_href(phone)
+        acts = f'<span class="lead-phone">{html.escape(phone)}</span>'
+        if tel:
+            call = html.escape(t('contact.call'))
+            acts += f'<a class="lead-act" href="{tel}" tabindex="-1">{ICON.format("call")}{call}</a>'
+        if whatsapp:
+            acts += (
+                f'<a class="lead-act" href="{whatsapp}" target="_blank" rel="noopener noreferrer" tabindex="-1">'
+                f'{ICON.format("chat")}{html.escape(t("contact.whatsapp"))}</a>'
+            )
+        parts += f'<div class="lead-acts">{acts}</div>'
+    return parts
+
+
+def contact_words(lead: dict[str, Any], t: Translate) -> list[str]:
+    """The phone and e-mail as the card's label says them."""
+    words = []
+    if (lead.get('phone') or '').strip():
+        words.append(t('card.phone', phone=lead['phone'].strip()))
+    if (lead.get('email') or '').strip():
+        words.append(t('card.email', email=lead['email'].strip()))
+    return words
+
+
+def tags_html(lead: dict[str, Any], badge: tuple[str, str] | None, chip_list: list[tuple[str, str]]) -> str:
+    """Outcome badge, plugin chips, then the first ``MAX_TAGS`` tags and how many more."""
+    tags = list(lead.get('tags') or [])
+    shown = ''.join(f'<span class="lead-tag">{html.escape(tag)}</span>' for tag in tags[:MAX_TAGS])
+    if len(tags) > MAX_TAGS:
+        shown += f'<span class="lead-tag">+{len(tags) - MAX_TAGS}</span>'
+    chips = ''.join(
+        f'<span class="lead-chip tone-{html.escape(tone)}">{html.escape(text)}</span>' for text, tone in chip_list
+    )
+    if badge is not None:
+        chips = f'<span class="lead-chip lead-outcome tone-{badge[1]}">{html.escape(badge[0])}</span>' + chips
+    return f'<div class="lead-tags">{chips}{shown}</div>'
+
+
+def foot_html(t: Translate, days: int, idle: str, initials: str | None, assignee: str | None) -> str:
+    """Days in the stage, the idle warning, the owner's initials."""
+    foot = (
+        f'<div class="lead-foot"><span class="lead-days" title="{html.escape(t("board.days_long", n=days))}">'
+        f'{html.escape(t("board.days", n=days))}</span>'
+    )
+    if idle:
+        foot += f'<span class="lead-idle">{html.escape(idle)}</span>'
+    if initials:
+        foot += (
+            f'<span class="lead-assignee" title="{html.escape(assignee or "")}" aria-hidden="true">'
+            f'{html.escape(initials)}</span>'
+        )
+    return foot + '</div>'
+
+
+def star_html(t: Translate, favorite: bool) -> str:
+    """The favourite star (a click on it is heard by the board as 'star')."""
+    return (
+        f'<i class="lead-star q-icon notranslate material-icons" role="button" tabindex="-1"'
+        f' aria-label="{html.escape(t("board.favorite"))}" aria-pressed="{"true" if favorite else "false"}">'
+        f'{"star" if favorite else "star_border"}</i>'
+    )
+
+
 # Which card and what: the browser sends {card: element id, action: ...} for
 #   click → 'open' (or 'star' on the star), Enter → 'open', M or right-click → 'menu',
-#   Alt+←/→/↑/↓ → 'left'/'right'/'up'/'down'. Anything else stays in the browser.
+#   Alt+←/→/↑/↓ → 'left'/'right'/'up'/'down'. Anything else stays in the browser, and so does a click or key on a
+#   contact link (an ``<a>`` in the card: it does its own thing and never opens the lead).
 CARD_KEYS_JS = """(e) => {
   const card = e.target.closest && e.target.closest('.lead-card');
-  if (!card) return;
+  if (!card || e.target.closest('a')) return;
   const plain = !e.altKey && !e.ctrlKey && !e.metaKey;
   let action = null;
   if (e.altKey && !e.ctrlKey && !e.metaKey && e.key.startsWith('Arrow')) action = e.key.slice(5).toLowerCase();
@@ -185,6 +266,7 @@ CARD_KEYS_JS = """(e) => {
 }"""
 CARD_CLICK_JS = """(e) => {
   const card = e.target.closest && e.target.closest('.lead-card');
+  if (e.target.closest && e.target.closest('a')) return;  // a contact link does its own thing
   if (card) emit({card: Number(card.id.slice(1)), action: e.target.closest('.lead-star') ? 'star' : 'open'});
 }"""
 CARD_MENU_JS = """(e) => {

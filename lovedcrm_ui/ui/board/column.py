@@ -33,10 +33,11 @@ class StageColumn(ui.column):
         self.total = Decimal('0.00')
         self.classes('stage-column gap-2 p-2 no-wrap').props(f'role=region data-stage={stage}')
         with self:
-            with ui.row().classes('w-full items-start no-wrap gap-1'):
+            # tinted per stage (board/look.py): the stage reads at a glance, so no card repeats it
+            with ui.row().classes('w-full items-start no-wrap gap-1 stage-head'):
                 with ui.column().classes('gap-0 grow'):
                     ui.label(t(f'stage.{stage}')).classes('text-subtitle1 font-bold')
-                    self.summary = ui.label().classes('text-caption text-grey-8 stage-summary')
+                    self.summary = ui.label().classes('text-caption stage-summary')
                 self.add_button = ui.button(icon='add', on_click=lambda: on_add(stage)).props(
                     f'flat round dense aria-label="{t("board.add", stage=t(f"stage.{stage}"))}"'
                 )

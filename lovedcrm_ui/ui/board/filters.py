@@ -168,3 +168,50 @@ class FilterBar(ui.row):
         finally:
             self._silent = False
         await self._on_change(BoardFilter())
+
+
+def active_filters(board_filter: BoardFilter) -> int:
+    """How many filters narrow the board: each control that is set counts once (the tags select once)."""
+    f = board_filter
+    on = (bool(f.text.strip()), bool(f.source), f.assignee_id is not None, bool(f.tags), f.favorites_only)
+    return sum(on) + (f.value_min is not None) + (f.value_max is not None) + len(f.fields)
+
+
+class FiltersToggle(ui.button):
+    """On a phone, the one button the filter bar folds behind, with a badge counting the filters that are on.
+
+    Hidden on wider screens and the bar hidden behind it on a phone by CSS alone (board/look.py): a resize or a
+    rotation costs no round trip. A click opens or closes the bar (its ``filters-open`` class).
+    """
+
+    def __init__(self, bar: FilterBar, *, t: Translate) -> None:
+        super().__init__(t('filter.toggle'), icon='filter_list', on_click=self.toggle)
+        self._bar = bar
+        self._t = t
+        self.count = 0
+        self.props('outline dense no-caps aria-expanded=false').classes('filters-toggle').mark('filters-toggle')
+        with self:
+            self.badge = ui.badge('').props('floating aria-hidden=true').mark('filters-count')
+        self.show_count(0)
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the filter bar is unfolded (on a phone)."""
+        return 'filters-open' in self._bar.classes
+
+    def toggle(self) -> None:
+        """Open or close the filter bar."""
+        if self.is_open:
+            self._bar.classes(remove='filters-open')
+        else:
+            self._bar.classes('filters-open')
+        self.props['aria-expanded'] = 'true' if self.is_open else 'false'
+        self.update()
+
+    def show_count(self, count: int) -> None:
+        """Show how many filters are on (the badge hides at none)."""
+        self.count = count
+        self.badge.text = str(count)
+        self.badge.set_visibility(count > 0)
+        self.props['aria-label'] = self._t('filter.toggle_label', n=count) if count else self._t('filter.toggle_none')
+        self.update()

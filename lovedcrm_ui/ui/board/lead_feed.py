@@ -20,7 +20,7 @@ from models.user import initials
 
 from ...extensions import LeadField, localize
 from ...services.board import TeamMember
-from ..i18n import Translate, format_brl, format_datetime
+from ..i18n import Translate, format_brl, format_datetime, zone_of
 from ..refusals import FIELD_LABELS as SCHEMA_FIELD_LABELS
 from ..widgets import ConfirmDialog
 
@@ -40,6 +40,7 @@ class Moments:
 
     def __init__(self, t: Translate, language: str | None, timezone: str) -> None:
         self.t, self.language, self.timezone = t, language, timezone
+        self.zone = zone_of(timezone)
 
     def absolute(self, at: datetime) -> str:
         """``31/12/2026 11:05 -03`` (the viewer's zone; i18n.format_datetime)."""

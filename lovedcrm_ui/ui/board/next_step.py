@@ -9,19 +9,10 @@ import html
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from models.types import PipelineStage, utcnow
 
 from ..i18n import Translate, format_date
-
-
-def zone_of(name: str | None) -> tzinfo:
-    """A profile's time zone (UTC when unknown)."""
-    try:
-        return ZoneInfo(name or 'UTC')
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo('UTC')
 
 
 def parse_moment(value: Any) -> datetime | None:
