@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from .catalog_account import ACCOUNT_CATALOG
 from .catalog_csv import CSV_CATALOG
+from .catalog_forecast import FORECAST_CATALOG
 from .catalog_insights import INSIGHTS_CATALOG
 from .catalog_outcomes import OUTCOMES_CATALOG
 from .catalog_plural import PLURAL_CATALOG
@@ -264,6 +265,7 @@ CATALOG.update(INSIGHTS_CATALOG)
 CATALOG.update(UNDO_CATALOG)
 CATALOG.update(PLURAL_CATALOG)
 CATALOG.update(OUTCOMES_CATALOG)
+CATALOG.update(FORECAST_CATALOG)
 
 Translate = Callable[..., str]
 
