@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import field_validator
 from pydantic import Field as Rule
+from pydantic import field_validator
 from sqlalchemy import JSON, BigInteger, Column, ForeignKey, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
