@@ -138,6 +138,8 @@ FIELD_LABELS = {
     'body': 'notes.note',  # a note of the lead dialog's feed
     'assigned_user_id': 'lead.assignee',
     'stage': 'lead.stage',
+    'probability': 'forecast.probability',
+    'expected_close_date': 'forecast.close_date',
     'full_name': 'register.full_name',
     'password': 'login.password',
     'description': 'settings.description',

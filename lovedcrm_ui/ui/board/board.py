@@ -129,6 +129,7 @@ class PipelineBoard(ui.column):
                 timezone=viewer.timezone,
                 fields=list(ctx.extensions.fields.values()),
                 language=viewer.language,
+                stage_probabilities=lambda: self.probabilities,
             )
             self.move_dialog = MoveDialog(
                 t=self.t,

@@ -3,6 +3,7 @@
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +17,7 @@ from ...services.board import TeamMember
 from ..i18n import Translate, format_brl, parse_brl
 from ..widgets import ConfirmDialog
 from .contact_links import ContactActions
+from .forecast_fields import ForecastFields
 from .lead_feed import ChangeLog, Moments, NotesFeed
 from .note_actions import NoteActions
 from .outcome_fields import OutcomeFields
@@ -30,6 +32,8 @@ CONFLICT_FIELDS = (
     ('source', 'lead.source'),
     ('tags', 'lead.tags'),
     ('assigned_user_id', 'lead.assignee'),
+    ('probability', 'forecast.probability'),
+    ('expected_close_date', 'forecast.close_date'),
     ('outcome', 'outcome.field'),
     ('lost_reason', 'outcome.reason'),
     ('stage', 'lead.stage'),
@@ -64,6 +68,8 @@ def shown_values(lead: dict[str, Any]) -> LeadValues:
         'is_favorite': bool(lead.get('is_favorite')),
         'outcome': lead.get('outcome') or None,
         'lost_reason': lead.get('lost_reason') or None,
+        'probability': lead.get('probability'),
+        'expected_close_date': date.fromisoformat(str(day)) if (day := lead.get('expected_close_date')) else None,
     }
 
 
@@ -86,6 +92,7 @@ class LeadDialog(ui.dialog):
         timezone: str = 'UTC',
         fields: Sequence[LeadField] = (),
         language: str | None = None,
+        stage_probabilities: Callable[[], dict[str, int]] = dict,
     ) -> None:
         super().__init__()
         self._t = t
@@ -127,6 +134,7 @@ class LeadDialog(ui.dialog):
                 self.stage = ui.select({s.value: t(f'stage.{s.value}') for s in STAGE_ORDER}, label=t('lead.stage'))
                 self.stage.props('outlined dense').classes('grow')
             self.outcome_fields = OutcomeFields(t, stage=self.stage, exists=lambda: self.lead is not None)  # won/lost
+            self.forecast = ForecastFields(t, stage=self.stage, defaults=stage_probabilities, language=language)
             self.favorite = ui.checkbox(t('board.favorite'))
             self.error = ui.label().classes('text-negative').props('role=alert')
             with ui.column().classes('w-full gap-1 q-pa-sm rounded-borders bg-amber-1') as self.conflict:
@@ -280,6 +288,7 @@ class LeadDialog(ui.dialog):
         self.stage.value = lead.get('stage')
         self.favorite.value = bool(lead.get('is_favorite'))
         self.outcome_fields.fill(lead, editable=editable)
+        self.forecast.fill(lead, editable=editable)
         stored = lead.get('custom_fields') or {}
         for key, element in self.custom.items():
             value = stored.get(key)
@@ -307,7 +316,8 @@ class LeadDialog(ui.dialog):
         """The form as lead fields, or None (with messages shown) when something is invalid."""
         texts = [element for element in self.custom.values() if not isinstance(element, ui.select)]
         fields = (self.name, self.email, self.phone, self.amount, self.source, *texts)
-        if not all([*(field.validate() for field in fields), self.outcome_fields.reason.validate()]):
+        checks = [*(field.validate() for field in fields), self.outcome_fields.reason.validate()]
+        if not all([*checks, self.forecast.validate()]):
             return None
         return self._form_values()
 
@@ -324,6 +334,7 @@ class LeadDialog(ui.dialog):
             'stage': self.stage.value,
             'is_favorite': bool(self.favorite.value),
             **self.outcome_fields.values(),
+            **self.forecast.values(),
             'custom_fields': {key: self._custom_value(element) for key, element in self.custom.items()},
         }
 
@@ -423,6 +434,10 @@ class LeadDialog(ui.dialog):
             return t(f'stage.{value}')
         if key == 'outcome':
             return t(f'outcome.{value}')
+        if key == 'probability':
+            return f'{value}%'
+        if key == 'expected_close_date':
+            return self.forecast.display_day(value)
         if key == 'tags':
             return ', '.join(value)
         if key == 'is_favorite':

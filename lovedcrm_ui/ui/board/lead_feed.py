@@ -7,7 +7,7 @@ version, so a pending edit in the form still saves without a conflict; services/
 
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -50,6 +50,10 @@ class Moments:
         """``31/12/2026 11:05 -03`` (the viewer's zone)."""
         local = at.astimezone(self.zone)
         return f'{format_date(local, self.language)} {local:%H:%M %Z}'
+
+    def day(self, value: date) -> str:
+        """``31/12/2026`` (a calendar day: no zone)."""
+        return format_date(datetime.combine(value, time()), self.language)
 
     def relative(self, at: datetime, now: datetime | None = None) -> str:
         """``agora`` / ``há 5 min`` / ``há 3 h`` / ``há 2 d``."""
@@ -307,4 +311,8 @@ class ChangeLog(ui.column):
             return member.name if member else '—'
         if field == 'last_contact_at':
             return self._moments.absolute(datetime.fromisoformat(str(value)))
+        if field == 'probability':
+            return f'{value}%'
+        if field == 'expected_close_date':
+            return self._moments.day(date.fromisoformat(str(value)))
         return str(value)
