@@ -13,6 +13,7 @@ LEAD_FIELDS = {
     'is_closed', 'days_in_current_stage', 'position', 'version', 'stage_changed_at',
     'custom_fields',  # beyond the contract: plugin fields (docs/EXTENDING.md); LovedCRM's clients ignore it
     'outcome', 'lost_reason',  # beyond the contract: won / lost in fechado
+    'probability', 'expected_close_date',  # beyond the contract: forecast
 }  # fmt: skip
 
 

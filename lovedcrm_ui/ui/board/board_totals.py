@@ -23,7 +23,7 @@ class BoardTotals(ui.row):
         self.shown = 0
         self.total = Decimal('0.00')
         self.weighted = Decimal('0.00')
-        self.classes('w-full items-center gap-3 board-totals text-caption text-grey-8').props('role=status')
+        self.classes('w-full items-center gap-3 board-totals text-caption text-grey-8').props('role=group')
         with self:
             self.shown_label = ui.label().mark('board-shown')
             self.total_label = ui.label().mark('board-total')
