@@ -1,6 +1,8 @@
 """Forecast through the API: a lead's probability and expected close date, the organization's percent per stage,
 and the weighted pipeline and expected closes in the metrics."""
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -129,3 +131,30 @@ async def test_the_forecast_and_the_new_fields_are_documented_in_openapi(api):
     assert {'probability', 'expected_close_date'} <= set(components['LeadPublic']['properties'])
     assert 'forecast' in components['ConversionMetrics']['properties']
     assert '/organizations/current/stage-probabilities' in schema['paths']
+
+
+async def test_the_csv_export_carries_them_and_an_import_reads_them_back(api, register):
+    ana = await register('Ana Souza')
+    await new_lead(api, ana, 'Acme Ltda', probability=35, expected_close_date='2027-01-31')
+    exported = await api.get('/crm/leads/export', headers=ana.headers)
+    rows = list(csv.reader(io.StringIO(exported.content.decode('utf-8')[1:], newline=''), delimiter=';'))
+    assert rows[0][-2:] == ['Probabilidade', 'Previsão de fechamento']
+    assert rows[1][-2:] == ['35', '31/01/2027']
+
+    sheet = 'Nome;Probabilidade;Previsão de fechamento\r\nBeta SA;80%;15/02/2027\r\nGama ME;;2027-03-01\r\n'
+    files = {'file': ('leads.csv', sheet.encode(), 'text/csv')}
+    response = await api.post('/crm/leads/import', headers=ana.headers, files=files)
+    assert response.status_code == 201, response.text
+    leads = (await api.get('/crm/leads', headers=ana.headers, params={'page_size': 10})).json()['leads']
+    read = {lead['name']: (lead['probability'], lead['expected_close_date']) for lead in leads}
+    assert read['Beta SA'] == (80, '2027-02-15') and read['Gama ME'] == (None, '2027-03-01')
+
+
+async def test_an_import_names_a_bad_probability_or_date_and_imports_nothing(api, register):
+    ana = await register('Ana Souza')
+    sheet = 'Nome;Probabilidade;Previsão de fechamento\r\nBeta SA;150;31/02/2027\r\n'
+    files = {'file': ('leads.csv', sheet.encode(), 'text/csv')}
+    response = await api.post('/crm/leads/import', headers=ana.headers, files=files)
+    assert response.status_code == 422
+    found = {(e['column'], e['code']) for e in response.json()['errors']}
+    assert found == {('Probabilidade', 'less_than_equal'), ('Previsão de fechamento', 'date_invalid')}

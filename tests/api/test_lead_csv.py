@@ -415,7 +415,7 @@ async def test_the_export_follows_the_board_filters_and_the_language(api, regist
     pt = cells(response)
     assert pt[0] == [
         'Nome', 'E-mail', 'Telefone', 'Origem', 'Valor', 'Etapa', 'Etiquetas', 'Notas', 'Responsável',
-        'Criado em', 'Atualizado em',
+        'Criado em', 'Atualizado em', 'Probabilidade', 'Previsão de fechamento',
     ]  # fmt: skip
     assert [row[:9] for row in pt[1:]] == [
         ['Beta SA', '', '', 'web', '90,00', 'Lead', 'b2c', '', bruno.email],
