@@ -1,7 +1,7 @@
 """Leads: the cards of the pipeline board."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -15,7 +15,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic import Field as Rule
-from sqlalchemy import JSON, Column, Float, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import JSON, Column, Date, Float, ForeignKey, Index, Numeric, SmallInteger, String, Text
 from sqlmodel import Field, SQLModel
 
 from .activity import NextActivity
@@ -64,6 +64,8 @@ Tags = Annotated[list[PlainText], BeforeValidator(_clean_tags)]
 Notes = Annotated[str | None, Rule(max_length=NOTES_MAX), TEXT_RULE]
 LOST_REASON_MAX = 200
 LostReason = Annotated[str | None, Rule(max_length=LOST_REASON_MAX), TEXT_RULE]
+# a lead's own chance of closing in percent (null: its stage's default, services/forecast.py)
+Probability = Annotated[int | None, Rule(ge=0, le=100)]
 
 # Values of the fields that plugins add (docs/EXTENDING.md): a small flat object of short scalars, stored in one JSON
 # column and carried in every snapshot like any other field. Which keys and values are allowed is the plugins' rule,
@@ -132,6 +134,9 @@ class LeadBase(LeadFields):
     assigned_user_id: uuid.UUID | None = Field(default=None, foreign_key='users.id', ondelete='SET NULL')
     # plugin fields (docs/EXTENDING.md); an update merges the keys it sends, a null value removes a key
     custom_fields: CustomFields = Field(default_factory=dict, sa_type=JSON)
+    # forecast (migration 0013): percent overriding the stage's default (null: the default), and when it should close
+    probability: Probability = Field(default=None, sa_type=SmallInteger)
+    expected_close_date: date | None = Field(default=None, sa_type=Date)
 
 
 class Lead(LeadBase, table=True):
@@ -184,6 +189,8 @@ class LeadUpdate(LeadFields, CamelCaseInput):
     assigned_user_id: uuid.UUID | None = None
     is_favorite: bool | None = None
     custom_fields: CustomFields | None = None
+    probability: Probability = None  # null: back to the stage's default
+    expected_close_date: date | None = None
     # only on a lead in fechado (422 ``outcome_needs_closed_stage``); null clears it (and the reason)
     outcome: LeadOutcome | None = None
     lost_reason: LostReason = None  # only with outcome "lost"; blank is null

@@ -32,6 +32,30 @@ class LostReasonCount(MetricsModel):
     count: int
 
 
+class ForecastMonth(MetricsModel):
+    """Open leads expected to close in one month (``2026-12``): how many, their value and weighted value."""
+
+    month: str
+    count: int
+    value: Money
+    weighted_value: Money
+
+
+class Forecast(MetricsModel):
+    """The selection's open leads (not in fechado): weighted pipeline and expected closes (docs/METRICS.md).
+
+    Weighted: each lead's value times its probability (its own, else its stage's percent in
+    ``stage_probabilities``). ``months``: this month and the next two by ``expected_close_date``.
+    """
+
+    weighted_pipeline_value: Money
+    open_count: int
+    overdue_count: int
+    undated_count: int
+    months: list[ForecastMonth]
+    stage_probabilities: dict[str, int]
+
+
 class ConversionMetrics(MetricsModel):
     """``GET /crm/leads/pipeline/metrics``: counts, conversion, values and days in stage for a period."""
 
@@ -48,6 +72,7 @@ class ConversionMetrics(MetricsModel):
     won_count: int
     lost_count: int
     top_lost_reasons: list[LostReasonCount]
+    forecast: Forecast  # beyond LovedCRM's response too: weighted pipeline and expected closes
 
 
 class StageShare(MetricsModel):
@@ -156,3 +181,4 @@ class Insights(MetricsModel):
     won_count: int
     lost_count: int
     top_lost_reasons: list[LostReasonCount]
+    forecast: Forecast

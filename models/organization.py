@@ -47,6 +47,16 @@ LostReasonName = Annotated[str, Rule(min_length=1, max_length=LOST_REASON_NAME_M
 LostReasonList = Annotated[list[LostReasonName], Rule(max_length=LOST_REASONS_MAX)]
 
 
+# the organization's chance of closing per stage, in percent (services/forecast.py; a won lead counts 100, lost 0)
+DEFAULT_STAGE_PROBABILITIES = {'lead': 10, 'contato': 20, 'proposta': 50, 'negociacao': 75, 'fechado': 100}
+Percent = Annotated[int, Rule(ge=0, le=100)]
+
+
+def default_stage_probabilities() -> dict[str, int]:
+    """A new organization's probability per stage."""
+    return dict(DEFAULT_STAGE_PROBABILITIES)
+
+
 def default_lost_reasons() -> list[str]:
     """A new organization's lost reasons (pt-BR)."""
     return list(DEFAULT_LOST_REASONS)
@@ -76,6 +86,7 @@ class Organization(OrganizationBase, table=True):
     idle_warning_days: IdleDays = 7
     idle_alert_days: IdleDays = 14
     lost_reasons: list[str] = Field(default_factory=default_lost_reasons, sa_type=JSON)
+    stage_probabilities: dict[str, int] = Field(default_factory=default_stage_probabilities, sa_type=JSON)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -113,6 +124,22 @@ class LostReasons(SQLModel):
         if isinstance(value, list):
             return [item.strip() if isinstance(item, str) else item for item in value]
         return value
+
+
+class StageProbabilities(SQLModel):
+    """``GET`` / ``PUT /organizations/current/stage-probabilities``: percent (0 to 100) per stage.
+
+    A lead without its own ``probability`` counts its value times its stage's percent in weighted totals and the
+    forecast; a won lead counts 100, a lost one 0. A ``PUT`` may leave stages out: they keep their percent.
+    """
+
+    model_config = SQLModel.model_config | {'extra': 'forbid'}
+
+    lead: Percent | None = None
+    contato: Percent | None = None
+    proposta: Percent | None = None
+    negociacao: Percent | None = None
+    fechado: Percent | None = None
 
 
 class OrganizationUpdate(SQLModel):

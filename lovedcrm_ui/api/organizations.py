@@ -9,11 +9,18 @@ from fastapi import APIRouter, BackgroundTasks, Body, Query, Request, status
 from models import InviteStatus, Role, User
 from models.auth import Message
 from models.invite import InviteCreate, InvitePublic, InviteStats
-from models.organization import LostReasons, MemberPublic, OrganizationDetail, OrganizationUpdate, RoleUpdate
+from models.organization import (
+    LostReasons,
+    MemberPublic,
+    OrganizationDetail,
+    OrganizationUpdate,
+    RoleUpdate,
+    StageProbabilities,
+)
 from models.types import MAX_OFFSET
 
 from ..config import Settings
-from ..services import invites, mail, organizations, outcomes
+from ..services import forecast, invites, mail, organizations, outcomes
 from ..services.password_reset import link_base
 from ..ui.i18n import translator
 from ..ui.mails import invite_link, invite_mail
@@ -47,6 +54,25 @@ async def lost_reasons(caller: CallerDep, session: ReadSessionDep) -> LostReason
 async def set_lost_reasons(body: LostReasons, caller: CallerDep, session: SessionDep) -> LostReasons:
     """Replace the list of lost reasons (owner/admin): at most 30, each 1 to 60 characters, no duplicates."""
     return LostReasons(reasons=await outcomes.set_lost_reasons(session, caller=caller, reasons=body))
+
+
+@router.get('/current/stage-probabilities')
+async def stage_probabilities(caller: CallerDep, session: ReadSessionDep) -> StageProbabilities:
+    """Percent (0 to 100) per stage that a lead without its own ``probability`` counts with (any member)."""
+    found = await forecast.stage_probabilities(session, organization_id=caller.organization_id)
+    return StageProbabilities.model_validate(found)
+
+
+@router.put('/current/stage-probabilities')
+async def set_stage_probabilities(
+    body: StageProbabilities, caller: CallerDep, session: SessionDep
+) -> StageProbabilities:
+    """Change the percent of the stages sent (owner/admin): each 0 to 100; stages left out keep theirs.
+
+    An unknown stage or a percent outside 0..100 is 422. Open boards re-read their weighted totals.
+    """
+    saved = await forecast.set_stage_probabilities(session, caller=caller, probabilities=body)
+    return StageProbabilities.model_validate(saved)
 
 
 @router.get('/members')

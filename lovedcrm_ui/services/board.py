@@ -15,6 +15,7 @@ from models.lead import FilterChoices, LeadPublic
 from models.user import initials
 
 from .facets import ZERO, lead_facets, to_money
+from .forecast import HUNDRED, effective_probability_sql, stage_probabilities
 from .lead_queries import contains_text
 from .leads import lead_public
 
@@ -112,32 +113,58 @@ class ColumnData:
     cards: list[LeadPublic] = field(default_factory=list)
     count: int = 0
     total: Decimal = Decimal('0.00')
+    weighted: Decimal = Decimal('0.00')  # Σ value x effective probability (services/forecast.py)
+
+
+@dataclass(frozen=True)
+class StageFigures:
+    """A stage's leads under the board's filter: how many, their value and their weighted value."""
+
+    count: int
+    total: Decimal
+    weighted: Decimal
 
 
 async def stage_totals(
     session: AsyncSession, *, organization_id: uuid.UUID, board_filter: BoardFilter
 ) -> dict[str, tuple[int, Decimal]]:
-    """(count, sum of estimated value) per stage for the filter.
+    """(count, sum of estimated value) per stage for the filter (``stage_figures`` without the weighted value)."""
+    figures = await stage_figures(session, organization_id=organization_id, board_filter=board_filter)
+    return {stage: (figure.count, figure.total) for stage, figure in figures.items()}
+
+
+async def stage_figures(
+    session: AsyncSession, *, organization_id: uuid.UUID, board_filter: BoardFilter
+) -> dict[str, StageFigures]:
+    """Count, sum of estimated value and weighted value per stage for the filter.
 
     Unfiltered, from the organization's facets (kept up to date from the events): the board opens as fast with
-    100,000 leads as with 1,000. A filter is counted in SQL (its conditions narrow the rows read).
+    100,000 leads as with 1,000. A filter is counted in SQL (its conditions narrow the rows read). The weighted
+    value uses the organization's percent per stage, read with them (one row by primary key).
     """
     dialect = session.get_bind().dialect.name
     conditions = board_filter.where(dialect)
+    defaults = await stage_probabilities(session, organization_id=organization_id)
     if not conditions:
         facets = await lead_facets(session, organization_id=organization_id)
         return {
-            stage.value: (facets.stage_counts.get(stage.value, 0), facets.stage_values.get(stage.value, ZERO))
+            stage.value: StageFigures(
+                facets.stage_counts.get(stage.value, 0),
+                facets.stage_values.get(stage.value, ZERO),
+                facets.weighted(stage.value, defaults),
+            )
             for stage in STAGE_ORDER
         }
+    weighted = func.sum(col(Lead.estimated_value) * effective_probability_sql(defaults))
     rows = await session.execute(
-        select(col(Lead.stage), func.count(), func.sum(col(Lead.estimated_value)))
+        select(col(Lead.stage), func.count(), func.sum(col(Lead.estimated_value)), weighted)
         .where(col(Lead.organization_id) == organization_id, *conditions)
         .group_by(col(Lead.stage))
     )
-    totals = {stage.value: (0, Decimal('0.00')) for stage in STAGE_ORDER}
-    for stage, count, total in rows.all():
-        totals[stage] = (int(count), to_money(total))
+    totals = {stage.value: StageFigures(0, ZERO, ZERO) for stage in STAGE_ORDER}
+    for stage, count, total, weight in rows.all():
+        # value x percent is exact in cents x percent (SQLite sums floats): rounded to that, then divided exactly
+        totals[stage] = StageFigures(int(count), to_money(total), to_money(weight) / HUNDRED)
     return totals
 
 
@@ -189,10 +216,11 @@ async def board_columns(
     session: AsyncSession, *, organization_id: uuid.UUID, board_filter: BoardFilter, limit: int = PAGE_SIZE
 ) -> dict[str, ColumnData]:
     """Every column's first ``limit`` cards with its filtered count and total."""
-    totals = await stage_totals(session, organization_id=organization_id, board_filter=board_filter)
+    totals = await stage_figures(session, organization_id=organization_id, board_filter=board_filter)
     columns = {}
     for stage in STAGE_ORDER:
-        count, total = totals[stage.value]
+        figure = totals[stage.value]
+        count = figure.count
         cards = (
             await column_cards(
                 session, organization_id=organization_id, stage=stage.value, board_filter=board_filter, limit=limit
@@ -200,7 +228,9 @@ async def board_columns(
             if count
             else []
         )
-        columns[stage.value] = ColumnData(stage=stage.value, cards=cards, count=count, total=total)
+        columns[stage.value] = ColumnData(
+            stage=stage.value, cards=cards, count=count, total=figure.total, weighted=figure.weighted
+        )
     return columns
 
 

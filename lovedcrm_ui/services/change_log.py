@@ -26,6 +26,8 @@ LOGGED_FIELDS = (
     'assigned_user_id',
     'is_favorite',
     'custom_fields',
+    'probability',
+    'expected_close_date',
     'last_contact_at',
     'last_contact_channel',
 )

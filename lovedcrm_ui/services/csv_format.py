@@ -11,6 +11,7 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from models import STAGE_ORDER, PipelineStage
@@ -21,7 +22,19 @@ MAX_IMPORT_ROWS = 50_000  # data rows of one import (a 10 MiB file holds about t
 DELIMITERS = (',', ';', '\t')
 
 # the lead fields a column can feed; ``assignee`` is a member's e-mail or full name
-FIELDS = ('name', 'email', 'phone', 'source', 'estimated_value', 'tags', 'notes', 'stage', 'assignee')
+FIELDS = (
+    'name',
+    'email',
+    'phone',
+    'source',
+    'estimated_value',
+    'tags',
+    'notes',
+    'stage',
+    'assignee',
+    'probability',
+    'expected_close_date',
+)
 
 # headers people use for each field, compared by ``header_key`` (lower case, no accents, words only)
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
@@ -38,16 +51,22 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     'stage': ('stage', 'etapa', 'estagio', 'fase', 'status', 'pipeline stage', 'etapa do funil'),
     'assignee': ('assignee', 'responsavel', 'owner', 'vendedor', 'vendedora', 'assigned to', 'sales rep',
                  'email do responsavel', 'assignee email'),
+    'probability': ('probability', 'probabilidade', 'chance', 'probabilidade de fechamento', 'win probability'),
+    'expected_close_date': ('expected close date', 'close date', 'previsao de fechamento', 'data prevista',
+                            'fechamento previsto', 'data de fechamento', 'previsao'),
 }  # fmt: skip
 CURRENCY_SUFFIX = re.compile(r' (r|brl|rs)$')  # "Valor (R$)" → "valor r" → "valor"
 
 # what the export writes: header names and stage names in the file's language (pt-BR, en)
 EXPORT_HEADERS: dict[str, tuple[str, ...]] = {
     'pt-BR': ('Nome', 'E-mail', 'Telefone', 'Origem', 'Valor', 'Etapa', 'Etiquetas', 'Notas', 'Responsável',
-              'Criado em', 'Atualizado em'),
+              'Criado em', 'Atualizado em', 'Probabilidade', 'Previsão de fechamento'),
     'en': ('Name', 'Email', 'Phone', 'Source', 'Value', 'Stage', 'Tags', 'Notes', 'Assignee',
-           'Created at', 'Updated at'),
+           'Created at', 'Updated at', 'Probability', 'Expected close date'),
 }  # fmt: skip
+# how the export writes a day, and the forms the import reads (ISO first: it is never ambiguous)
+EXPORT_DATE_FORMATS = {'pt-BR': '%d/%m/%Y', 'en': '%Y-%m-%d'}
+IMPORT_DATE_FORMATS = ('%Y-%m-%d', '%d/%m/%Y', '%d/%m/%y', '%d.%m.%Y')
 STAGE_NAMES: dict[str, dict[PipelineStage, str]] = {
     'pt-BR': {
         PipelineStage.LEAD: 'Lead',
@@ -257,3 +276,13 @@ def write_rows(rows: list[list[str]], delimiter: str) -> str:
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator='\r\n')
     writer.writerows([guard_cell(cell) for cell in row] for row in rows)
     return buffer.getvalue()
+
+
+def parse_day(text: str) -> date:
+    """A day as spreadsheets write it (``2027-01-31``, ``31/01/2027``, ``31/01/27``, ``31.01.2027``); ValueError."""
+    for form in IMPORT_DATE_FORMATS:
+        try:
+            return datetime.strptime(text.strip(), form).date()
+        except ValueError:
+            continue
+    raise ValueError(text)

@@ -175,7 +175,13 @@ async def _add_leads(
                 notes.append(_note(lead, user_ids[step.actor], step.note, at))
             lead.last_contact_at, lead.last_contact_channel = at, planned.last_contact_channel
             event_type = EventType.LEAD_STAGE_CHANGED
-            payload = {'old_stage': old_stage, 'new_stage': str(step.stage), 'position': position, 'rebalanced': False}
+            payload = {
+                'old_stage': old_stage,
+                'new_stage': str(step.stage),
+                'old_outcome': None,  # demo deals carry no outcome
+                'position': position,
+                'rebalanced': False,
+            }
         lead.updated_at = at
         snapshot: dict[str, Any] = lead_public(lead, at).model_dump(mode='json')
         session.add(

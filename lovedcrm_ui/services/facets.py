@@ -6,7 +6,12 @@ they are exact at, and brings them up to date *when read*: the reader's own sess
 committed ``event_seq`` and, if the facets are behind, the events in between from ``pipeline_events`` (every lead
 write records one, under the organization's row lock, in ``seq`` order — the outbox the bus and the replicas read
 too) and applies them: ``lead_created`` / ``lead_deleted`` carry the snapshot, ``lead_updated`` the filter fields
-``before`` the change, ``lead_stage_changed`` the old and new stage.
+``before`` the change, ``lead_stage_changed`` the old and new stage (and the old outcome).
+
+Weighted totals (services/forecast.py) are kept per stage in two parts, so that changing the organization's
+percent per stage invalidates nothing: ``fixed`` (Σ value x percent / 100 of the leads whose percent does not
+depend on their stage: won, lost, or with their own ``probability``) and ``unfixed`` (Σ value of the others, times
+the stage's percent when read).
 
 Why pull and not only follow the bus: a read is then exact at the reader's snapshot whatever the bus did — right
 after a write of this process, on another replica a moment before its notification arrives, after a lost
@@ -24,7 +29,7 @@ hand-made UPDATE does not; a restored database needs a restart, as the bus's seq
 import uuid
 import weakref
 from collections import Counter, OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -36,6 +41,7 @@ from sqlmodel import col
 
 from models import EventType, PipelineEvent
 
+from .forecast import HUNDRED, fixed_probability
 from .pipeline_events import current_seq
 
 ZERO = Decimal('0.00')
@@ -47,24 +53,34 @@ MIN_CATCH_UP = 50
 
 _REBUILD_SQL = {
     'postgresql': """
-        SELECT 'seq', NULL, NULL, event_seq, NULL::numeric FROM organizations WHERE id = :org
+        SELECT 'seq', NULL, NULL, event_seq, NULL::numeric, NULL::numeric, NULL::numeric
+        FROM organizations WHERE id = :org
         UNION ALL
-        SELECT 'lead', stage, source, count(*), sum(estimated_value) FROM leads WHERE organization_id = :org
+        SELECT 'lead', stage, source, count(*), sum(estimated_value), FIXED_SUMS FROM leads WHERE organization_id = :org
         GROUP BY stage, source
         UNION ALL
-        SELECT 'tag', t.v #>> '{}', NULL, count(*), NULL
+        SELECT 'tag', t.v #>> '{}', NULL, count(*), NULL, NULL, NULL
         FROM leads CROSS JOIN LATERAL json_array_elements(leads.tags) AS t(v)
         WHERE leads.organization_id = :org AND json_typeof(t.v) = 'string' GROUP BY 2
     """,
     'sqlite': """
-        SELECT 'seq', NULL, NULL, event_seq, NULL FROM organizations WHERE id = :org
+        SELECT 'seq', NULL, NULL, event_seq, NULL, NULL, NULL FROM organizations WHERE id = :org
         UNION ALL
-        SELECT 'lead', stage, source, count(*), sum(estimated_value) FROM leads WHERE organization_id = :org
+        SELECT 'lead', stage, source, count(*), sum(estimated_value), FIXED_SUMS FROM leads WHERE organization_id = :org
         GROUP BY stage, source
         UNION ALL
-        SELECT 'tag', json_each.value, NULL, count(*), NULL FROM leads, json_each(leads.tags)
+        SELECT 'tag', json_each.value, NULL, count(*), NULL, NULL, NULL FROM leads, json_each(leads.tags)
         WHERE leads.organization_id = :org AND json_each.type = 'text' GROUP BY json_each.value
     """,
+}
+# a lead's percent when it does not depend on its stage (forecast.fixed_probability), and the two weighted sums
+_FIXED = "CASE WHEN outcome = 'won' THEN 100 WHEN outcome = 'lost' THEN 0 ELSE probability END"
+_REBUILD_SQL = {
+    dialect: sql.replace(
+        'FIXED_SUMS',
+        f'sum(estimated_value * ({_FIXED})), sum(CASE WHEN ({_FIXED}) IS NULL THEN estimated_value END)',
+    )
+    for dialect, sql in _REBUILD_SQL.items()
 }
 
 
@@ -81,6 +97,15 @@ class FacetView:
     stage_values: dict[str, Decimal]
     sources: list[str]
     tags: list[str]
+    stage_fixed: dict[str, Decimal] = field(default_factory=dict)
+    stage_unfixed: dict[str, Decimal] = field(default_factory=dict)
+
+    def weighted(self, stage: str, defaults: Mapping[str, int]) -> Decimal:
+        """Σ value x effective probability of the stage's leads under the organization's percent per stage."""
+        if stage not in self.stage_counts:
+            return ZERO
+        unfixed = self.stage_unfixed.get(stage, ZERO) * int(defaults.get(stage, 0)) / HUNDRED
+        return self.stage_fixed.get(stage, ZERO) + unfixed
 
     @property
     def total(self) -> int:
@@ -95,6 +120,8 @@ class Facets:
     seq: int
     stages: Counter[str] = field(default_factory=Counter)
     values: dict[str, Decimal] = field(default_factory=dict)
+    fixed: dict[str, Decimal] = field(default_factory=dict)  # Σ value x percent / 100 of won, lost and own-percent
+    unfixed: dict[str, Decimal] = field(default_factory=dict)  # Σ value of the leads at their stage's percent
     sources: Counter[str] = field(default_factory=Counter)
     tags: Counter[str] = field(default_factory=Counter)
     _view: FacetView | None = None
@@ -108,6 +135,8 @@ class Facets:
                 stage_values={stage: value for stage, value in self.values.items() if stage in self.stages},
                 sources=sorted(s for s in self.sources if s),  # code point order: the databases' C / binary order
                 tags=sorted(self.tags, key=lambda tag: (tag.lower(), tag)),
+                stage_fixed=dict(self.fixed),
+                stage_unfixed=dict(self.unfixed),
             )
         return self._view
 
@@ -124,29 +153,43 @@ class Facets:
             old, new = payload.get('old_stage'), payload.get('new_stage')
             if not isinstance(old, str) or not isinstance(new, str):
                 raise UnreadableEvent(event_type)
-            value = _value(payload.get('lead'))
+            lead = payload.get('lead')
+            value = _value(lead)
+            if 'old_outcome' in payload:
+                old_outcome = payload['old_outcome']
+            elif old == 'fechado':  # an event recorded before migration 0013: the outcome it left is unknown
+                raise UnreadableEvent('no old_outcome')
+            else:
+                old_outcome = None  # only a lead in fechado has an outcome
+            probability = _probability(lead)
             self._add(self.stages, [old], -1)
             self._add(self.stages, [new], +1)
             self._add_value(old, -value)
             self._add_value(new, value)
+            self._add_weight(old, -value, fixed_probability(old_outcome, probability))
+            self._add_weight(new, value, fixed_probability(_outcome(lead), probability))
         elif event_type in (EventType.LEAD_NOTE_CHANGED, EventType.LEAD_ACTIVITY_CHANGED):
             pass  # a note or an activity changes no stage, source, tag or value (services/notes.py, activities.py)
         else:
             raise UnreadableEvent(event_type)
         self.seq = seq
 
-    def _count(self, lead: tuple[str, str, list[str], Decimal], sign: int) -> None:
-        stage, source, tags, value = lead
+    def _count(self, lead: tuple[str, str, list[str], Decimal, int | None], sign: int) -> None:
+        stage, source, tags, value, fixed = lead
         self._add(self.stages, [stage], sign)
         self._add(self.sources, [source], sign)
         self._add(self.tags, tags, sign)
         self._add_value(stage, value * sign)
+        self._add_weight(stage, value * sign, fixed)
 
     def _add_value(self, stage: str, value: Decimal) -> None:
-        total = self.values.get(stage, ZERO) + value
-        if total < 0:
-            raise UnreadableEvent(f'value of {stage!r} below zero')
-        self.values[stage] = total
+        self.values[stage] = _checked(self.values.get(stage, ZERO) + value, stage)
+
+    def _add_weight(self, stage: str, value: Decimal, fixed: int | None) -> None:
+        if fixed is None:
+            self.unfixed[stage] = _checked(self.unfixed.get(stage, ZERO) + value, stage)
+        else:
+            self.fixed[stage] = _checked(self.fixed.get(stage, ZERO) + value * fixed / HUNDRED, stage)
 
     @staticmethod
     def _add(counter: Counter[str], values: Iterable[str], sign: int) -> None:
@@ -156,6 +199,25 @@ class Facets:
                 raise UnreadableEvent(f'{value!r} counted below zero')
             if not counter[value]:
                 del counter[value]
+
+
+def _checked(total: Decimal, stage: str) -> Decimal:
+    if total < 0:
+        raise UnreadableEvent(f'value of {stage!r} below zero')
+    return total
+
+
+def _probability(lead: Any) -> int | None:
+    """A snapshot's own percent (None: its stage's)."""
+    raw = lead.get('probability') if isinstance(lead, dict) else None
+    if raw is not None and (isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw <= 100):
+        raise UnreadableEvent(f'probability {raw!r}')
+    return raw
+
+
+def _outcome(lead: Any) -> str | None:
+    raw = lead.get('outcome') if isinstance(lead, dict) else None
+    return raw if isinstance(raw, str) else None
 
 
 def _value(lead: Any) -> Decimal:
@@ -171,8 +233,8 @@ def _value(lead: Any) -> Decimal:
         raise UnreadableEvent(f'estimated_value {raw!r}') from error
 
 
-def _lead(payload: dict[str, Any], key: str) -> tuple[str, str, list[str], Decimal]:
-    """(stage, source, string tags, value) of the lead fields stored under ``key`` of an event payload."""
+def _lead(payload: dict[str, Any], key: str) -> tuple[str, str, list[str], Decimal, int | None]:
+    """(stage, source, string tags, value, fixed percent) of the lead fields stored under ``key`` of a payload."""
     lead = payload.get(key)
     if not isinstance(lead, dict):
         raise UnreadableEvent(f'no {key!r}')
@@ -180,7 +242,7 @@ def _lead(payload: dict[str, Any], key: str) -> tuple[str, str, list[str], Decim
     if not isinstance(stage, str) or not isinstance(source, str) or not isinstance(tags, list):
         raise UnreadableEvent(f'{key!r} without stage, source or tags')
     strings = [tag for tag in tags if isinstance(tag, str)]  # what the rebuild counts, too
-    return stage, source, strings, _value(lead)
+    return stage, source, strings, _value(lead), fixed_probability(_outcome(lead), _probability(lead))
 
 
 async def count_facets(session: AsyncSession, organization_id: uuid.UUID) -> Facets:
@@ -189,7 +251,7 @@ async def count_facets(session: AsyncSession, organization_id: uuid.UUID) -> Fac
     org = organization_id if dialect == 'postgresql' else organization_id.hex
     rows = await session.execute(text(_REBUILD_SQL[dialect]), {'org': org})
     facets = Facets(seq=-1)
-    for kind, first, second, count, value in rows.all():
+    for kind, first, second, count, value, fixed, unfixed in rows.all():
         if kind == 'seq':
             facets.seq = int(count)
         elif kind == 'lead':
@@ -197,11 +259,19 @@ async def count_facets(session: AsyncSession, organization_id: uuid.UUID) -> Fac
             facets.sources[second] += int(count)
             # SQLite sums money as a float: rounded to the cent here, as the board's filtered sums are
             facets.values[first] = facets.values.get(first, ZERO) + to_money(value)
+            # value x percent is exact in cents x percent: rounded to that, then divided exactly
+            facets.fixed[first] = facets.fixed.get(first, ZERO) + _exact(fixed) / HUNDRED
+            facets.unfixed[first] = facets.unfixed.get(first, ZERO) + to_money(unfixed)
         else:
             facets.tags[first] += int(count)
     if facets.seq < 0:
         await current_seq(session, organization_id=organization_id)  # raises NotFound: no such organization
     return facets
+
+
+def _exact(value: Any) -> Decimal:
+    """A sum of value x percent (cents x whole percent) as an exact number (SQLite sums come back as floats)."""
+    return ZERO if value is None else Decimal(str(value)).quantize(CENT)
 
 
 def to_money(value: Any) -> Decimal:

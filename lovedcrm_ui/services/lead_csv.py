@@ -32,6 +32,7 @@ from .csv_format import (
     CsvTable,
     guess_mapping,
     header_key,
+    parse_day,
     parse_money,
     read_table,
     split_tags,
@@ -202,6 +203,13 @@ def _convert(field_name: str, text: str, values: dict[str, Any], assignees: Assi
     elif field_name == 'source':
         if text:
             values['source'] = text  # empty: the default source, as for a lead created without one
+    elif field_name == 'probability':  # "35" or "35%"; the lead's rule (0 to 100, whole) is LeadCreate's
+        values['probability'] = text.removesuffix('%').strip() or None
+    elif field_name == 'expected_close_date':
+        try:
+            values['expected_close_date'] = parse_day(text) if text else None
+        except ValueError:
+            raise CellError('date_invalid', 'Not a date (e.g. 31/01/2027 or 2027-01-31)') from None
     else:
         values[field_name] = text if text or field_name == 'name' else None
 

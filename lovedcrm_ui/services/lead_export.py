@@ -12,7 +12,7 @@ from sqlmodel import col
 from models import STAGE_ORDER, Lead, Membership, PipelineStage, User
 
 from .board import BoardFilter, column_query
-from .csv_format import EXPORT_DELIMITERS, EXPORT_HEADERS, STAGE_NAMES, write_rows
+from .csv_format import EXPORT_DATE_FORMATS, EXPORT_DELIMITERS, EXPORT_HEADERS, STAGE_NAMES, write_rows
 from .errors import Invalid
 
 EXPORT_CHUNK = 500  # leads read and written per step: memory stays bounded for any board size
@@ -38,6 +38,8 @@ EXPORT_COLUMNS = (
     col(Lead.assigned_user_id),
     col(Lead.created_at),
     col(Lead.updated_at),
+    col(Lead.probability),
+    col(Lead.expected_close_date),
     col(Lead.position),
     col(Lead.id),
 )
@@ -57,6 +59,8 @@ def _cells(lead: ExportRow, language: str, emails: dict[uuid.UUID, str]) -> list
         emails.get(lead.assigned_user_id, '') if lead.assigned_user_id else '',
         lead.created_at.isoformat(),
         lead.updated_at.isoformat(),
+        '' if lead.probability is None else str(lead.probability),
+        '' if lead.expected_close_date is None else lead.expected_close_date.strftime(EXPORT_DATE_FORMATS[language]),
     ]
 
 

@@ -204,6 +204,7 @@ FILTER_FIELDS = (
     'stage',
     'custom_fields',
     'outcome',
+    'probability',  # weighted totals (services/forecast.py)
 )
 
 

@@ -22,6 +22,7 @@ from models.metrics import (
     ConversionMetrics,
     DayMoves,
     ExecutiveSummary,
+    Forecast,
     FunnelStage,
     Insights,
     StageShare,
@@ -32,6 +33,7 @@ from models.types import LeadOutcome
 
 from .board import BoardFilter, to_money
 from .errors import BadRequest, ErrorCode, NotFound
+from .forecast import forecast, stage_probabilities
 from .outcomes import top_lost_reasons
 from .stays import (
     CLOSED,
@@ -408,6 +410,7 @@ async def conversion_metrics(
         won_count=counted.won,
         lost_count=counted.lost,
         top_lost_reasons=await _top_lost(session, organization_id, figures.selection),
+        forecast=await _forecast(session, organization_id, figures.selection),
     )
 
 
@@ -518,9 +521,17 @@ async def insights(
         won_count=counted.won,
         lost_count=counted.lost,
         top_lost_reasons=await _top_lost(session, organization_id, figures.selection),
+        forecast=await _forecast(session, organization_id, figures.selection),
     )
 
 
 async def _top_lost(session: AsyncSession, organization_id: uuid.UUID, selection: MetricsSelection) -> list[Any]:
     conditions = selection.lead_conditions(organization_id, session.get_bind().dialect.name)
     return await top_lost_reasons(session, conditions=[*conditions, *selection.created_conditions()])
+
+
+async def _forecast(session: AsyncSession, organization_id: uuid.UUID, selection: MetricsSelection) -> Forecast:
+    """The selection's weighted pipeline and expected closes (services/forecast.py)."""
+    conditions = selection.lead_conditions(organization_id, session.get_bind().dialect.name)
+    defaults = await stage_probabilities(session, organization_id=organization_id)
+    return await forecast(session, conditions=[*conditions, *selection.created_conditions()], defaults=defaults)

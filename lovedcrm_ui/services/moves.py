@@ -115,7 +115,7 @@ async def apply_move(
     outcome: dict[str, Any] | None = None,
 ) -> MoveResult:
     """Move a locked lead and record ``lead_stage_changed`` as ``seq`` (no commit)."""
-    old_stage = lead.stage
+    old_stage, old_outcome = lead.stage, lead.outcome
     closing = outcome_values(
         stage=stage, current_outcome=lead.outcome, current_reason=lead.lost_reason, sent=outcome or {}
     )
@@ -156,6 +156,7 @@ async def apply_move(
             'lead': lead_snapshot,
             'old_stage': old_stage,
             'new_stage': str(stage),
+            'old_outcome': old_outcome,  # weighted totals: a won lead counted 100, a lost one 0 (services/forecast.py)
             'position': lead.position,
             'rebalanced': rebalanced,
         },

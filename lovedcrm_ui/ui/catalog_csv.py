@@ -70,6 +70,7 @@ CSV_CATALOG: dict[str, tuple[str, str]] = {
         'etapa desconhecida (Lead, Contato, Proposta, Negociação ou Fechado)',
         'unknown stage (Lead, Contact, Proposal, Negotiation or Closed)',
     ),
+    'csv.err.date_invalid': ('não é uma data (ex.: 31/01/2027)', 'not a date (e.g. 2027-01-31)'),
     'csv.err.assignee_unknown': (
         'nenhum membro da organização tem este e-mail ou nome',
         'no member of the organization has this e-mail or name',

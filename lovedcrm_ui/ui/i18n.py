@@ -9,6 +9,7 @@ from .catalog_account import ACCOUNT_CATALOG
 from .catalog_activities import ACTIVITIES_CATALOG
 from .catalog_cards import CARDS_CATALOG
 from .catalog_csv import CSV_CATALOG
+from .catalog_forecast import FORECAST_CATALOG
 from .catalog_insights import INSIGHTS_CATALOG
 from .catalog_outcomes import OUTCOMES_CATALOG
 from .catalog_plural import PLURAL_CATALOG
@@ -271,6 +272,7 @@ CATALOG.update(OUTCOMES_CATALOG)
 CATALOG.update(PREFERENCES_CATALOG)
 CATALOG.update(ACTIVITIES_CATALOG)
 CATALOG.update(CARDS_CATALOG)
+CATALOG.update(FORECAST_CATALOG)
 
 Translate = Callable[..., str]
 

@@ -27,6 +27,7 @@ from ..services.metrics import MetricsSelection, insights
 from .access_watch import AccessWatch
 from .board.filters import FilterBar, field_filters
 from .i18n import Translate, format_brl, format_datetime, format_day
+from .insights_forecast import ForecastCard
 from .session import Viewer
 from .widgets import StatusLine
 
@@ -248,6 +249,7 @@ class InsightsView(ui.column):
                 self.cycle = Kpi(t('insights.kpi.cycle'), 'cycle')
                 self.idle = Kpi(t('insights.kpi.idle'), 'idle')
                 self.outcomes = Kpi(t('insights.kpi.outcomes'), 'outcomes')  # won / lost, top lost reasons
+                self.forecast = ForecastCard(t, self.language)  # weighted pipeline, expected closes by month
             self.empty = ui.label(t('insights.empty')).classes('text-body1 text-grey-8').mark('insights-empty')
             self.empty.set_visibility(False)
             with ui.element('div').classes('chart-grid w-full'):
@@ -366,6 +368,7 @@ class InsightsView(ui.column):
             t('insights.kpi.outcomes_value', won=data.won_count, lost=data.lost_count),
             t('insights.lost_reasons', reasons=reasons) if reasons else t('insights.lost_reasons_none'),
         )
+        self.forecast.show(data.forecast)
         self.empty.set_visibility(total == 0)
         charts = (
             (self.funnel, funnel_options(data, t)),

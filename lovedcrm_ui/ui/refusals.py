@@ -142,6 +142,8 @@ FIELD_LABELS = {
     'due_at': 'activity.date',
     'assigned_user_id': 'lead.assignee',
     'stage': 'lead.stage',
+    'probability': 'forecast.probability',
+    'expected_close_date': 'forecast.close_date',
     'full_name': 'register.full_name',
     'password': 'login.password',
     'description': 'settings.description',

@@ -10,6 +10,7 @@ import json
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -33,7 +34,18 @@ from lovedcrm_ui.services.csv_format import guess_mapping, read_table
 from models import PipelineEvent
 
 # what a lead is, for comparing leads across organizations (ids, times and positions differ)
-CONTENT = ('name', 'email', 'phone', 'source', 'estimated_value', 'tags', 'notes', 'stage', 'assigned_user_id')
+CONTENT = (
+    'name',
+    'email',
+    'phone',
+    'source',
+    'estimated_value',
+    'tags',
+    'notes',
+    'stage',
+    'assigned_user_id',
+)
+ROUND_TRIP = (*CONTENT, 'probability', 'expected_close_date')  # the export's columns that an import reads back
 
 
 @dataclass
@@ -238,6 +250,8 @@ async def test_the_dry_run_shows_how_the_file_was_read_and_writes_nothing(api, r
             'notes': None,
             'stage': 'contato',
             'assigned_user_id': None,
+            'probability': None,
+            'expected_close_date': None,
         },
     }
     assert await every_lead(api, ana) == []
@@ -415,7 +429,7 @@ async def test_the_export_follows_the_board_filters_and_the_language(api, regist
     pt = cells(response)
     assert pt[0] == [
         'Nome', 'E-mail', 'Telefone', 'Origem', 'Valor', 'Etapa', 'Etiquetas', 'Notas', 'Responsável',
-        'Criado em', 'Atualizado em',
+        'Criado em', 'Atualizado em', 'Probabilidade', 'Previsão de fechamento',
     ]  # fmt: skip
     assert [row[:9] for row in pt[1:]] == [
         ['Beta SA', '', '', 'web', '90,00', 'Lead', 'b2c', '', bruno.email],
@@ -514,6 +528,8 @@ LEADS = st.fixed_dictionaries(
         'notes': OPTIONAL_TEXT,
         'tags': st.lists(TAG, max_size=4),
         'estimated_value': st.decimals(min_value=0, max_value=Decimal('9999999999.99'), places=2).map(str),
+        'probability': st.one_of(st.none(), st.integers(0, 100)),
+        'expected_close_date': st.one_of(st.none(), st.dates(date(2000, 1, 1), date(2099, 12, 31)).map(str)),
     },
 )
 
@@ -531,7 +547,8 @@ async def test_any_lead_exported_reads_back_as_the_same_lead(api, owner, fields:
         plan = lead_csv.validate_rows(table, guess_mapping(table.headers), lead_csv.Assignees([]))
         assert plan.errors == []
         [read_back] = plan.leads
-        assert read_back.model_dump(mode='json', exclude={'custom_fields'}) == {key: lead[key] for key in CONTENT}
+        read = read_back.model_dump(mode='json', exclude={'custom_fields'})
+        assert {key: read[key] for key in ROUND_TRIP} == {key: lead[key] for key in ROUND_TRIP}
     finally:
         await api.delete(f'/crm/leads/{lead["id"]}', headers=who.headers)
 

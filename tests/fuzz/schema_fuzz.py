@@ -29,6 +29,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from tenants import Tenant, leaked
 
 BASE_URL = 'http://testserver'
+MAX_URL_LENGTH = 65536  # httpx refuses a longer URL before sending it
 CALL_TIMEOUT = 60.0  # seconds for one request: a hung request fails the run instead of hanging it
 MODES = (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE)
 MAX_PASSES = 20  # over every operation; a pass that makes no call ends the run early
@@ -195,6 +196,8 @@ class SchemaFuzz:
             prepared = self._prepare(case, who)
         except (ValueError, UnicodeError, requests.RequestException):
             return  # a case no HTTP client can send (e.g. a header outside latin-1): nothing reaches the app
+        if len(prepared.url or '') > MAX_URL_LENGTH:
+            return  # over httpx's limit (InvalidURL), as over every server's: nothing reaches the app either
         response = asyncio.run_coroutine_threadsafe(self._send(prepared), self.loop).result(timeout=CALL_TIMEOUT)
         self.report.calls[label] += 1
         self.report.statuses[response.status_code] += 1

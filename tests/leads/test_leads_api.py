@@ -14,6 +14,7 @@ LEAD_FIELDS = {
     'custom_fields',  # beyond the contract: plugin fields (docs/EXTENDING.md); LovedCRM's clients ignore it
     'outcome', 'lost_reason',  # beyond the contract: won / lost in fechado
     'next_activity',  # beyond the contract: the earliest open activity (the card's next step)
+    'probability', 'expected_close_date',  # beyond the contract: forecast
 }  # fmt: skip
 
 

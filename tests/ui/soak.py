@@ -1550,6 +1550,8 @@ class Soak:
                     'totals',
                     f'{where} {stage}: shows {column.count} / {column.total}, database {data.count} / {data.total}',
                 )
+            if column.weighted != data.weighted:  # value x probability, kept from the events (services/forecast.py)
+                raise Broken('totals', f'{where} {stage}: weighted {column.weighted}, database {data.weighted}')
             count_text = t('board.count_one') if data.count == 1 else t('board.count', n=data.count)
             if column.summary.text != f'{count_text} · {format_brl(data.total)}':
                 raise Broken(

@@ -23,6 +23,8 @@ from ...events import LeadEvent
 from ...events.subscriptions import Subscription
 from ...services.board import PAGE_SIZE, BoardFilter, TeamMember, board_columns, column_cards, filter_choices, team
 from ...services.errors import NotFound
+from ...services.facets import lead_facets
+from ...services.forecast import stage_probabilities, weighted_value
 from ...services.leads import get_lead, lead_public
 from ...services.pipeline_events import current_seq
 from ..frame import ConnectionIndicator
@@ -30,6 +32,7 @@ from ..i18n import zone_of
 from ..session import Viewer
 from .actions import BoardActions
 from .activity_actions import ActivityActions
+from .board_totals import BoardTotals
 from .card import LeadCard, listen_to_cards
 from .column import StageColumn
 from .csv_dialogs import export_csv, open_import_dialog
@@ -79,6 +82,7 @@ class PipelineBoard(ui.column):
         self._on_filter = on_filter  # the page keeps the filter in its address
         self.members: dict[uuid.UUID, TeamMember] = {}
         self._next_step = NextStep(viewer.t, viewer.language, zone_of(viewer.timezone))  # a card's next activity
+        self.probabilities: dict[str, int] = {}  # the organization's percent per stage (weighted totals)
         self.cards: dict[uuid.UUID, LeadCard] = {}
         self.own_moves: set[uuid.UUID] = set()  # moves this board asked for whose event has not come back yet
         self.last_seq = 0
@@ -113,6 +117,7 @@ class PipelineBoard(ui.column):
                 ui.button(self.t('csv.export_button'), icon='download', on_click=self.export_csv).props(
                     f'flat dense no-caps aria-label="{self.t("csv.export_button")}"'
                 ).classes('tool-text')
+            self.totals = BoardTotals(t=self.t)  # "N de M exibidos", total and weighted value of the board
             self.empty_state = BoardEmptyState(self)
             with ui.row().classes('board-columns w-full no-wrap items-start gap-3') as columns_row:
                 self.columns = {
@@ -136,6 +141,7 @@ class PipelineBoard(ui.column):
                 fields=list(ctx.extensions.fields.values()),
                 language=viewer.language,
                 activities=ActivityActions(ctx, viewer, failed=lambda exc: self.outage.failed(exc)),
+                stage_probabilities=lambda: self.probabilities,
             )
             self.move_dialog = MoveDialog(
                 t=self.t,
@@ -210,6 +216,8 @@ class PipelineBoard(ui.column):
             columns = await board_columns(session, organization_id=org, board_filter=self.filter)
             self.members = await team(session, organization_id=org)
             choices = await filter_choices(session, organization_id=org)
+            self.probabilities = await stage_probabilities(session, organization_id=org)
+            all_leads = (await lead_facets(session, organization_id=org)).total
         self.last_seq = seq
         self.filter_bar.set_choices(sources=choices.sources, members=self.members, tags=choices.tags)
         self.lead_dialog.set_team(self.members)
@@ -221,7 +229,8 @@ class PipelineBoard(ui.column):
             with column.cards:
                 for lead in data.cards:
                     self._new_card(lead.model_dump(mode='json'))
-            column.set_totals(data.count, data.total)
+            column.set_totals(data.count, data.total, data.weighted)
+        self.totals.show(self.columns.values(), all_leads)
         self.empty_state.refresh()
 
     def _new_card(self, lead: dict[str, Any]) -> LeadCard:
@@ -393,14 +402,19 @@ class PipelineBoard(ui.column):
         elif event.type == EventType.LEAD_DELETED:
             before, after = lead, None
         elif event.type == EventType.LEAD_STAGE_CHANGED:
-            before = {**lead, 'stage': event.payload.get('old_stage')}
+            old_outcome = event.payload.get('old_outcome', lead.get('outcome'))
+            before = {**lead, 'stage': event.payload.get('old_stage'), 'outcome': old_outcome}
         else:
             before = event.payload.get('before') or (card.lead if card else None)
+        if event.type in (EventType.LEAD_CREATED, EventType.LEAD_DELETED):
+            self.totals.count_change(1 if event.type == EventType.LEAD_CREATED else -1)
+        probabilities = self.probabilities
         if before is not None and self.filter.matches(before):
-            self.columns[before['stage']].adjust(-1, -money(before))
+            self.columns[before['stage']].adjust(-1, -money(before), -weighted_value(before, probabilities))
         matches = after is not None and self.filter.matches(after)
         if matches:
-            self.columns[after['stage']].adjust(1, money(after))  # type: ignore[index]
+            self.columns[after['stage']].adjust(1, money(after), weighted_value(after, probabilities))  # type: ignore[index]
+        self.totals.show(self.columns.values())
         remote = event.actor_user_id != self.viewer.user_id
         own_move = event.lead_id in self.own_moves
         self.own_moves.discard(event.lead_id)

@@ -1,4 +1,4 @@
-"""A stage column: header with count, BRL total and quick-add; sortable cards; "load more"."""
+"""A stage column: header with count, BRL total, weighted total and quick-add; sortable cards; "load more"."""
 
 from collections.abc import Callable
 from decimal import Decimal
@@ -31,6 +31,7 @@ class StageColumn(ui.column):
         self._t = t
         self.count = 0
         self.total = Decimal('0.00')
+        self.weighted = Decimal('0.00')  # Σ value x effective probability (services/forecast.py)
         self.classes('stage-column gap-2 p-2 no-wrap').props(f'role=region data-stage={stage}')
         with self:
             # tinted per stage (board/look.py): the stage reads at a glance, so no card repeats it
@@ -38,6 +39,9 @@ class StageColumn(ui.column):
                 with ui.column().classes('gap-0 grow'):
                     ui.label(t(f'stage.{stage}')).classes('text-subtitle1 font-bold')
                     self.summary = ui.label().classes('text-caption stage-summary')
+                    # its own line and element: the summary stays as it was (soak checks it), and a screen reader
+                    # hears a whole word rather than an abbreviation
+                    self.weighted_label = ui.label().classes('text-caption stage-weighted')
                 self.add_button = ui.button(icon='add', on_click=lambda: on_add(stage)).props(
                     f'flat round dense aria-label="{t("board.add", stage=t(f"stage.{stage}"))}"'
                 )
@@ -67,20 +71,24 @@ class StageColumn(ui.column):
         else:
             self.sortable.disable()
 
-    def set_totals(self, count: int, total: Decimal) -> None:
-        """Show the filtered count and value total (and how many cards are not loaded yet)."""
+    def set_totals(self, count: int, total: Decimal, weighted: Decimal | None = None) -> None:
+        """Show the filtered count, value and weighted totals (and how many cards are not loaded yet)."""
         self.count, self.total = max(0, count), total
+        if weighted is not None:
+            self.weighted = weighted
         t = self._t
         count_text = t('board.count', n=self.count)
         self.summary.text = f'{count_text} · {format_brl(self.total)}'
+        self.weighted_label.text = t('forecast.column_weighted', value=format_brl(self.weighted))
+        self.weighted_label.props['title'] = t('forecast.weighted_hint')
         self.props['aria-label'] = t(
             'a11y.column', stage=t(f'stage.{self.stage}'), count=self.count, total=format_brl(self.total)
         )
         self.refresh_load_more()
 
-    def adjust(self, count: int, value: Decimal) -> None:
+    def adjust(self, count: int, value: Decimal, weighted: Decimal = Decimal('0.00')) -> None:
         """Add (or with negatives, remove) leads from the totals."""
-        self.set_totals(self.count + count, self.total + value)
+        self.set_totals(self.count + count, self.total + value, self.weighted + weighted)
 
     @property
     def remaining(self) -> int:

@@ -38,13 +38,15 @@ FIELD_LABELS = {
     'notes': 'lead.notes',
     'stage': 'lead.stage',
     'assignee': 'csv.field.assignee',
+    'probability': 'forecast.probability',
+    'expected_close_date': 'forecast.close_date',
 }
 IGNORE = ''  # the select value of "ignore this column"
 
 
 def row_error_text(error: lead_csv.RowError, t: 'Translate') -> str:
     """One problem of the file in the viewer's language: row, column and what is wrong."""
-    if error.code in ('value_not_number', 'stage_unknown', 'assignee_unknown', 'assignee_ambiguous'):
+    if error.code in ('value_not_number', 'stage_unknown', 'assignee_unknown', 'assignee_ambiguous', 'date_invalid'):
         message = t(f'csv.err.{error.code}')
     else:  # a rule of the lead (pydantic's type): the lead dialog's own messages
         field = 'assigned_user_id' if error.field == 'assignee' else (error.field or '')

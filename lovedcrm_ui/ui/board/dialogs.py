@@ -4,6 +4,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +20,7 @@ from ..widgets import ConfirmDialog
 from .activity_actions import ActivityActions
 from .activity_tab import ActivitiesPanel
 from .contact_links import ContactActions
+from .forecast_fields import ForecastFields
 from .lead_feed import ChangeLog, Moments, NotesFeed
 from .note_actions import NoteActions
 from .outcome_fields import OutcomeFields
@@ -35,6 +37,8 @@ CONFLICT_FIELDS = (
     ('source', 'lead.source'),
     ('tags', 'lead.tags'),
     ('assigned_user_id', 'lead.assignee'),
+    ('probability', 'forecast.probability'),
+    ('expected_close_date', 'forecast.close_date'),
     ('outcome', 'outcome.field'),
     ('lost_reason', 'outcome.reason'),
     ('stage', 'lead.stage'),
@@ -69,6 +73,8 @@ def shown_values(lead: dict[str, Any]) -> LeadValues:
         'is_favorite': bool(lead.get('is_favorite')),
         'outcome': lead.get('outcome') or None,
         'lost_reason': lead.get('lost_reason') or None,
+        'probability': lead.get('probability'),
+        'expected_close_date': date.fromisoformat(str(day)) if (day := lead.get('expected_close_date')) else None,
     }
 
 
@@ -92,6 +98,7 @@ class LeadDialog(ui.dialog):
         fields: Sequence[LeadField] = (),
         language: str | None = None,
         activities: ActivityActions | None = None,
+        stage_probabilities: Callable[[], dict[str, int]] = dict,
     ) -> None:
         super().__init__()
         self._t = t
@@ -133,6 +140,7 @@ class LeadDialog(ui.dialog):
                 self.stage = ui.select({s.value: t(f'stage.{s.value}') for s in STAGE_ORDER}, label=t('lead.stage'))
                 self.stage.props('outlined dense').classes('grow')
             self.outcome_fields = OutcomeFields(t, stage=self.stage, exists=lambda: self.lead is not None)  # won/lost
+            self.forecast = ForecastFields(t, stage=self.stage, defaults=stage_probabilities, language=language)
             self.favorite = ui.checkbox(t('board.favorite'))
             self.error = ui.label().classes('text-negative').props('role=alert')
             with ui.column().classes('w-full gap-1 q-pa-sm rounded-borders bg-amber-1') as self.conflict:
@@ -328,6 +336,7 @@ class LeadDialog(ui.dialog):
         self.stage.value = lead.get('stage')
         self.favorite.value = bool(lead.get('is_favorite'))
         self.outcome_fields.fill(lead, editable=editable)
+        self.forecast.fill(lead, editable=editable)
         stored = lead.get('custom_fields') or {}
         for key, element in self.custom.items():
             value = stored.get(key)
@@ -355,7 +364,8 @@ class LeadDialog(ui.dialog):
         """The form as lead fields, or None (with messages shown) when something is invalid."""
         texts = [element for element in self.custom.values() if not isinstance(element, ui.select)]
         fields = (self.name, self.email, self.phone, self.amount, self.source, *texts)
-        if not all([*(field.validate() for field in fields), self.outcome_fields.reason.validate()]):
+        checks = [*(field.validate() for field in fields), self.outcome_fields.reason.validate()]
+        if not all([*checks, self.forecast.validate()]):
             return None
         return self._form_values()
 
@@ -372,6 +382,7 @@ class LeadDialog(ui.dialog):
             'stage': self.stage.value,
             'is_favorite': bool(self.favorite.value),
             **self.outcome_fields.values(),
+            **self.forecast.values(),
             'custom_fields': {key: self._custom_value(element) for key, element in self.custom.items()},
         }
 
@@ -471,6 +482,10 @@ class LeadDialog(ui.dialog):
             return t(f'stage.{value}')
         if key == 'outcome':
             return t(f'outcome.{value}')
+        if key == 'probability':
+            return f'{value}%'
+        if key == 'expected_close_date':
+            return self.forecast.display_day(value)
         if key == 'tags':
             return ', '.join(value)
         if key == 'is_favorite':

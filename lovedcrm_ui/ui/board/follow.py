@@ -11,6 +11,7 @@ from nicegui import background_tasks
 
 from ...events import AccessChange, AccessKind
 from ...services.board import team
+from ...services.forecast import stage_probabilities
 from ..access_watch import LEAVE_FOR
 from ..session import refresh_organization
 
@@ -47,12 +48,17 @@ class OrganizationFollower:
             self.follow_role(change.role)
 
     async def follow_organization(self) -> None:
-        """New idle thresholds: redraw the highlights."""
+        """New idle thresholds: redraw the highlights; new percent per stage: re-read the weighted totals."""
         board = self.board
         await refresh_organization(board.ctx, board.viewer)
         idle_days = (board.viewer.idle_warning_days, board.viewer.idle_alert_days)
         for card in list(board.cards.values()):
             card.set_idle_days(idle_days)
+        org = board.viewer.organization_id
+        async with board.ctx.db.session(read_only=True, organization_id=org) as session:
+            probabilities = await stage_probabilities(session, organization_id=org)
+        if probabilities != board.probabilities:
+            await board.reload()
 
     async def follow_team(self) -> None:
         """Someone joined, left or changed role: the assignee choices (and initials) follow."""

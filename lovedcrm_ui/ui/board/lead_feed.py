@@ -7,7 +7,7 @@ version, so a pending edit in the form still saves without a conflict; services/
 
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from nicegui import ui
@@ -20,7 +20,7 @@ from models.user import initials
 
 from ...extensions import LeadField, localize
 from ...services.board import TeamMember
-from ..i18n import Translate, format_brl, format_datetime, zone_of
+from ..i18n import Translate, format_brl, format_date, format_datetime, zone_of
 from ..refusals import FIELD_LABELS as SCHEMA_FIELD_LABELS
 from ..widgets import ConfirmDialog
 
@@ -45,6 +45,10 @@ class Moments:
     def absolute(self, at: datetime) -> str:
         """``31/12/2026 11:05 -03`` (the viewer's zone; i18n.format_datetime)."""
         return format_datetime(at, self.language, self.timezone)
+
+    def day(self, value: date) -> str:
+        """``31/12/2026`` (a calendar day: no zone)."""
+        return format_date(value, self.language)
 
     def relative(self, at: datetime, now: datetime | None = None) -> str:
         """``agora`` / ``há 5 min`` / ``há 3 h`` / ``há 2 d``."""
@@ -302,4 +306,8 @@ class ChangeLog(ui.column):
             return member.name if member else '—'
         if field == 'last_contact_at':
             return self._moments.absolute(datetime.fromisoformat(str(value)))
+        if field == 'probability':
+            return f'{value}%'
+        if field == 'expected_close_date':
+            return self._moments.day(date.fromisoformat(str(value)))
         return str(value)

@@ -25,7 +25,8 @@ def stage_rules() -> str:
 BOARD_CSS = (
     '<style>'
     '.stage-head{border-radius:6px;padding:.25rem .25rem .25rem .5rem}'
-    '.stage-head .stage-summary{color:#374151}.body--dark .stage-head .stage-summary{color:#cbd5e1}'
+    '.stage-head :is(.stage-summary,.stage-weighted){color:#374151}'
+    '.body--dark .stage-head :is(.stage-summary,.stage-weighted){color:#cbd5e1}'
     + stage_rules()
     + '.lead-email{display:block;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;font-size:.8rem;'
     'color:var(--lc-link);text-decoration:none;overflow-wrap:normal}'

@@ -40,7 +40,7 @@ def relative_when(due: datetime, *, t: Translate, zone: tzinfo, language: str | 
         return t('activity.when.yesterday', time=time)
     if 1 < days < 7:
         return t('activity.when.day', day=t('activity.weekdays').split(',')[local.weekday()], time=time)
-    return t('activity.when.day', day=format_date(local, language), time=time)
+    return t('activity.when.day', day=format_date(local.date(), language), time=time)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from ..refusals import refusal
 from ..session import Viewer, require_viewer
 from ..widgets import StatusLine
 from .lost_reasons import LostReasonsEditor
+from .stage_probabilities import StageProbabilitiesEditor
 
 FIELD_PROBLEMS = {
     'name': 'settings.name_length',
@@ -138,11 +139,14 @@ def register_settings_page(ctx: AppContext) -> None:
         with frame(ctx, viewer, page='settings'), ui.column().classes('w-full p-4') as content:
             form = SettingsForm(ctx, viewer)
             reasons = LostReasonsEditor(ctx, viewer)
+            percents = StageProbabilitiesEditor(ctx, viewer)
 
         async def follow_role() -> None:
             form.set_editable(viewer.can_manage)
             reasons.set_editable(viewer.can_manage)
+            percents.set_editable(viewer.can_manage)
 
         AccessWatch(ctx, viewer, content=content, redraw=follow_role)
         await form.load()
         await reasons.load()
+        await percents.load()
