@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lovedcrm_ui.ui.board.next_step import NextStep, relative_when, zone_of
-from lovedcrm_ui.ui.i18n import translator
+from lovedcrm_ui.ui.board.next_step import NextStep, relative_when
+from lovedcrm_ui.ui.i18n import translator, zone_of
 
 ZONES = ['UTC', 'America/Sao_Paulo', 'Asia/Tokyo']
 NOW = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)  # a Thursday; 12:00 in São Paulo
