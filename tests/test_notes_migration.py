@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 from pg_harness import app_url, create_app_database, pg_admin
-from sqlalchemy import insert, pool, text
+from sqlalchemy import column as sql_column
+from sqlalchemy import insert, inspect, pool, text
+from sqlalchemy import table as sql_table
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from lovedcrm_ui import migrate
@@ -60,12 +62,18 @@ async def test_old_notes_become_each_leads_first_note_and_come_back_on_downgrade
         async with AsyncSession(engine, expire_on_commit=False) as session:
             if engine.dialect.name == 'postgresql':
                 await session.execute(text("SELECT set_config('lovedcrm.cross_org', 'on', true)"))
-            session.add(organization)
-            await session.flush()
-            # the rows as the 0010 schema has them (the model has columns of later revisions: next_activity, 0012)
-            columns = [c.name for c in Lead.__table__.columns if c.name != 'next_activity']  # type: ignore[attr-defined]
-            rows = [{name: getattr(lead, name) for name in columns} for lead in (noted, blank, empty)]
-            await session.execute(insert(Lead.__table__), rows)  # type: ignore[attr-defined]
+            # the rows as the 0010 schema has them: only its columns (the models have those of later revisions)
+            for table, rows in ((Organization.__table__, [organization]), (Lead.__table__, [noted, blank, empty])):  # type: ignore[attr-defined]
+                there = {
+                    c['name']
+                    for c in await session.run_sync(
+                        lambda s, name=table.name: inspect(s.connection()).get_columns(name)
+                    )
+                }
+                columns = [c for c in table.columns if c.name in there]
+                # a bare table of those columns: the model's table would add its later columns' defaults
+                bare = sql_table(table.name, *(sql_column(c.name, c.type) for c in columns))
+                await session.execute(insert(bare), [{c.name: getattr(row, c.name) for c in columns} for row in rows])
             await session.commit()
     finally:
         await engine.dispose()

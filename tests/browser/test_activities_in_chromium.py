@@ -53,9 +53,11 @@ def test_a_call_planned_in_one_browser_shows_on_the_teammates_card(
     field(driver, 'Assunto').send_keys('Confirmar <b>proposta</b>')
     driver.execute_script(SET_VALUE_JS, field(driver, 'Data'), '2030-01-02')
     driver.execute_script(SET_VALUE_JS, field(driver, 'Hora'), '10:00')
-    driver.find_element(
+    add = driver.find_element(
         By.XPATH, "//div[contains(@class,'q-dialog')]//button[.//*[text()='Adicionar atividade']]"
-    ).click()
+    )
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", add)  # below the sticky Save bar
+    add.click()
 
     wait_for_value(b, lambda d: next_step(d, 'Padaria Pão Quente'), 'Ligar 02/01/2030 10:00', "Bruno's card")
     step = card(b, 'Padaria Pão Quente').find_element(By.CSS_SELECTOR, '.lead-next')
