@@ -142,6 +142,15 @@ async def test_the_printed_logins_open_a_board_whose_metrics_mean_something(
     moved = next(lead for lead in listed.json()['leads'] if lead['stage'] == 'fechado')
     steps = (await api.get(f'/crm/leads/{moved["id"]}/history', headers=ana)).json()
     assert len(steps) >= 2 and {step['actor_name'] for step in steps} <= {a.full_name for a in DEMO_ACCOUNTS}
+    # open deals have next steps (some overdue, some with none planned) and a forecast to show
+    leads = listed.json()['leads']
+    planned = [lead for lead in leads if lead['next_activity']]
+    assert planned and all(lead['stage'] != 'fechado' for lead in planned)
+    assert any(lead['next_activity'] is None and lead['stage'] != 'fechado' for lead in leads)
+    mine = (await api.get('/crm/activities', headers=ana, params={'mine': 'true', 'status': 'open'})).json()
+    assert mine and {a['lead_id'] for a in mine} <= {lead['id'] for lead in planned}
+    forecast = (await api.get('/crm/leads/pipeline/metrics', headers=ana)).json()['forecast']
+    assert forecast['weighted_pipeline_value'] > 0 and any(month['count'] for month in forecast['months'])
 
 
 async def test_two_seeders_at_once_make_one_demo(ctx: AppContext, cli: AdminCli) -> None:

@@ -6,13 +6,14 @@ nothing. The history is written into the app's own tables exactly as the app wri
 event per lead and a ``lead_stage_changed`` event per move, with the lead's snapshot of that moment, a gap-free
 ``seq`` in time order, positions on top of each column in the order the leads arrived, ``stage_changed_at`` at
 the last move — only back-dated, which no real write ever is: demo data, never to be mixed with real data.
+Open deals also get a next activity and, in Proposta and Negociação, an expected close date (present-day state).
 The accounts share one published password (``DEMO_PASSWORD``).
 """
 
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -20,10 +21,23 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from models import EventType, Lead, LeadNote, Membership, Organization, PipelineEvent, PipelineStage, Role, User, utcnow
+from models import (
+    EventType,
+    Lead,
+    LeadActivity,
+    LeadNote,
+    Membership,
+    Organization,
+    PipelineEvent,
+    PipelineStage,
+    Role,
+    User,
+    utcnow,
+)
 
 from ..db import Database
 from ..security import PasswordHasher
+from .activities import next_summary
 from .demo_data import DemoLead, demo_leads
 from .errors import Conflict, ErrorCode
 from .leads import lead_public
@@ -97,6 +111,7 @@ async def seed_demo(db: Database, *, hasher: PasswordHasher, now: datetime | Non
             users = await _add_team(session, organization_id, password_hashes, now)
             leads = demo_leads(now)
             events = await _add_leads(session, organization_id, [user.id for user in users], leads)
+            await _plan_next_steps(session, organization_id, now)
             await session.commit()
     except (IntegrityError, _SeededMeanwhile):
         # another process seeded at the same moment (the slug and the e-mails are unique): theirs stands
@@ -200,6 +215,50 @@ async def _add_leads(
     session.add_all(notes)
     await session.flush()
     return len(steps)
+
+
+# what the open deals have planned next: (kind, hours from the seeding moment — negative is overdue, title)
+NEXT_STEPS = (
+    ('call', -26, 'Retornar a ligação'),
+    ('meeting', 3, 'Apresentar a proposta'),
+    ('email', 22, 'Enviar o contrato'),
+    ('task', 70, 'Preparar o orçamento'),
+)
+
+
+async def _plan_next_steps(session: AsyncSession, organization_id: uuid.UUID, now: datetime) -> None:
+    """Give open leads a next activity (every fourth has none: "Nenhuma atividade") and the deals in Proposta or
+    Negociação an expected close date, so the cards, "Minhas atividades" and the forecast have something to show.
+
+    Present-day state, not history: no events (as the notes above), the lead's version unchanged.
+    """
+    leads = (
+        await session.scalars(
+            select(Lead).where(col(Lead.organization_id) == organization_id).order_by(col(Lead.created_at))
+        )
+    ).all()
+    for number, lead in enumerate(leads):
+        if lead.stage == PipelineStage.FECHADO:
+            continue
+        if lead.stage in (PipelineStage.PROPOSTA, PipelineStage.NEGOCIACAO):
+            lead.expected_close_date = (now + timedelta(days=10 + number * 9 % 75)).date()
+        if number % 4 == 3:
+            continue
+        kind, hours, title = NEXT_STEPS[number % len(NEXT_STEPS)]
+        activity = LeadActivity(
+            organization_id=organization_id,
+            lead_id=lead.id,
+            kind=kind,
+            title=title,
+            due_at=(now + timedelta(hours=hours)).replace(minute=0, second=0, microsecond=0),
+            assignee_user_id=lead.assigned_user_id,
+            created_by_user_id=lead.assigned_user_id,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(activity)
+        lead.next_activity = next_summary(activity)
+    await session.flush()
 
 
 def _note(lead: Lead, author_id: uuid.UUID, body: str, at: datetime) -> LeadNote:
