@@ -13,8 +13,9 @@ The accounts share one published password (``DEMO_PASSWORD``).
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -48,6 +49,7 @@ DEMO_SLUG = 'demonstracao-lovedcrm'
 DEMO_ORGANIZATION = 'Demonstração LovedCRM'
 DEMO_DESCRIPTION = 'Dados de demonstração (LovedCRM Pipeline --demo): não use para dados reais.'
 DEMO_PASSWORD = 'DemoLovedCRM1'  # published in README.md and printed at start: demo mode only
+DEMO_TIMEZONE = 'America/Sao_Paulo'  # the demo users' profile zone: the times they see are Brazilian office hours
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,13 @@ async def _add_team(
             code=ErrorCode.EMAIL_TAKEN,
         )
     users = [
-        User(email=account.email, full_name=account.full_name, password_hash=password_hash, language='pt-BR')
+        User(
+            email=account.email,
+            full_name=account.full_name,
+            password_hash=password_hash,
+            language='pt-BR',
+            timezone=DEMO_TIMEZONE,
+        )
         for account, password_hash in zip(DEMO_ACCOUNTS, password_hashes, strict=True)
     ]
     session.add_all(users)
@@ -217,12 +225,12 @@ async def _add_leads(
     return len(steps)
 
 
-# what the open deals have planned next: (kind, hours from the seeding moment — negative is overdue, title)
+# what the open deals have planned next: (kind, days from the seeding day — negative is overdue, local time, title)
 NEXT_STEPS = (
-    ('call', -26, 'Retornar a ligação'),
-    ('meeting', 3, 'Apresentar a proposta'),
-    ('email', 22, 'Enviar o contrato'),
-    ('task', 70, 'Preparar o orçamento'),
+    ('call', -1, time(14, 0), 'Retornar a ligação'),
+    ('meeting', 1, time(10, 0), 'Apresentar a proposta'),
+    ('email', 2, time(15, 30), 'Enviar o contrato'),
+    ('task', 5, time(9, 0), 'Preparar o orçamento'),
 )
 
 
@@ -244,13 +252,14 @@ async def _plan_next_steps(session: AsyncSession, organization_id: uuid.UUID, no
             lead.expected_close_date = (now + timedelta(days=10 + number * 9 % 75)).date()
         if number % 4 == 3:
             continue
-        kind, hours, title = NEXT_STEPS[number % len(NEXT_STEPS)]
+        kind, days, at, title = NEXT_STEPS[number % len(NEXT_STEPS)]
+        local_day = now.astimezone(ZoneInfo(DEMO_TIMEZONE)).date() + timedelta(days=days)
         activity = LeadActivity(
             organization_id=organization_id,
             lead_id=lead.id,
             kind=kind,
             title=title,
-            due_at=(now + timedelta(hours=hours)).replace(minute=0, second=0, microsecond=0),
+            due_at=datetime.combine(local_day, at, tzinfo=ZoneInfo(DEMO_TIMEZONE)).astimezone(UTC),
             assignee_user_id=lead.assigned_user_id,
             created_by_user_id=lead.assigned_user_id,
             created_at=now,

@@ -36,6 +36,9 @@ STYLE = """
   max-height:calc(100vh - 190px)}
 .stage-cards{min-height:48px;overflow-y:auto;flex:1 1 auto}
 @media (max-width:640px){.stage-column{min-width:85vw;width:85vw;flex-basis:85vw;scroll-snap-align:start}}
+@media (max-width:600px){.app-title{font-size:1rem !important;white-space:nowrap}
+  .organization-name{font-size:.75rem;max-width:34vw;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+  .q-header .q-btn{padding:2px}}
 .kpi-grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(170px,1fr));gap:.75rem}
 .kpi-alert .kpi-value{color:var(--lc-alert)}
 .chart-canvas{height:18rem}
@@ -241,7 +244,7 @@ def frame(ctx: AppContext, viewer: Viewer, page: str = 'pipeline') -> Iterator[P
     appearance = Appearance(viewer.theme, viewer.density)
     with ui.header().classes('items-center justify-between bg-primary text-white px-3 py-1 gap-2'):
         with ui.row().classes('items-center gap-3 no-wrap'):
-            ui.link(t('app.title'), '/pipeline').classes('text-white text-lg font-bold no-underline')
+            ui.link(t('app.title'), '/pipeline').classes('text-white text-lg font-bold no-underline app-title')
             with ui.row().classes('items-center gap-0 no-wrap'):
                 organization_name = ui.label(viewer.organization_name).classes('text-sm opacity-90 organization-name')
                 organization_name.mark('organization-name')
