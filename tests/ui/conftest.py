@@ -9,6 +9,7 @@ from accounts import PASSWORD
 from nicegui import app
 from nicegui.testing import User
 from nicegui.testing.user_simulation import user_simulation
+from per_page_calls import calls_routed_per_page
 from sqlalchemy import update
 
 from lovedcrm_ui.config import Settings
@@ -41,8 +42,9 @@ async def user(ui_env: Settings, request: pytest.FixtureRequest) -> AsyncIterato
     """NiceGUI's simulated user, running our main.py against this test's database."""
     from nicegui.testing.general_fixtures import get_path_to_main_file
 
-    async with user_simulation(main_file=get_path_to_main_file(request)) as simulated:
-        yield simulated
+    with calls_routed_per_page():  # two people signed in: each one's ui.navigate / ui.notify stays theirs
+        async with user_simulation(main_file=get_path_to_main_file(request)) as simulated:
+            yield simulated
 
 
 @pytest.fixture
