@@ -20,12 +20,14 @@ import httpx
 import pytest
 from accounts import PASSWORD
 from fastapi import FastAPI
+from fastapi.dependencies import models as fastapi_dependency_models
 from pg_harness import APP_ROLE, PG_ADMIN_URL, app_url, create_app_database_sync, pg_admin_sync
 
 from lovedcrm_ui import migrate
 from lovedcrm_ui.api.setup import install_api
 from lovedcrm_ui.config import Settings
 from lovedcrm_ui.context import AppContext
+from models import SQLModel
 
 pytest_plugins = ['nicegui.testing.user_plugin']
 
@@ -41,6 +43,24 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         choice = metafunc.config.getoption('--db')
         backends = ['sqlite', 'postgres'] if choice == 'both' else [choice]
         metafunc.parametrize('db_backend', backends, scope='session')
+
+
+@pytest.fixture(autouse=True)
+def forget_this_tests_app() -> Iterator[None]:
+    """After each test, empty the process-wide caches that would keep its app (engine, bus, pages) alive.
+
+    Every test builds its own app and engine. FastAPI's caches of route handlers (``lru_cache`` of 4,096
+    callables in fastapi.dependencies.models) hold handlers that close over that app's context, and each ORM
+    mapper caches its INSERT/UPDATE statements per dialect object (``Mapper._compiled_cache``), which holds the
+    engine. In one long run the heap grew by ~25,000 objects per UI test, and every full garbage collection
+    walked them all: by the end, a UI test's set-up and tear-down took 6 s each instead of 0.3 s.
+    """
+    yield
+    for value in vars(fastapi_dependency_models).values():
+        if callable(getattr(value, 'cache_clear', None)):
+            value.cache_clear()
+    for mapper in SQLModel._sa_registry.mappers:
+        mapper._compiled_cache.clear()
 
 
 @pytest.fixture(scope='session')

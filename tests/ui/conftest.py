@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 from accounts import PASSWORD
-from nicegui import app
+from nicegui import Client, app
 from nicegui.testing import User
 from nicegui.testing.user_simulation import user_simulation
 from per_page_calls import calls_routed_per_page
@@ -45,6 +45,19 @@ async def user(ui_env: Settings, request: pytest.FixtureRequest) -> AsyncIterato
     with calls_routed_per_page():  # two people signed in: each one's ui.navigate / ui.notify stays theirs
         async with user_simulation(main_file=get_path_to_main_file(request)) as simulated:
             yield simulated
+            close_every_page()
+
+
+def close_every_page() -> None:
+    """Delete the pages still open at the end of a test, as the server does when a browser goes away.
+
+    NiceGUI's simulation only forgets them (``Client.instances.clear()``); a page with a ``ui.dialog`` then lives
+    on — the dialog's canary finalizer holds the dialog, the dialog its page — so every test left its pages in
+    memory and each later test's full garbage collections walked them all: by the end of a run, set-up and
+    tear-down of a UI test took 6 s each instead of 0.3 s.
+    """
+    for client in list(Client.instances.values()):
+        client.delete()
 
 
 @pytest.fixture
