@@ -175,7 +175,8 @@ async def restore(
     """Bring a deleted lead back from the snapshot of its ``lead_deleted`` event, under the same id (its history
     continues); event ``lead_created``. ``expected_version``: the version it had when deleted (409 if restored and
     deleted again since). 409 ``lead_exists`` if the lead is there; 404 if this organization never had it.
-    The assignee is left empty if they are no longer a member.
+    The assignee is left empty if they are no longer a member. Its notes feed and its activities come back as
+    they were (an activity assigned to someone who left becomes nobody's).
     """
     version = body.expected_version if body is not None else None
     lead = await undo.restore_lead(session, caller=caller, lead_id=lead_id, expected_version=version)

@@ -12,6 +12,7 @@ from models import EventType, Lead, Membership, PipelineStage, utcnow
 from models.lead import LeadCreate, LeadPublic, LeadUpdate
 
 from .access import Caller
+from .activity_rows import kept_activities
 from .errors import Conflict, ErrorCode, Invalid, NotFound
 from .note_rows import add_note_row, kept_notes, takes_note
 from .outcomes import outcome_values, sent_outcome
@@ -221,7 +222,9 @@ async def delete_lead(
     lead = await get_lead(session, organization_id=caller.organization_id, lead_id=lead_id, for_update=True)
     check_version(lead, expected_version)
     last = snapshot(lead)
-    notes = await kept_notes(session, lead_id)  # they go with the lead (ON DELETE CASCADE); an undo puts them back
+    # its notes and activities go with it (ON DELETE CASCADE); the event keeps them and an undo puts them back
+    notes = await kept_notes(session, lead_id)
+    activities = await kept_activities(session, lead_id)
     await session.delete(lead)
     await record_event(
         session,
@@ -230,7 +233,7 @@ async def delete_lead(
         type=EventType.LEAD_DELETED,
         lead_id=lead_id,
         actor_id=caller.user_id,
-        payload={'lead': last, 'kept': {'notes': notes}},
+        payload={'lead': last, 'kept': {'notes': notes, 'activities': activities}},
     )
     await session.commit()
     return last

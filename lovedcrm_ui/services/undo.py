@@ -19,6 +19,8 @@ from models import EventType, Lead, Membership, PipelineEvent, PipelineStage, Us
 from models.lead import LeadPublic, LeadUpdate
 
 from .access import Caller
+from .activities import next_open, next_summary
+from .activity_rows import people_in, put_back_activities
 from .errors import Conflict, ErrorCode, NotFound
 from .leads import CONFLICT_DETAIL, snapshot
 from .moves import MoveResult, move_lead, save_lead
@@ -141,8 +143,9 @@ async def restore_lead(
     ``expected_version``: the version the lead had when it was deleted; if it was restored and deleted
     again since, that version is gone and the restore is refused (409). A lead that is there (never
     deleted, or already restored) → 409 ``lead_exists``; an id this organization never had → 404.
-    The assignee is dropped if they are no longer a member; the notes feed comes back whole (the delete event
-    kept it). Event ``lead_created`` (``restored``: true).
+    The assignee is dropped if they are no longer a member; the notes feed and the activities come back whole
+    (the delete event kept them; an activity's assignee who left becomes nobody).
+    Event ``lead_created`` (``restored``: true).
     """
     caller.require_writer()
     seq = await allocate_seq(session, caller.organization_id)
@@ -187,6 +190,17 @@ async def restore_lead(
         await put_back_notes(session, lead=lead, kept=kept['notes'], authors=present_authors)
     elif lead.notes:  # deleted before the event kept the feed: only the latest note, in the snapshot, comes back
         await add_note_row(session, lead=lead, author_id=None, body=lead.notes)
+    if isinstance(kept.get('activities'), list):  # its next steps, done or not, come back too
+        named = people_in(kept['activities'])
+        await put_back_activities(
+            session,
+            lead=lead,
+            kept=kept['activities'],
+            members={user for user in named if await _is_member(session, caller.organization_id, user)},
+            users=set((await session.scalars(select(col(User.id)).where(col(User.id).in_(named)))).all()),
+        )
+        await session.flush()
+        lead.next_activity = next_summary(await next_open(session, lead.id))
     await record_event(
         session,
         organization_id=caller.organization_id,

@@ -73,8 +73,8 @@ class MyActivities(ui.column):
 
     def _on_event(self, event: LeadEvent) -> None:
         # runs inside the writer's commit: only note it
-        if event.type in RELEVANT:
-            self._changed.set()
+        if event.type in RELEVANT or (event.type == EventType.LEAD_CREATED and event.payload.get('restored')):
+            self._changed.set()  # (an undone delete brings its activities back)
 
     async def _follow(self) -> None:
         while True:

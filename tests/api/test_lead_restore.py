@@ -102,3 +102,57 @@ async def test_a_restored_lead_gets_its_whole_notes_feed_back(api, register, joi
     # and its author can still edit their own note
     again = await api.put(f'{notes}/{edited["id"]}', headers=bruno.headers, json={'body': 'Retornar sexta'})
     assert again.status_code == 200, again.text
+
+
+async def test_a_restored_lead_gets_its_activities_back_and_its_next_step(api, register, join):  # type: ignore[no-untyped-def]
+    ana = await register('Ana Souza')
+    bruno = await join(ana, name='Bruno Lima')
+    carla = await join(ana, name='Carla Dias')
+    lead = (await api.post('/crm/leads', headers=ana.headers, json={'name': 'Acme Ltda'})).json()
+    activities = f'/crm/leads/{lead["id"]}/activities'
+    plans = (
+        (ana, {'kind': 'call', 'title': 'Ligar para o João', 'due_at': '2031-03-10T13:00:00Z'}),
+        (bruno, {'kind': 'meeting', 'title': 'Reunião de proposta', 'due_at': '2031-03-12T17:00:00Z'}),
+        (
+            ana,
+            {
+                'kind': 'task',
+                'title': 'Enviar contrato',
+                'due_at': '2031-03-20T12:00:00Z',
+                'assignee_user_id': carla.user_id,
+            },
+        ),
+    )
+    for who, body in plans:
+        added = await api.post(activities, headers=who.headers, json=body)
+        assert added.status_code == 201, added.text
+    call = next(a for a in (await api.get(activities, headers=ana.headers)).json() if a['kind'] == 'call')
+    done = await api.patch(f'/crm/activities/{call["id"]}', headers=ana.headers, json={'done': True})
+    assert done.status_code == 200, done.text
+    before = (await api.get(activities, headers=ana.headers)).json()
+    next_step = (await api.get(f'/crm/leads/{lead["id"]}', headers=ana.headers)).json()['next_activity']
+    assert next_step['title'] == 'Reunião de proposta'
+    assert (await api.delete(f'/crm/leads/{lead["id"]}', headers=ana.headers)).status_code == 204
+    assert (await api.get(activities, headers=ana.headers)).status_code == 404  # gone with the lead
+    assert (await api.delete(f'/organizations/members/{carla.user_id}', headers=ana.headers)).status_code == 200
+
+    restored = await api.post(f'/crm/leads/{lead["id"]}/restore', headers=ana.headers)
+
+    assert restored.status_code == 201, restored.text
+    assert restored.json()['next_activity'] == next_step  # the card's next step is back with the lead
+    after = (await api.get(activities, headers=ana.headers)).json()
+    # as they were (ids, done, versions, times, authors), except that Carla left: her task is now nobody's
+    for activity in before:
+        if activity['assignee_user_id'] == carla.user_id:
+            activity.update(assignee_user_id=None, assignee_name=None)
+    assert after == before
+    mine = (await api.get('/crm/activities?mine=true', headers=bruno.headers)).json()
+    assert [a['title'] for a in mine] == ['Reunião de proposta']  # Minhas atividades has it again
+    # and it works as before: Bruno completes his meeting with the version it had
+    meeting = next(a for a in after if a['kind'] == 'meeting')
+    completed = await api.patch(
+        f'/crm/activities/{meeting["id"]}',
+        headers=bruno.headers,
+        json={'done': True, 'expected_version': meeting['version']},
+    )
+    assert completed.status_code == 200, completed.text

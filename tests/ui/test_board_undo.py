@@ -1,12 +1,15 @@
 """Undo on the board: "Desfazer" after a move, a save or a delete — for everyone, never over a teammate's change."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 from ui_helpers import add_lead, all_handled, board_of, dialog_closed, dialog_opened, fire, sign_in, until
 
-from lovedcrm_ui.services import moves
+from lovedcrm_ui.services import activities, moves
 from lovedcrm_ui.ui.board.undo import UndoBar
-from models import PipelineStage
+from lovedcrm_ui.ui.my_activities import MyActivities
+from models import PipelineStage, utcnow
+from models.activity import ActivityCreate, ActivityKind
 
 
 def undo_bar(user) -> UndoBar:  # type: ignore[no-untyped-def]
@@ -142,6 +145,44 @@ async def test_ana_undoes_a_delete_and_bruno_sees_the_card_again(create_user, ap
     await ana_board.shows('negociacao', ['Acme Ltda'])
     assert bruno_board.card('Acme Ltda').lead_id == lead.id  # the same lead: its history continues
     assert bruno_board.summary('negociacao') == '1 lead · R$ 750,00'
+
+
+async def test_undoing_a_delete_brings_the_next_steps_back_to_the_card_and_to_brunos_list(create_user, app_ctx, person):  # type: ignore[no-untyped-def]
+    ana = await person('Ana Souza')
+    bruno = await person('Bruno Lima', team_of=ana)
+    lead = await add_lead(app_ctx, ana, 'Acme Ltda', stage='proposta')
+    call = ActivityCreate(
+        kind=ActivityKind.CALL,
+        title='Confirmar proposta',
+        due_at=utcnow() + timedelta(days=3),
+        assignee_user_id=bruno.user_id,
+    )
+    async with app_ctx.db.session(organization_id=ana.organization_id) as session:
+        await activities.add_activity(session, caller=ana.caller(), lead_id=lead.id, data=call)
+    ana_user, bruno_user = create_user(), create_user()
+    await sign_in(ana_user, ana)
+    await sign_in(bruno_user, bruno)
+    await bruno_user.open('/activities')
+    await bruno_user.should_see('Confirmar proposta')
+    mine = next(e for e in bruno_user.client.elements.values() if isinstance(e, MyActivities))
+    ana_board = board_of(ana_user)
+    dialog = ana_board.board.lead_dialog
+    assert 'Confirmar proposta' in str(ana_board.card('Acme Ltda').props['aria-label'])
+
+    ana_board.click('Acme Ltda')
+    await dialog_opened(dialog)
+    fire(dialog.delete_button, 'click')
+    await dialog_opened(dialog.confirm)
+    dialog.confirm.submit(True)
+    await until(lambda: mine.items == [], "the call leaves Bruno's list with the lead")
+    await offered(ana_user, 'Acme Ltda excluído.')
+
+    ana_user.find(marker='undo-button').click()
+
+    await ana_board.shows('proposta', ['Acme Ltda'])
+    await until(lambda: 'Confirmar proposta' in str(ana_board.card('Acme Ltda').props['aria-label']), 'the next step')
+    await until(lambda: [a.title for a in mine.items] == ['Confirmar proposta'], "back in Bruno's list, live")
+    assert mine.items[0].assignee_user_id == bruno.user_id
 
 
 async def test_undo_of_a_delete_is_refused_when_bruno_restored_and_deleted_it_again(create_user, app_ctx, person):
