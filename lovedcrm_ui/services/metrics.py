@@ -7,7 +7,7 @@ stage come from every matching lead's stays clipped to the period (services/stay
 
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -493,12 +493,14 @@ async def insights(
     selection: MetricsSelection,
     days: int = 30,
     now: datetime | None = None,
+    today: date | None = None,
 ) -> Insights:
     """What the /insights page shows: per-stage totals, KPIs, funnel, days in stage, moves per day.
 
     The API's rules (docs/METRICS.md); ``idle_leads``: open leads of the selection in their stage for the
     organization's ``idle_alert_days`` or more; ``moves_per_day``: the ``days`` UTC days ending today
-    (the selection's filters apply, its period does not).
+    (the selection's filters apply, its period does not). ``today``: the viewer's date, for the forecast's
+    overdue count and months (default: the UTC date, as the API).
     """
     if days < 1:
         raise ValueError('days must be at least 1')
@@ -521,7 +523,7 @@ async def insights(
         won_count=counted.won,
         lost_count=counted.lost,
         top_lost_reasons=await _top_lost(session, organization_id, figures.selection),
-        forecast=await _forecast(session, organization_id, figures.selection),
+        forecast=await _forecast(session, organization_id, figures.selection, today),
     )
 
 
@@ -530,8 +532,12 @@ async def _top_lost(session: AsyncSession, organization_id: uuid.UUID, selection
     return await top_lost_reasons(session, conditions=[*conditions, *selection.created_conditions()])
 
 
-async def _forecast(session: AsyncSession, organization_id: uuid.UUID, selection: MetricsSelection) -> Forecast:
-    """The selection's weighted pipeline and expected closes (services/forecast.py)."""
+async def _forecast(
+    session: AsyncSession, organization_id: uuid.UUID, selection: MetricsSelection, today: date | None = None
+) -> Forecast:
+    """The selection's weighted pipeline and expected closes (services/forecast.py); ``today``: whose date."""
     conditions = selection.lead_conditions(organization_id, session.get_bind().dialect.name)
     defaults = await stage_probabilities(session, organization_id=organization_id)
-    return await forecast(session, conditions=[*conditions, *selection.created_conditions()], defaults=defaults)
+    return await forecast(
+        session, conditions=[*conditions, *selection.created_conditions()], defaults=defaults, today=today
+    )

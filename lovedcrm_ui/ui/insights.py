@@ -26,7 +26,7 @@ from ..services.board import BoardFilter, filter_choices, team
 from ..services.metrics import MetricsSelection, insights
 from .access_watch import AccessWatch
 from .board.filters import FilterBar, field_filters
-from .i18n import Translate, format_brl, format_datetime, format_day
+from .i18n import Translate, format_brl, format_datetime, format_day, zone_of
 from .insights_forecast import ForecastCard
 from .session import Viewer
 from .widgets import StatusLine
@@ -330,7 +330,12 @@ class InsightsView(ui.column):
             try:
                 async with self.ctx.db.session(read_only=True, organization_id=org) as session:
                     data = await insights(
-                        session, organization_id=org, selection=self.selection(now), days=window, now=now
+                        session,
+                        organization_id=org,
+                        selection=self.selection(now),
+                        days=window,
+                        now=now,
+                        today=now.astimezone(zone_of(self.timezone)).date(),  # overdue closes: the viewer's date
                     )
             except Exception:
                 log.exception('insights could not be computed')

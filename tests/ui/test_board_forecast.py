@@ -1,12 +1,16 @@
 """Forecast on the board: weighted column totals and the header's "N de M exibidos", live for teammates; the lead
 dialog's probability and close date; the percent per stage in Settings."""
 
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import update
+from sqlmodel import col
 from test_dialog_conflicts import open_dialog, stored
 from ui_helpers import add_lead, board_of, sign_in, the, until
 
 from lovedcrm_ui.services import leads, moves
 from lovedcrm_ui.ui.pages.stage_probabilities import StageProbabilitiesEditor
-from models import PipelineStage
+from models import PipelineStage, User, utcnow
 from models.lead import LeadUpdate
 
 
@@ -124,3 +128,26 @@ async def test_a_member_reads_the_percents_without_changing_them(create_user, pe
     await bruno_user.should_see('Somente proprietários e administradores alteram as probabilidades.')
     assert not the(bruno_user, 'stage-percent-lead').enabled
     assert not the(bruno_user, 'stage-percent-save').visible
+
+
+async def test_insights_count_a_close_date_as_passed_by_the_viewer_s_calendar(create_user, app_ctx, person):  # type: ignore[no-untyped-def]
+    # a zone whose date differs from UTC's right now: east of UTC it is already tomorrow there after 10:00 UTC,
+    # west of it still yesterday before 11:00 UTC
+    now = utcnow()
+    zone = 'Pacific/Kiritimati' if now.hour >= 12 else 'Pacific/Pago_Pago'
+    local_today = now.astimezone(ZoneInfo(zone)).date()
+    assert local_today != now.date()
+    close = min(local_today, now.date())  # passed for whoever's date is the later one
+    ana = await person('Ana Souza')
+    async with app_ctx.db.session(cross_org=True) as session:
+        await session.execute(update(User).where(col(User.id) == ana.user_id).values(timezone=zone))
+        await session.commit()
+    await add_lead(app_ctx, ana, 'Acme Ltda', stage='proposta', value='1000', expected_close_date=close)
+    ana_user = create_user()
+    await sign_in(ana_user, ana)
+
+    await ana_user.open('/insights')
+
+    passed = local_today > close  # Kiritimati: today in UTC is yesterday there → passed; Pago Pago: not yet
+    expected = '1 lead aberto com previsão vencida' if passed else '0 leads abertos com previsão vencida'
+    await until(lambda: expected in the(ana_user, 'kpi-forecast').overdue.text, f'the card says {expected!r}')
