@@ -6,7 +6,7 @@ import pytest
 from ui_helpers import add_lead, board_of, dialog_opened, sign_in, until
 
 from lovedcrm_ui.services import leads
-from lovedcrm_ui.ui.board.contact_links import mailto_href, tel_href, whatsapp_href
+from lovedcrm_ui.ui.board.contact_links import display_phone, mailto_href, tel_href, whatsapp_href
 from models.lead import LeadUpdate
 
 
@@ -132,3 +132,22 @@ def test_phone_links(phone, tel, whatsapp):  # type: ignore[no-untyped-def]
 def test_email_links(email, href):  # type: ignore[no-untyped-def]
     assert mailto_href(email) == href
     assert href is None or re.fullmatch(r'mailto:[A-Za-z0-9@.+\-_%]+', href)
+
+
+@pytest.mark.parametrize(
+    ('typed', 'shown'),
+    [
+        ('+5521988323411', '+55 21 98832-3411'),  # as an import left it
+        ('+55 (11) 3811-7495', '+55 11 3811-7495'),
+        ('+55 21 99751-7553', '+55 21 99751-7553'),
+        ('11987654321', '(11) 98765-4321'),
+        ('(11) 98765-4321', '(11) 98765-4321'),
+        ('  21 3456.7890 ', '(21) 3456-7890'),
+        ('+1 415 555 0100', '+1 415 555 0100'),  # not Brazilian: as typed
+        ('011 98765-4321', '011 98765-4321'),  # a trunk prefix: as typed
+        ('98765-4321 ramal 12', '98765-4321 ramal 12'),
+        ('12345', '12345'),
+    ],
+)
+def test_a_card_spells_brazilian_numbers_the_usual_way(typed, shown):  # type: ignore[no-untyped-def]
+    assert display_phone(typed) == shown

@@ -19,7 +19,7 @@ from nicegui.events import GenericEventArguments
 from models.types import utcnow
 
 from ..i18n import Translate, format_brl
-from .contact_links import mailto_href, tel_href, whatsapp_href
+from .contact_links import display_phone, mailto_href, tel_href, whatsapp_href
 from .outcome import outcome_badge
 
 MAX_TAGS = 3
@@ -186,7 +186,7 @@ def contact_html(lead: dict[str, Any], t: Translate) -> str:
         parts += f'<{tag} class="lead-email" title="{shown}"{link}>{shown}</{tag}>'
     if phone:
         tel, whatsapp = tel_href(phone), whatsapp_href(phone)
-        acts = f'<span class="lead-phone">{html.escape(phone)}</span>'
+        acts = f'<span class="lead-phone">{html.escape(display_phone(phone))}</span>'
         if tel:
             call = html.escape(t('contact.call'))
             acts += f'<a class="lead-act" href="{tel}" tabindex="-1">{ICON.format("call")}{call}</a>'

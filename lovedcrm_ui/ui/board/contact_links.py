@@ -44,6 +44,27 @@ def whatsapp_number(phone: str | None) -> str | None:
     return digits if len(digits) >= MIN_DIGITS else None
 
 
+def _grouped(number: str) -> str:
+    """A Brazilian subscriber number (8 or 9 digits) as people write it: 98765-4321, 3811-7495."""
+    return f'{number[:-4]}-{number[-4:]}'
+
+
+def display_phone(phone: str) -> str:
+    """How a card shows a phone: a Brazilian number in its usual spelling whatever way it was typed
+    (+55 11 98765-4321, or (11) 98765-4321 without the country code); anything else as typed."""
+    typed = phone.strip()
+    if not re.fullmatch(r'[\d\s()+.\-]+', typed):
+        return typed
+    digits = _digits(typed)
+    if typed.startswith('+'):
+        if digits.startswith(BRAZIL) and len(digits) in (12, 13):
+            return f'+55 {digits[2:4]} {_grouped(digits[4:])}'
+        return typed
+    if len(digits) in (10, 11) and not digits.startswith('0'):
+        return f'({digits[:2]}) {_grouped(digits[2:])}'
+    return typed
+
+
 def whatsapp_href(phone: str | None) -> str | None:
     """``https://wa.me/<digits>``, or None."""
     number = whatsapp_number(phone)
