@@ -17,6 +17,7 @@ from typing import Any
 
 import jwt
 import pytest
+from waiting import until
 from websockets.exceptions import InvalidStatus
 from ws_helpers import Socket, connect_raw, forge_token, join, login, open_socket, register, ws_url
 from ws_server import Server, start_servers
@@ -192,7 +193,11 @@ async def test_the_access_log_shows_handshakes_and_requests_without_tokens(slowe
     await connection.close()
     await ana.request('GET', f'/crm/leads?page=1&access_token={ana.access_token}')
 
-    log = slowed_server.log_path.read_bytes()[offset:].decode(errors='replace')
+    def written() -> str:
+        return slowed_server.log_path.read_bytes()[offset:].decode(errors='replace')
+
+    # the server writes a request's line once the response has gone out: the client can read the log first
+    log = await until(lambda: 'GET /crm/leads?page=1' in written() and written(), "the request's line in the log")
     assert ana.access_token not in log and secret not in log
     assert f'WS /ws/pipeline?token=[redacted]&org_id={ana.organization_id} 403 refused' in log
     assert f'WS /ws/pipeline?token=[redacted]&org_id={ana.organization_id} 101 accepted' in log
