@@ -21,7 +21,14 @@ def test_on_a_phone_the_filters_fold_behind_one_button_and_card_links_do_not_ope
     server: Server, open_browser: BrowserFactory
 ) -> None:
     ana = register(server, 'Ana Souza')
-    create_lead(ana, 'Padaria Pão Quente', value='3200', phone='(11) 98765-4321', email='compras@padaria.com.br')
+    create_lead(
+        ana,
+        'Padaria Pão Quente',
+        value='3200',
+        phone='11987654321',
+        email='compras@padaria.com.br',
+        assigned_user_id=ana.user_id,
+    )
     create_lead(ana, 'Farmácia Vida', value='500', source='indicação')
     phone = open_browser(width=390, height=844, phone=True)
     sign_in(phone, ana)
@@ -47,6 +54,13 @@ def test_on_a_phone_the_filters_fold_behind_one_button_and_card_links_do_not_ope
     wait(phone).until(lambda d: not shown(d, '.filter-bar'))
     badge = phone.find_element(By.CSS_SELECTOR, '.filters-toggle .q-badge')
     assert badge.text == '1' and toggle.get_attribute('aria-label') == 'Filtros: 1 filtro ativo'
+
+    # the owner's initials on the card (name in the tooltip and the card's label), the phone in the usual spelling
+    padaria = card(phone, 'Padaria Pão Quente')
+    owner = padaria.find_element(By.CSS_SELECTOR, '.lead-assignee')
+    assert (owner.text, owner.get_attribute('title'), owner.is_displayed()) == ('AS', 'Ana Souza', True)
+    assert 'Responsável: Ana Souza' in str(padaria.get_attribute('aria-label'))
+    assert padaria.find_element(By.CSS_SELECTOR, '.lead-phone').text == '(11) 98765-4321'
 
     # the card's WhatsApp link: a new tab to wa.me, and the lead dialog stays closed
     link = card(phone, 'Padaria Pão Quente').find_element(By.CSS_SELECTOR, 'a[target=_blank]')
