@@ -161,7 +161,8 @@ async def test_bad_input_gets_a_clear_refusal(api, register, join, leads):  # ty
     assert (gone.status_code, gone.json()['code']) == (404, 'activity_not_found')
 
 
-async def test_a_restored_lead_comes_back_without_a_stale_next_step(api, register, leads):  # type: ignore[no-untyped-def]
+async def test_a_restored_lead_comes_back_with_a_next_step_that_exists(api, register, leads):  # type: ignore[no-untyped-def]
+    """The card's next step after an undone delete is a real activity the user can complete, not a stale copy."""
     ana = await register('Ana Souza')
     lead = await leads.create(ana)
     await add(api, ana, lead['id'])
@@ -172,7 +173,12 @@ async def test_a_restored_lead_comes_back_without_a_stale_next_step(api, registe
     restored = await api.post(path, headers=ana.headers, json={'expected_version': version})
 
     assert restored.status_code == 201, restored.text
-    assert restored.json()['next_activity'] is None
+    next_step = restored.json()['next_activity']
+    listed = (await api.get(f'/crm/leads/{lead["id"]}/activities', headers=ana.headers)).json()
+    assert [a['id'] for a in listed] == [next_step['id']]
+    done = await api.patch(f'/crm/activities/{next_step["id"]}', headers=ana.headers, json={'done': True})
+    assert done.status_code == 200, done.text
+    assert (await leads.get(ana, lead['id']))['next_activity'] is None  # nothing planned any more
 
 
 # one step: add (due in hours), complete, reopen or delete the n-th activity
