@@ -151,6 +151,20 @@ async def test_the_printed_logins_open_a_board_whose_metrics_mean_something(
     assert mine and {a['lead_id'] for a in mine} <= {lead['id'] for lead in planned}
     forecast = (await api.get('/crm/leads/pipeline/metrics', headers=ana)).json()['forecast']
     assert forecast['weighted_pipeline_value'] > 0 and any(month['count'] for month in forecast['months'])
+    # closed deals say how they ended, as a team would: most won, some lost with one of the organization's reasons
+    closed = [lead for lead in leads if lead['stage'] == 'fechado']
+    won = [lead for lead in closed if lead['outcome'] == 'won']
+    lost = [lead for lead in closed if lead['outcome'] == 'lost']
+    assert len(won) + len(lost) == len(closed) and 0 < len(lost) < len(won)
+    reasons = (await api.get('/organizations/current/lost-reasons', headers=ana)).json()['reasons']
+    assert all(lead['lost_reason'] in reasons and lead['notes'] for lead in lost)
+    assert all(lead['lost_reason'] is None for lead in won)
+    assert (metrics['won_count'], metrics['lost_count']) == (len(won), len(lost))
+    assert sum(reason['count'] for reason in metrics['top_lost_reasons']) == len(lost)
+    assert metrics['closed_pipeline_value'] == sum(float(lead['estimated_value'] or 0) for lead in won)
+    # the outcome came with the move into fechado, in the change history like a move made in the app
+    last_move = (await api.get(f'/crm/leads/{lost[0]["id"]}/history', headers=ana)).json()[-1]
+    assert last_move['to_stage'] == 'fechado'
 
 
 async def test_two_seeders_at_once_make_one_demo(ctx: AppContext, cli: AdminCli) -> None:

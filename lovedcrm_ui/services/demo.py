@@ -5,7 +5,8 @@ once: the organization is known by its slug, so a restart (or a second replica s
 nothing. The history is written into the app's own tables exactly as the app writes it — a ``lead_created``
 event per lead and a ``lead_stage_changed`` event per move, with the lead's snapshot of that moment, a gap-free
 ``seq`` in time order, positions on top of each column in the order the leads arrived, ``stage_changed_at`` at
-the last move — only back-dated, which no real write ever is: demo data, never to be mixed with real data.
+the last move, a closed deal's outcome (won, or lost with a reason) said with its move into fechado — only
+back-dated, which no real write ever is: demo data, never to be mixed with real data.
 Open deals also get a next activity and, in Proposta and Negociação, an expected close date (present-day state).
 The accounts share one published password (``DEMO_PASSWORD``).
 """
@@ -197,11 +198,14 @@ async def _add_leads(
                 lead.notes = step.note
                 notes.append(_note(lead, user_ids[step.actor], step.note, at))
             lead.last_contact_at, lead.last_contact_channel = at, planned.last_contact_channel
+            if number == len(planned.steps) - 1 and step.stage == PipelineStage.FECHADO:
+                # the outcome said with the move into fechado, as the API's move with an outcome writes it
+                lead.outcome, lead.lost_reason = planned.outcome, planned.lost_reason
             event_type = EventType.LEAD_STAGE_CHANGED
             payload = {
                 'old_stage': old_stage,
                 'new_stage': str(step.stage),
-                'old_outcome': None,  # demo deals carry no outcome
+                'old_outcome': None,  # demo deals never leave fechado: no move starts from an outcome
                 'position': position,
                 'rebalanced': False,
             }

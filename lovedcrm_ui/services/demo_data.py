@@ -9,11 +9,13 @@ has the same leads and the same history, shifted.
 
 import random
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 from models import STAGE_ORDER, PipelineStage
+from models.organization import DEFAULT_LOST_REASONS
+from models.types import LeadOutcome
 
 SEED = 'lovedcrm-demo'
 WEEKS = 8
@@ -100,6 +102,14 @@ MOVE_NOTES = {
     PipelineStage.NEGOCIACAO: 'Negociando prazo de pagamento.',
     PipelineStage.FECHADO: 'Contrato assinado.',
 }
+LOST_NOTES = {  # a lost deal's note on its move to fechado, by reason (models.organization.DEFAULT_LOST_REASONS)
+    'Preço': 'Achou caro; pediu um desconto que não cabe.',
+    'Concorrente': 'Fechou com outro fornecedor.',
+    'Sem orçamento': 'Orçamento cortado neste ano.',
+    'Sem resposta': 'Parou de responder depois da proposta.',
+    'Momento errado': 'Pediu para voltar a falar no ano que vem.',
+}
+LOST_SHARE = 0.3  # about three in ten closed deals are lost
 CHANNELS = ('whatsapp', 'email', 'telefone', 'reunião')
 AREA_CODES = (11, 11, 11, 21, 21, 31, 41, 47, 48, 51, 61, 62, 71, 81, 85, 91, 92, 19, 27)
 # how far each lead means to get (0 = lead … 4 = fechado), before time runs out
@@ -131,6 +141,8 @@ class DemoLead:
     is_favorite: bool
     last_contact_channel: str | None
     steps: list[DemoStep]
+    outcome: LeadOutcome | None = None  # how a deal that reached fechado ended, said with its move there
+    lost_reason: str | None = None
 
 
 def ascii_words(text: str) -> list[str]:
@@ -213,19 +225,32 @@ def demo_leads(now: datetime) -> list[DemoLead]:
         assignee = rng.choices((ANA, BRUNO, None), weights=(45, 45, 10))[0]
         value = None if rng.random() < 0.1 else Decimal(rng.randint(15, 2500) * 100)
         steps = history(rng, now, assignee)
-        leads.append(
-            DemoLead(
-                name=name,
-                email=e_mail(name, contact, rng),
-                phone=phone_number(rng),
-                source=rng.choices(SOURCES, weights=SOURCE_WEIGHTS)[0],
-                estimated_value=value,
-                tags=rng.sample(TAGS, k=rng.choice((0, 1, 1, 2, 2, 3))),
-                notes=(f'Contato: {contact}. ' if contact else '') + rng.choice(NOTES) if rng.random() < 0.6 else None,
-                assignee=assignee,
-                is_favorite=rng.random() < 0.1,
-                last_contact_channel=rng.choice(CHANNELS) if len(steps) > 1 else None,
-                steps=steps,
-            )
+        lead = DemoLead(
+            name=name,
+            email=e_mail(name, contact, rng),
+            phone=phone_number(rng),
+            source=rng.choices(SOURCES, weights=SOURCE_WEIGHTS)[0],
+            estimated_value=value,
+            tags=rng.sample(TAGS, k=rng.choice((0, 1, 1, 2, 2, 3))),
+            notes=(f'Contato: {contact}. ' if contact else '') + rng.choice(NOTES) if rng.random() < 0.6 else None,
+            assignee=assignee,
+            is_favorite=rng.random() < 0.1,
+            last_contact_channel=rng.choice(CHANNELS) if len(steps) > 1 else None,
+            steps=steps,
         )
+        leads.append(closed(rng, lead))
     return leads
+
+
+def closed(rng: random.Random, lead: DemoLead) -> DemoLead:
+    """A lead that ended in fechado with its outcome: won, or lost with a reason and a note on that move saying why.
+
+    Drawn after everything else, so the other fields of every lead stay as they were.
+    """
+    if lead.steps[-1].stage != PipelineStage.FECHADO:
+        return lead
+    if rng.random() >= LOST_SHARE:
+        return replace(lead, outcome=LeadOutcome.WON)
+    reason = rng.choice(DEFAULT_LOST_REASONS)
+    last = replace(lead.steps[-1], note=LOST_NOTES[reason])
+    return replace(lead, steps=[*lead.steps[:-1], last], outcome=LeadOutcome.LOST, lost_reason=reason)
