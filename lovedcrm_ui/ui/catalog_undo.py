@@ -4,6 +4,7 @@
 UNDO_CATALOG: dict[str, tuple[str, str]] = {
     'undo.button': ('Desfazer', 'Undo'),
     'undo.dismiss': ('Fechar', 'Dismiss'),
+    'undo.shortcut': ('Ctrl+Z (⌘Z no Mac) também desfaz', 'Ctrl+Z (⌘Z on a Mac) undoes too'),
     'undo.done': ('{name}: desfeito.', '{name}: undone.'),
     'undo.changed_since': (
         '{actor} alterou este lead depois; nada foi desfeito.',

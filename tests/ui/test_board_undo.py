@@ -48,7 +48,14 @@ async def test_ana_undoes_a_drag_and_the_card_is_back_in_its_place_for_everyone(
     assert not undo_bar(ana_user).visible  # one press undoes once
 
 
-async def test_ana_undoes_a_keyboard_reorder(create_user, app_ctx, person):
+def keys(user, key: str, *, action: str = 'keydown', repeat: bool = False, **held: bool) -> None:  # type: ignore[no-untyped-def]
+    """A key pressed on the board page, as NiceGUI's keyboard listener reports it (``ctrl=True``, ``meta=True``…)."""
+    modifiers = {f'{name}Key': held.get(name, False) for name in ('alt', 'ctrl', 'meta', 'shift')}
+    args = {'action': action, 'repeat': repeat, 'key': key, 'code': f'Key{key.upper()}', 'location': 0, **modifiers}
+    fire(undo_bar(user).keys, 'key', args)
+
+
+async def test_ana_undoes_a_keyboard_reorder_with_ctrl_z(create_user, app_ctx, person):
     ana = await person('Ana Souza')
     for name in ('C', 'B', 'A'):
         await add_lead(app_ctx, ana, name)
@@ -58,9 +65,32 @@ async def test_ana_undoes_a_keyboard_reorder(create_user, app_ctx, person):
 
     ana_board.press('A', 'down')
     await ana_board.shows('lead', ['B', 'A', 'C'])
-    await offered(ana_user, 'A movido para Lead, posição 2')
-    ana_user.find(marker='undo-button').click()
+    bar = await offered(ana_user, 'A movido para Lead, posição 2')
+    # not an undo: a plain z, Ctrl+Shift+Z (redo elsewhere), Alt+Ctrl+Z, a held key's repeat, a key's release
+    async with all_handled():
+        for key, extra in (
+            ('z', {}),
+            ('Z', {'ctrl': True, 'shift': True}),
+            ('z', {'ctrl': True, 'alt': True}),
+            ('z', {'ctrl': True, 'repeat': True}),
+            ('z', {'ctrl': True, 'action': 'keyup'}),
+            ('y', {'ctrl': True}),
+        ):
+            keys(ana_user, key, **extra)
+    assert bar.offered and ana_board.names('lead') == ['B', 'A', 'C']
 
+    keys(ana_user, 'z', ctrl=True)  # the keyboard path all the way: Alt+↓, then Ctrl+Z
+
+    await ana_board.shows('lead', ['A', 'B', 'C'])
+    await ana_user.should_see('A: desfeito.')
+    assert not bar.offered
+    async with all_handled():
+        keys(ana_user, 'z', meta=True)  # ⌘Z with nothing offered does nothing
+    assert ana_board.names('lead') == ['A', 'B', 'C']
+
+    ana_board.press('A', 'down')
+    await offered(ana_user, 'A movido para Lead, posição 2')
+    keys(ana_user, 'z', meta=True)  # ⌘Z on a Mac
     await ana_board.shows('lead', ['A', 'B', 'C'])
 
 

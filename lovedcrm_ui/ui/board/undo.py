@@ -5,7 +5,8 @@ Why a bar of our own and not a notification: NiceGUI 3's ``ui.notify`` and ``ui.
 string the client evaluates); reaching Python from it takes hand-written JavaScript that emits an event, and
 NiceGUI's simulated ``User`` cannot press a notification's action. A row of NiceGUI elements is Python end to
 end, a real button (Tab reaches it, Enter presses it), and testable. The board's aria-live region says the
-message (the bar itself is no live region, so a screen reader hears it once).
+message (the bar itself is no live region, so a screen reader hears it once). Ctrl+Z (⌘Z on a Mac) presses
+"Desfazer" from anywhere on the page while it is offered — except in a text field, whose own undo it stays.
 
 Every undo is a new versioned write (``services.undo``) carrying the version the person's own write produced:
 if a teammate changed the lead in between, nothing is written and the person is told who.
@@ -17,6 +18,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from nicegui import background_tasks, ui
+from nicegui.events import KeyEventArguments
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import EventType
@@ -47,12 +49,16 @@ class UndoBar(ui.row):
         self.props(f'role=group aria-label="{t("undo.button")}"')
         with self:
             self.message = ui.label().classes('ellipsis undo-message')
-            self.button = ui.button(t('undo.button'), on_click=self._undo).props('flat dense no-caps color=amber-4')
-            self.button.mark('undo-button')
+            self.button = ui.button(t('undo.button'), on_click=self._undo).props(
+                'flat dense no-caps color=amber-4 aria-keyshortcuts="Control+Z Meta+Z"'
+            )
+            self.button.mark('undo-button').tooltip(t('undo.shortcut'))
             ui.button(icon='close', on_click=self.withdraw).props(
                 f'flat dense round color=white aria-label="{t("undo.dismiss")}"'
             )
         self.mark('undo-bar').set_visibility(False)
+        # beside the bar, not in it (the hidden bar would take it along); text fields and buttons keep their keys
+        self.keys = ui.keyboard(on_key=self._on_key, ignore=['input', 'select', 'button', 'textarea'])
 
     @property
     def offered(self) -> bool:
@@ -85,6 +91,11 @@ class UndoBar(ui.row):
         self.withdraw()  # one press undoes once
         if action is not None:
             await action()
+
+    async def _on_key(self, e: KeyEventArguments) -> None:
+        shortcut = (e.modifiers.ctrl or e.modifiers.meta) and not (e.modifiers.shift or e.modifiers.alt)
+        if e.action.keydown and not e.action.repeat and shortcut and e.key.name.lower() == 'z' and self.offered:
+            await self._undo()
 
     def _cancel_expiry(self) -> None:
         if self._expiry is not None and not self._expiry.done():
