@@ -56,14 +56,11 @@ FORECAST_CATALOG: dict[str, tuple[str, str]] = {
         'Leads abertos: valor vezes probabilidade',
         'Open leads: value times probability',
     ),
-    'forecast.insights_month': (
-        '{month}: {n} leads · {value} · ponderado {weighted}',
-        '{month}: {n} leads · {value} · weighted {weighted}',
-    ),
-    'forecast.insights_month#one': (
-        '{month}: 1 lead · {value} · ponderado {weighted}',
-        '{month}: 1 lead · {value} · weighted {weighted}',
-    ),
+    'forecast.months_caption': ('Fechamentos previstos por mês', 'Expected closes by month'),
+    'forecast.col_month': ('Mês', 'Month'),
+    'forecast.col_leads': ('Leads', 'Leads'),
+    'forecast.col_value': ('Valor', 'Value'),
+    'forecast.col_weighted': ('Ponderado', 'Weighted'),
     'forecast.insights_overdue': (
         '{n} leads abertos com previsão vencida, {undated} sem previsão',
         '{n} open leads past their expected close date, {undated} without one',

@@ -39,7 +39,17 @@ STYLE = """
 @media (max-width:600px){.app-title{font-size:1rem !important;white-space:nowrap}
   .organization-name{font-size:.75rem;max-width:34vw;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
   .q-header .q-btn{padding:2px}}
-.kpi-grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(170px,1fr));gap:.75rem}
+.kpi-grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(190px,1fr));gap:.75rem}
+.kpi-value{white-space:nowrap}
+.forecast-layout{display:flex;flex-wrap:wrap;gap:.75rem 2.5rem;align-items:flex-start}
+.forecast-table{border-collapse:collapse;font-size:.875rem}
+.forecast-table caption{text-align:left;padding-bottom:.25rem}
+.forecast-table th,.forecast-table td{padding:.25rem .75rem;text-align:right;border-bottom:1px solid var(--lc-border);
+  white-space:nowrap}
+.forecast-table thead th{font-weight:500;color:var(--lc-muted)}
+.forecast-table th:first-child{text-align:left;padding-left:0}
+.forecast-table th[scope=row]{font-weight:500}
+.forecast-scroll{max-width:100%;overflow-x:auto}
 .kpi-alert .kpi-value{color:var(--lc-alert)}
 .chart-canvas{height:18rem}
 .chart-grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(520px,100%),1fr));gap:.75rem}

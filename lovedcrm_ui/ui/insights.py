@@ -249,7 +249,7 @@ class InsightsView(ui.column):
                 self.cycle = Kpi(t('insights.kpi.cycle'), 'cycle')
                 self.idle = Kpi(t('insights.kpi.idle'), 'idle')
                 self.outcomes = Kpi(t('insights.kpi.outcomes'), 'outcomes')  # won / lost, top lost reasons
-                self.forecast = ForecastCard(t, self.language)  # weighted pipeline, expected closes by month
+            self.forecast = ForecastCard(t, self.language)  # weighted pipeline, expected closes by month
             self.empty = ui.label(t('insights.empty')).classes('text-body1 text-grey-8').mark('insights-empty')
             self.empty.set_visibility(False)
             with ui.element('div').classes('chart-grid w-full'):

@@ -1,4 +1,8 @@
-"""The insights page's forecast card: weighted pipeline, and what should close this month and the next two."""
+"""The insights page's forecast card: weighted pipeline, and what should close this month and the next two.
+
+A wide card under the figures (not one more figure in their row: seven figures in one row wrapped every money
+value), the months as a table a screen reader reads by column header.
+"""
 
 from nicegui import ui
 
@@ -10,6 +14,7 @@ MONTHS = {
     'pt-BR': ('jan', 'fev', 'mar', 'abr', 'mai', 'jun', 'jul', 'ago', 'set', 'out', 'nov', 'dez'),
     'en': ('Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'),
 }
+COLUMNS = ('forecast.col_month', 'forecast.col_leads', 'forecast.col_value', 'forecast.col_weighted')
 
 
 def month_name(month: str, language: str | None) -> str:
@@ -20,19 +25,39 @@ def month_name(month: str, language: str | None) -> str:
     return f'{MONTHS["pt-BR"][int(number) - 1]}/{year}'
 
 
+def cell(tag: str, text: str) -> ui.element:
+    """A table cell holding ``text`` as a value (never markup)."""
+    element = ui.element(tag)
+    with element:
+        ui.label(text)
+    return element
+
+
 class ForecastCard(ui.card):
     """Weighted pipeline value (open leads), expected closes per month, overdue and undated counts."""
 
     def __init__(self, t: Translate, language: str | None) -> None:
         super().__init__()
         self._t, self._language = t, language
-        self.classes('kpi-card q-pa-md gap-1').mark('kpi-forecast')
-        with self:
-            ui.label(t('forecast.insights_title')).classes('text-caption text-grey-8 kpi-title')
-            self.value = ui.label().classes('text-h5 kpi-value')
-            self.hint = ui.label(t('forecast.insights_weighted_hint')).classes('text-caption text-grey-7 kpi-hint')
-            self.months = ui.column().classes('gap-0 text-caption')
-            self.overdue = ui.label().classes('text-caption text-grey-7')
+        self.classes('forecast-card w-full q-pa-md').mark('kpi-forecast')
+        with self, ui.element('div').classes('forecast-layout w-full'):
+            with ui.column().classes('gap-1'):
+                ui.label(t('forecast.insights_title')).classes('text-caption text-grey-8 kpi-title')
+                self.value = ui.label().classes('text-h5 kpi-value')
+                self.hint = ui.label(t('forecast.insights_weighted_hint')).classes('text-caption text-grey-7')
+                self.overdue = ui.label().classes('text-caption text-grey-7')
+            # on a phone the table scrolls sideways inside the card instead of widening the page (a named region in
+            # the Tab order, so a keyboard can scroll it too)
+            scroll = ui.element('div').classes('forecast-scroll').props('tabindex=0 role=region')
+            scroll.props['aria-label'] = t('forecast.months_caption')
+            with scroll, ui.element('table').classes('forecast-table') as table:
+                with ui.element('caption').classes('text-caption text-grey-8'):
+                    ui.label(t('forecast.months_caption'))
+                with ui.element('thead'), ui.element('tr').mark('forecast-head'):
+                    for key in COLUMNS:
+                        cell('th', t(key)).props('scope=col')
+                self.months = ui.element('tbody')
+            self.table = table
 
     def show(self, forecast: Forecast) -> None:
         """Put the figures on the card."""
@@ -41,13 +66,9 @@ class ForecastCard(ui.card):
         self.months.clear()
         with self.months:
             for month in forecast.months:
-                ui.label(
-                    t(
-                        'forecast.insights_month',
-                        month=month_name(month.month, self._language),
-                        n=month.count,
-                        value=format_brl(month.value),
-                        weighted=format_brl(month.weighted_value),
-                    )
-                ).mark('forecast-month')
+                with ui.element('tr').mark('forecast-month'):
+                    cell('th', month_name(month.month, self._language)).props('scope=row')
+                    cell('td', str(month.count))
+                    cell('td', format_brl(month.value))
+                    cell('td', format_brl(month.weighted_value))
         self.overdue.text = t('forecast.insights_overdue', n=forecast.overdue_count, undated=forecast.undated_count)

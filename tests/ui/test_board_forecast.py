@@ -1,6 +1,7 @@
 """Forecast on the board: weighted column totals and the header's "N de M exibidos", live for teammates; the lead
 dialog's probability and close date; the percent per stage in Settings."""
 
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
@@ -9,6 +10,7 @@ from test_dialog_conflicts import open_dialog, stored
 from ui_helpers import add_lead, board_of, sign_in, the, until
 
 from lovedcrm_ui.services import leads, moves
+from lovedcrm_ui.ui.insights_forecast import month_name
 from lovedcrm_ui.ui.pages.stage_probabilities import StageProbabilitiesEditor
 from models import PipelineStage, User, utcnow
 from models.lead import LeadUpdate
@@ -151,3 +153,30 @@ async def test_insights_count_a_close_date_as_passed_by_the_viewer_s_calendar(cr
     passed = local_today > close  # Kiritimati: today in UTC is yesterday there → passed; Pago Pago: not yet
     expected = '1 lead aberto com previsão vencida' if passed else '0 leads abertos com previsão vencida'
     await until(lambda: expected in the(ana_user, 'kpi-forecast').overdue.text, f'the card says {expected!r}')
+
+
+def table_rows(user, marker: str) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    """The texts of the insights forecast table's rows with ``marker``, cell by cell."""
+    rows = user.find(marker=marker).elements
+    return [[cell.default_slot.children[0].text for cell in row.default_slot.children] for row in rows]
+
+
+async def test_insights_list_the_expected_closes_of_the_coming_months_in_a_table(create_user, app_ctx, person):  # type: ignore[no-untyped-def]
+    ana = await person('Ana Souza')
+    close = utcnow().date() + timedelta(days=35)  # next month or the one after, in any zone
+    await add_lead(app_ctx, ana, 'Acme Ltda', stage='proposta', value='1000', expected_close_date=close)
+    await add_lead(app_ctx, ana, 'Beta', stage='negociacao', value='400')  # no close date: counted as undated
+    ana_user = create_user()
+    await sign_in(ana_user, ana)
+
+    await ana_user.open('/insights')
+
+    card = the(ana_user, 'kpi-forecast')
+    await until(lambda: card.value.text == 'R$ 800,00', 'the weighted pipeline (50% of 1.000 + 75% of 400)')
+    rows = table_rows(ana_user, 'forecast-month')
+    assert len(rows) == 3  # this month and the next two
+    month = month_name(f'{close.year}-{close.month:02d}', 'pt-BR')
+    assert [month, '1', 'R$ 1.000,00', 'R$ 500,00'] in rows
+    assert all(row[1:] == ['0', 'R$ 0,00', 'R$ 0,00'] for row in rows if row[0] != month)
+    assert '1 sem previsão' in card.overdue.text
+    assert table_rows(ana_user, 'forecast-head') == [['Mês', 'Leads', 'Valor', 'Ponderado']]
