@@ -59,7 +59,8 @@ ON_DARK_BRAND = '#0b1220'
 
 # Our own colours as CSS custom properties: every page's rules (frame.py) use them, dark mode swaps them.
 # Links in the primary colour (NiceGUI's own is a light blue, 3.67:1 on white); avatars show initials in the UI font;
-# a notification naming a very long lead keeps to three lines.
+# a notification naming a very long lead keeps to three lines; buttons in sentence case everywhere ("Salvar",
+# "Novo lead"), not Quasar's capitals on some and not others.
 _FILLED = ','.join(f'.body--dark .bg-{name}:is(.text-white,.q-badge)' for name in DARK_BRAND)
 SHARED_CSS = (
     """<style>
@@ -88,6 +89,7 @@ body.body--dark{"""
 .body--dark .chart-canvas{{background:#fff;border-radius:6px}}
 """
     + """.nicegui-link{color:var(--q-primary)}
+.q-btn{text-transform:none}
 .initials{font-family:inherit;font-weight:600;letter-spacing:.02em;line-height:1}
 .q-notification__message{display:-webkit-box;-webkit-box-orient:vertical;-webkit-line-clamp:3;overflow:hidden;
   overflow-wrap:anywhere}

@@ -100,6 +100,9 @@ def test_lead_names_that_look_like_html_show_as_text(server: Server, open_browse
     )
     assert name_field.get_property('value') == drawn
     assert not EC.alert_is_present()(browser)
+    # the dialog's buttons read as written ("Salvar"), like every other button: not in Quasar's capitals
+    save = browser.find_element(By.XPATH, "//div[contains(@class, 'q-dialog')]//button[contains(., 'Salvar')]")
+    assert save.text == 'Salvar'
     assert browser.execute_script("return document.querySelectorAll('img[src=x]').length") == 0
 
 
