@@ -39,6 +39,9 @@ STYLE = """
 @media (max-width:600px){.app-title{font-size:1rem !important;white-space:nowrap}
   .organization-name{font-size:.75rem;max-width:34vw;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
   .q-header .q-btn{padding:2px}}
+/* a list row's text: takes the room left, at least 12rem before the row's controls wrap under it (phones) */
+.list-row-text{flex:1 1 12rem;min-width:0}
+.list-row-text>.ellipsis{max-width:100%}
 .kpi-grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(190px,1fr));gap:.75rem}
 .kpi-value{white-space:nowrap}
 .forecast-layout{display:flex;flex-wrap:wrap;gap:.75rem 2.5rem;align-items:flex-start}

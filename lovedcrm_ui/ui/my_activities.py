@@ -126,8 +126,10 @@ class MyActivities(ui.column):
                 ui.label(activity.title).classes('activity-title font-medium').mark('my-activity-title')
                 extra = [t(f'activity.kind.{activity.kind}'), when] + ([t('activity.overdue')] if overdue else [])
                 ui.label(' · '.join(extra)).classes('text-caption activity-when')
-            link = ui.link(activity.lead_name, f'/pipeline?lead={activity.lead_id}').mark('my-activity-lead')
-            link.props['aria-label'] = t('activities.open_lead', name=activity.lead_name)
+                # under the activity, not at the row's far end: beside it on a wide screen, above a phone's squeeze
+                link = ui.link(activity.lead_name, f'/pipeline?lead={activity.lead_id}').mark('my-activity-lead')
+                link.classes('text-caption activity-lead')
+                link.props['aria-label'] = t('activities.open_lead', name=activity.lead_name)
 
     async def _complete(self, activity: ActivityPublic) -> None:
         refused = await self.actions.update(activity.id, {'done': True})

@@ -1,8 +1,20 @@
 """The board on a phone (390 by 844 px, touch): the filters wait behind one button, the cards start near the top, and a
 card's WhatsApp link opens WhatsApp, not the lead."""
 
+import httpx
 import pytest
-from browser_helpers import BrowserFactory, Server, board, card, create_lead, register, sign_in, wait, wait_for_value
+from browser_helpers import (
+    BrowserFactory,
+    Server,
+    board,
+    card,
+    create_lead,
+    join_organization,
+    register,
+    sign_in,
+    wait,
+    wait_for_value,
+)
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from test_accessibility_axe import AXE, BLOCKING, axe_violations, describe
@@ -96,3 +108,37 @@ def test_on_a_phone_the_filters_fold_behind_one_button_and_card_links_do_not_ope
         "return [size('.q-dialog .lead-feed'), size('.q-dialog .q-field')]"
     )
     assert sizes[0] == sizes[1], f'the feed is set in {sizes[0]}, the form in {sizes[1]}'
+
+
+OVERLAPS = """
+const boxes = [...arguments[0].querySelectorAll(arguments[1])].map(e => e.getBoundingClientRect());
+const meet = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+return boxes.some((a, i) => boxes.some((b, j) => i < j && meet(a, b)));
+"""
+
+
+def test_on_a_phone_team_rows_and_my_activities_stay_readable(server: Server, open_browser: BrowserFactory) -> None:
+    ana = register(server, 'Ana Souza')
+    join_organization(ana, 'Bartolomeu Nepomuceno de Albuquerque Filho')  # a long name beside a role select
+    lead = create_lead(ana, 'Cooperativa Agroindustrial Vale do Café', value='900')
+    when = '2031-03-10T13:00:00Z'
+    body = {'kind': 'call', 'title': 'Retornar a ligação do diretor financeiro', 'due_at': when}
+    url = f'{server.url}/crm/leads/{lead["id"]}/activities'
+    planned = httpx.post(url, headers=ana.headers, json=body, timeout=10)
+    assert planned.status_code == 201, planned.text
+    phone = open_browser(width=390, height=844, phone=True)
+    sign_in(phone, ana)
+
+    phone.get(f'{server.url}/team')
+    wait(phone).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, '.member-row')) == 2)
+    for row in phone.find_elements(By.CSS_SELECTOR, '.member-row'):
+        # name, e-mail, role select and remove button never draw over each other (they did: the select over the name)
+        assert not phone.execute_script(OVERLAPS, row, '.nicegui-column > *, .q-select, .q-btn'), row.text
+    assert phone.execute_script('return document.documentElement.scrollWidth <= innerWidth')
+
+    phone.get(f'{server.url}/activities')
+    row = wait(phone).until(lambda d: d.find_element(By.CSS_SELECTOR, '.activity-row'))
+    assert not phone.execute_script(OVERLAPS, row, '.nicegui-column > *, a, .q-btn')
+    link = row.find_element(By.TAG_NAME, 'a')
+    assert link.text == 'Cooperativa Agroindustrial Vale do Café'
+    assert phone.execute_script('return document.documentElement.scrollWidth <= innerWidth')

@@ -201,8 +201,8 @@ class InviteList(ui.column):
 
     def _row(self, info: InviteInfo) -> None:
         t, language = self.viewer.t, self.viewer.language
-        with ui.row().classes('w-full items-center no-wrap gap-3 py-1 invite-row').mark(f'invite-{info.email}'):
-            with ui.column().classes('gap-0 grow min-w-0'):
+        with ui.row().classes('w-full items-center gap-3 py-1 invite-row').mark(f'invite-{info.email}'):
+            with ui.column().classes('gap-0 list-row-text'):
                 ui.label(info.email).classes('font-medium ellipsis')
                 dates = t(
                     'invite.dates',

@@ -38,11 +38,12 @@ class MemberRow(ui.row):
         viewer = members.viewer
         t = viewer.t
         self.member = member
-        self.classes('w-full items-center no-wrap gap-3 py-1 member-row').mark(f'member-{member.email}')
+        self.classes('w-full items-center gap-3 py-1 member-row').mark(f'member-{member.email}')
         editable = viewer.can_manage and (member.role != Role.OWNER or viewer.role == Role.OWNER)
         with self:
             initials_avatar(initials(member.name), label=member.name, color='indigo-7')
-            with ui.column().classes('gap-0 grow min-w-0'):
+            # on a phone the role and the remove button go to a second line instead of over the name
+            with ui.column().classes('gap-0 list-row-text'):
                 you = f' ({t("nav.you")})' if member.user_id == viewer.user_id else ''
                 ui.label(member.name + you).classes('font-medium ellipsis')
                 ui.label(member.email).classes('text-caption text-grey-7 ellipsis')
