@@ -145,6 +145,7 @@ class Load:
         self.pace = pace
         self.calls: list[Call] = []
         self.acknowledged: list[Move] = []
+        self.in_flight = 0  # calls sent and not yet answered (or failed)
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -186,11 +187,14 @@ class Load:
         self, client: httpx.AsyncClient, replica: str, what: str, method: str, path: str, stage: str | None
     ) -> httpx.Response | None:
         started = time.monotonic()
+        self.in_flight += 1
         try:
             response = await client.request(method, path, json={'stage': stage} if stage else None)
         except httpx.HTTPError as exc:
             self.calls.append(Call(replica, what, started, time.monotonic(), None, error=repr(exc)))
             return None
+        finally:
+            self.in_flight -= 1
         content_type = response.headers.get('content-type', '')
         code = response.json().get('code') if content_type == 'application/json' and response.is_error else None
         self.calls.append(

@@ -14,6 +14,7 @@ from waiting import until
 
 LEADS_PER_ORGANIZATION = 3
 MOVES_BEFORE_KILL = 60
+IN_FLIGHT_AT_KILL = 4  # of the 8 people's calls
 
 
 @pytest.fixture
@@ -61,6 +62,8 @@ async def test_kill_9_under_load_keeps_every_acknowledged_move_and_a_gap_free_hi
                     load.mover(person, lead['id'], 'server')
                 load.reader(person, 'server')
             await until(lambda: len(load.acknowledged) >= MOVES_BEFORE_KILL, 'moves flow')
+            # kill while several calls wait for their answer (once it came between two paced calls: nothing was cut)
+            await until(lambda: load.in_flight >= IN_FLIGHT_AT_KILL, 'calls in flight')
 
             server.kill()  # mid-load: requests in flight, transactions open, sockets cut
             await load.stop()
