@@ -102,7 +102,10 @@ STYLE = """
 .rotating{animation:rotating 1.2s linear infinite}
 .lead-feed{max-height:38vh;overflow-y:auto;width:100%}
 /* the lead dialog's Save and Delete stay in view however long the form, notes and history get */
-.lead-dialog-actions{position:sticky;bottom:0;background:var(--lc-dialog);z-index:1;padding-top:.25rem}
+/* Save/Delete stay in view; the bar reaches over the card's bottom padding (sticky stops at the padding), so the
+   form never shows through under it */
+.lead-dialog-actions{position:sticky;bottom:calc(-1 * var(--nicegui-default-padding));background:var(--lc-dialog);
+  z-index:1;padding:.25rem 0 var(--nicegui-default-padding);margin-bottom:calc(-1 * var(--nicegui-default-padding))}
 .note-body{white-space:pre-wrap;overflow-wrap:anywhere}
 .note-initials{background:#546e7a;color:#fff;border-radius:50%;width:1.8rem;height:1.8rem;flex:0 0 1.8rem;
   display:inline-flex;align-items:center;justify-content:center;font-size:.7rem}

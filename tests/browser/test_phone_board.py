@@ -103,6 +103,13 @@ def test_on_a_phone_the_filters_fold_behind_one_button_and_card_links_do_not_ope
     )
     in_view = 'const r = arguments[0].getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight'
     wait(phone).until(lambda d: d.execute_script(in_view, save))
+    # the bar ends where the dialog ends: no strip of the form shows through under Save
+    gap = phone.execute_script(
+        "const bar = document.querySelector('.q-dialog .lead-dialog-actions').getBoundingClientRect();"
+        "const box = document.querySelector('.q-dialog .q-card').getBoundingClientRect();"
+        'return box.bottom - bar.bottom'
+    )
+    assert abs(gap) < 1, f'{gap} px of the form show under the Save bar'
     sizes = phone.execute_script(
         'const size = css => getComputedStyle(document.querySelector(css)).fontSize;'
         "return [size('.q-dialog .lead-feed'), size('.q-dialog .q-field')]"
