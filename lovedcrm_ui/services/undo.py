@@ -74,7 +74,8 @@ async def place_of(session: AsyncSession, *, organization_id: uuid.UUID, lead_id
     return LeadPlace(str(row.stage), int(above or 0))
 
 
-# taken from the restore call, or gone: its activities went with it (ON DELETE CASCADE), so no next step comes back
+# set by the restore itself: the caller's organization, the next version, now, and the next step recomputed from
+# the activities put back (the snapshot's copy could name one that no longer fits)
 NOT_RESTORED = {'organization_id', 'version', 'updated_at', 'next_activity'}
 
 
