@@ -90,6 +90,15 @@ async def test_ana_undoes_a_keyboard_reorder_with_ctrl_z(create_user, app_ctx, p
 
     ana_board.press('A', 'down')
     await offered(ana_user, 'A movido para Lead, posição 2')
+    dialog = ana_board.board.lead_dialog
+    ana_board.press('C', 'open')  # Enter on another card: its dialog is open
+    await dialog_opened(dialog)
+    async with all_handled():
+        keys(ana_user, 'z', ctrl=True)  # a key pressed in the dialog is about the dialog, not the board behind it
+    assert bar.offered and ana_board.names('lead') == ['B', 'A', 'C']
+    dialog.close()
+    await dialog_closed(dialog)
+
     keys(ana_user, 'z', meta=True)  # ⌘Z on a Mac
     await ana_board.shows('lead', ['A', 'B', 'C'])
 

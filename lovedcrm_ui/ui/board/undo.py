@@ -6,7 +6,8 @@ string the client evaluates); reaching Python from it takes hand-written JavaScr
 NiceGUI's simulated ``User`` cannot press a notification's action. A row of NiceGUI elements is Python end to
 end, a real button (Tab reaches it, Enter presses it), and testable. The board's aria-live region says the
 message (the bar itself is no live region, so a screen reader hears it once). Ctrl+Z (⌘Z on a Mac) presses
-"Desfazer" from anywhere on the page while it is offered — except in a text field, whose own undo it stays.
+"Desfazer" from anywhere on the page while it is offered — except in a text field, whose own undo it stays, and
+while a dialog is open.
 
 Every undo is a new versioned write (``services.undo``) carrying the version the person's own write produced:
 if a teammate changed the lead in between, nothing is written and the person is told who.
@@ -95,7 +96,11 @@ class UndoBar(ui.row):
     async def _on_key(self, e: KeyEventArguments) -> None:
         shortcut = (e.modifiers.ctrl or e.modifiers.meta) and not (e.modifiers.shift or e.modifiers.alt)
         if e.action.keydown and not e.action.repeat and shortcut and e.key.name.lower() == 'z' and self.offered:
-            await self._undo()
+            if not self._dialog_open():  # a key pressed in a dialog is about the dialog, not the board behind it
+                await self._undo()
+
+    def _dialog_open(self) -> bool:
+        return any(isinstance(element, ui.dialog) and element.value for element in self.client.elements.values())
 
     def _cancel_expiry(self) -> None:
         if self._expiry is not None and not self._expiry.done():
