@@ -23,6 +23,7 @@ LANGUAGES = {'pt-BR': 'Português (Brasil)', 'en': 'English'}
 # key: (pt-BR, en)
 CATALOG: dict[str, tuple[str, str]] = {
     'app.title': ('LovedCRM Pipeline', 'LovedCRM Pipeline'),
+    'app.tagline': ('O funil de vendas da sua equipe, ao vivo', "Your team's sales pipeline, live"),
     'stage.lead': ('Lead', 'Lead'),
     'stage.contato': ('Contato', 'Contact'),
     'stage.proposta': ('Proposta', 'Proposal'),

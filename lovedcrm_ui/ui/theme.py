@@ -60,7 +60,8 @@ ON_DARK_BRAND = '#0b1220'
 # Our own colours as CSS custom properties: every page's rules (frame.py) use them, dark mode swaps them.
 # Links in the primary colour (NiceGUI's own is a light blue, 3.67:1 on white); avatars show initials in the UI font;
 # a notification naming a very long lead keeps to three lines; buttons in sentence case everywhere ("Salvar",
-# "Novo lead"), not Quasar's capitals on some and not others.
+# "Novo lead"), not Quasar's capitals on some and not others; the pages before signing in are one card on the
+# column colour (widgets.entry_card).
 _FILLED = ','.join(f'.body--dark .bg-{name}:is(.text-white,.q-badge)' for name in DARK_BRAND)
 SHARED_CSS = (
     """<style>
@@ -90,6 +91,10 @@ body.body--dark{"""
 """
     + """.nicegui-link{color:var(--q-primary)}
 .q-btn{text-transform:none}
+.entry-page{--pad:var(--nicegui-default-padding);min-height:100vh;margin:calc(-1 * var(--pad));
+  width:calc(100% + 2 * var(--pad));padding:var(--pad);display:flex;align-items:center;justify-content:center;
+  background:var(--lc-column)}
+.entry-card{max-width:26rem;padding:1.5rem}
 .initials{font-family:inherit;font-weight:600;letter-spacing:.02em;line-height:1}
 .q-notification__message{display:-webkit-box;-webkit-box-orient:vertical;-webkit-line-clamp:3;overflow:hidden;
   overflow-wrap:anywhere}

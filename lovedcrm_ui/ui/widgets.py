@@ -1,5 +1,8 @@
 """Small pieces the team, invite, settings and profile pages share."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from nicegui import app, ui
 
 from .i18n import LANGUAGES, Translate
@@ -96,3 +99,15 @@ class LanguageSwitch(ui.row):
         """Remember the language for this browser and redraw the page in it."""
         app.storage.user['language'] = language
         ui.navigate.reload()
+
+
+@contextmanager
+def entry_card(t: Translate) -> Iterator[ui.card]:
+    """The frame of the pages before signing in (sign-in, sign-up, new password): one card on our colour, with the
+    language switch, the product's name and what it is; the page's own heading and form go inside."""
+    with ui.element('div').classes('entry-page'), ui.card().classes('entry-card w-full gap-3') as card:
+        LanguageSwitch()
+        with ui.column().classes('gap-0'):
+            ui.label(t('app.title')).classes('text-2xl font-bold text-primary')
+            ui.label(t('app.tagline')).classes('text-body2 text-grey-8')
+        yield card

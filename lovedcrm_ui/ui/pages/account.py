@@ -23,7 +23,7 @@ from ..session import (
 )
 from ..switcher import switch_organization
 from ..theme import browser_theme
-from ..widgets import LanguageSwitch
+from ..widgets import entry_card
 from .password_reset import ForgotPasswordDialog
 
 
@@ -55,10 +55,8 @@ def register_account_pages(ctx: AppContext) -> None:
         if await load_viewer(ctx) is not None:
             ui.navigate.to('/pipeline')
             return
-        with ui.column().classes('absolute-center w-full max-w-sm gap-3 p-4'):
-            LanguageSwitch()
-            ui.label(t('app.title')).classes('text-2xl font-bold text-primary')
-            ui.label(t('login.title')).classes('text-lg')
+        with entry_card(t):
+            ui.label(t('login.title')).classes('text-lg').props('role=heading aria-level=1')
             email = ui.input(t('login.email')).props('type=email autocomplete=username outlined').classes('w-full')
             password = ui.input(t('login.password'), password=True, password_toggle_button=True)
             password.props('autocomplete=current-password outlined').classes('w-full')
@@ -98,9 +96,8 @@ def register_account_pages(ctx: AppContext) -> None:
     async def register_page() -> None:
         t = translator(page_language())
         browser_theme()  # the theme this browser last used (a signed-in page stored it)
-        with ui.column().classes('absolute-center w-full max-w-sm gap-3 p-4'):
-            LanguageSwitch()
-            ui.label(t('register.title')).classes('text-2xl font-bold text-primary')
+        with entry_card(t):
+            ui.label(t('register.title')).classes('text-lg').props('role=heading aria-level=1')
             name = ui.input(
                 t('register.full_name'), validation={t('form.too_long', n=255): lambda v: len(v or '') <= 255}
             )

@@ -13,7 +13,7 @@ from ..i18n import Translate, translator
 from ..refusals import refusal
 from ..session import SESSION_KEYS, client_address, page_language
 from ..theme import browser_theme
-from ..widgets import LanguageSwitch, StatusLine
+from ..widgets import StatusLine, entry_card
 
 
 class ForgotPasswordDialog(ui.dialog):
@@ -126,9 +126,8 @@ def register_password_reset_page(ctx: AppContext) -> None:
         browser_theme()  # the theme this browser last used (a signed-in page stored it)
         storage = app.storage.user  # this browser's, captured while its page is built
         usable = bool(token) and await password_reset.reset_token_usable(ctx.db, token=token)
-        with ui.column().classes('absolute-center w-full max-w-sm gap-3 p-4'):
-            LanguageSwitch()
-            ui.label(t('reset.title')).classes('text-2xl font-bold text-primary')
+        with entry_card(t):
+            ui.label(t('reset.title')).classes('text-lg').props('role=heading aria-level=1')
             if usable:
                 ResetPasswordForm(ctx, t, token, storage)
             else:
