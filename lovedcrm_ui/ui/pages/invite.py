@@ -21,7 +21,7 @@ from ..i18n import Translate, format_date, translator
 from ..refusals import refusal
 from ..session import SignedIn, client_address, client_user_agent, load_signed_in, page_language, remember_login
 from ..theme import browser_theme
-from ..widgets import ConfirmDialog, LanguageSwitch, StatusLine
+from ..widgets import ConfirmDialog, StatusLine, entry_card
 
 CLOSED_KEYS = {
     InviteStatus.EXPIRED: 'invite.closed_expired',
@@ -100,7 +100,7 @@ class InvitePanel(ui.column):
 
     def _signed_out_forms(self, view: InviteView) -> None:
         t, email = self.t, view.invite.email
-        with ui.card().classes('w-full gap-2'):
+        with ui.card().props('flat bordered').classes('w-full gap-2'):  # inside the page's card
             ui.label(t('invite.new_account')).classes('text-subtitle1 font-medium')
             name = ui.input(t('register.full_name')).props('outlined dense autocomplete=name').classes('w-full')
             name.mark('join-name')
@@ -115,7 +115,7 @@ class InvitePanel(ui.column):
                 t('invite.register_join'),
                 on_click=lambda: self.register_and_join(view, name.value, password.value, bool(terms.value)),
             ).classes('w-full').mark('join-register')
-        with ui.card().classes('w-full gap-2'):
+        with ui.card().props('flat bordered').classes('w-full gap-2'):  # inside the page's card
             ui.label(t('invite.have_account')).classes('text-subtitle1 font-medium')
             ui.input(t('login.email'), value=email).props('outlined dense readonly').classes('w-full')
             login_password = ui.input(t('login.password'), password=True, password_toggle_button=True)
@@ -253,8 +253,6 @@ def register_invite_page(ctx: AppContext) -> None:
         t = translator(page_language())
         browser_theme()  # the theme this browser last used (a signed-in page stored it)
         storage = app.storage.user  # this browser's, captured while its page is built
-        with ui.column().classes('w-full max-w-md mx-auto gap-3 p-4'):
-            LanguageSwitch()
-            ui.label(t('app.title')).classes('text-2xl font-bold text-primary')
+        with entry_card(t):
             panel = InvitePanel(ctx, token, t, storage)
         await panel.show()
