@@ -19,7 +19,13 @@ from api_person import ApiPerson, new_account
 from contract import STAGES
 from pg_harness import app_url, create_app_database_sync
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
+from selenium.common.exceptions import (
+    ElementClickInterceptedException,
+    ElementNotInteractableException,
+    NoSuchElementException,
+    StaleElementReferenceException,
+    TimeoutException,
+)
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
@@ -272,6 +278,35 @@ def card(driver: webdriver.Chrome, name: str) -> WebElement:
 def column_cards(driver: webdriver.Chrome, stage: str) -> WebElement:
     """A column's sortable card list."""
     return driver.find_element(By.CSS_SELECTOR, f'[data-stage="{stage}"] .stage-cards')
+
+
+def click(driver: webdriver.Chrome, find: Callable[[webdriver.Chrome], WebElement]) -> None:
+    """Click what ``find`` finds once it holds still and takes clicks.
+
+    A dialog or menu may still be opening or closing: during Quasar's scale transition Selenium's click lands
+    where the button *was* measured, which can be beside it — the click then does nothing and no error says so.
+    So the element must be in the same place on two looks in a row before it is clicked.
+    """
+    last_rect: list[dict[str, Any]] = []
+
+    def clicked(d: webdriver.Chrome) -> bool:
+        try:
+            element = find(d)
+            rect = element.rect
+            if not last_rect or last_rect[-1] != rect:
+                last_rect.append(rect)
+                return False
+            element.click()
+        except (
+            ElementClickInterceptedException,
+            ElementNotInteractableException,
+            NoSuchElementException,
+            StaleElementReferenceException,
+        ):
+            return False
+        return True
+
+    wait(driver).until(clicked)
 
 
 def drag(driver: webdriver.Chrome, name: str, stage: str) -> None:

@@ -27,18 +27,13 @@ from browser_helpers import (
     announcements,
     board,
     card,
+    click,
     create_lead,
     sign_in,
     wait,
     wait_for_value,
 )
 from selenium import webdriver
-from selenium.common.exceptions import (
-    ElementClickInterceptedException,
-    ElementNotInteractableException,
-    NoSuchElementException,
-    StaleElementReferenceException,
-)
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
@@ -191,35 +186,6 @@ def toasts(driver: webdriver.Chrome) -> list[str]:
 def dialog_title(driver: webdriver.Chrome) -> list[str]:
     """The lead dialog's title ([] while it is closed)."""
     return texts(driver, '.q-dialog .dialog-title')
-
-
-def click(driver: webdriver.Chrome, find: Callable[[webdriver.Chrome], WebElement]) -> None:
-    """Click what ``find`` finds once it holds still and takes clicks.
-
-    A dialog or menu may still be opening or closing: during Quasar's scale transition Selenium's click lands
-    where the button *was* measured, which can be beside it — the click then does nothing and no error says so.
-    So the element must be in the same place on two looks in a row before it is clicked.
-    """
-    last_rect: list[dict[str, Any]] = []
-
-    def clicked(d: webdriver.Chrome) -> bool:
-        try:
-            element = find(d)
-            rect = element.rect
-            if not last_rect or last_rect[-1] != rect:
-                last_rect.append(rect)
-                return False
-            element.click()
-        except (
-            ElementClickInterceptedException,
-            ElementNotInteractableException,
-            NoSuchElementException,
-            StaleElementReferenceException,
-        ):
-            return False
-        return True
-
-    wait(driver).until(clicked)
 
 
 def dialog_button(condition: str) -> Callable[[webdriver.Chrome], WebElement]:
