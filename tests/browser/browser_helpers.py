@@ -152,6 +152,15 @@ def create_lead(
     return dict(response.json())
 
 
+def plan_activity(person: ApiPerson[Server], lead_id: str, kind: str, title: str, due_at: str) -> dict[str, Any]:
+    """``person`` plans a next step on a lead (an ISO ``due_at``); the activity as created."""
+    url = f'{person.server.url}/crm/leads/{lead_id}/activities'
+    body = {'kind': kind, 'title': title, 'due_at': due_at}
+    response = httpx.post(url, json=body, headers=person.headers, timeout=10)
+    response.raise_for_status()
+    return dict(response.json())
+
+
 def create_leads(person: ApiPerson[Server], names: list[str], *, value: str | None = None) -> None:
     """``person`` creates many leads in Lead, one after the other (the last one ends on top)."""
     with httpx.Client(base_url=person.server.url, headers=person.headers, timeout=10) as client:

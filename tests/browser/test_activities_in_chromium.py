@@ -8,6 +8,7 @@ from browser_helpers import (
     Server,
     card,
     click,
+    plan_activity,
     seed_team,
     sign_in,
     wait,
@@ -79,12 +80,9 @@ def test_a_call_planned_in_one_browser_shows_on_the_teammates_card(
     wait_for_value(b, lambda d: next_step(d, 'Padaria Pão Quente'), 'Nenhuma atividade', 'done: none planned again')
 
     # one more, for Ana's own list
-    body = {'kind': 'meeting', 'title': 'Visita', 'due_at': '2030-01-03T15:00:00Z'}
     leads = httpx.get(f'{db_server.url}/crm/leads', headers=ana.headers, timeout=10).json()['leads']
     padaria = next(lead for lead in leads if lead['name'] == 'Padaria Pão Quente')
-    httpx.post(
-        f'{db_server.url}/crm/leads/{padaria["id"]}/activities', json=body, headers=ana.headers, timeout=10
-    ).raise_for_status()
+    plan_activity(ana, padaria['id'], 'meeting', 'Visita', '2030-01-03T15:00:00Z')
     a.get(f'{db_server.url}/activities')
     wait(a).until(lambda d: 'Visita' in d.find_element(By.CSS_SELECTOR, '.q-page').text)
     if audit:

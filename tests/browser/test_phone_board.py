@@ -1,7 +1,6 @@
 """The board on a phone (390 by 844 px, touch): the filters wait behind one button, the cards start near the top, and a
 card's WhatsApp link opens WhatsApp, not the lead."""
 
-import httpx
 import pytest
 from browser_helpers import (
     BrowserFactory,
@@ -10,6 +9,7 @@ from browser_helpers import (
     card,
     create_lead,
     join_organization,
+    plan_activity,
     register,
     sign_in,
     wait,
@@ -128,11 +128,7 @@ def test_on_a_phone_team_rows_and_my_activities_stay_readable(server: Server, op
     ana = register(server, 'Ana Souza')
     join_organization(ana, 'Bartolomeu Nepomuceno de Albuquerque Filho')  # a long name beside a role select
     lead = create_lead(ana, 'Cooperativa Agroindustrial Vale do Café', value='900')
-    when = '2031-03-10T13:00:00Z'
-    body = {'kind': 'call', 'title': 'Retornar a ligação do diretor financeiro', 'due_at': when}
-    url = f'{server.url}/crm/leads/{lead["id"]}/activities'
-    planned = httpx.post(url, headers=ana.headers, json=body, timeout=10)
-    assert planned.status_code == 201, planned.text
+    plan_activity(ana, lead['id'], 'call', 'Retornar a ligação do diretor financeiro', '2031-03-10T13:00:00Z')
     phone = open_browser(width=390, height=844, phone=True)
     sign_in(phone, ana)
 

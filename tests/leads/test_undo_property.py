@@ -203,8 +203,8 @@ async def check_history(ctx: AppContext, caller: Caller, ids: list[uuid.UUID]) -
 
 
 @pytest.fixture
-async def team(register, join, leads):  # type: ignore[no-untyped-def]
-    """Ana (owner) and Bruno (member) of one organization, with the leads of each example."""
+async def team(register, join):  # type: ignore[no-untyped-def]
+    """Ana (owner) and Bruno (member) of one organization (each example adds its own leads)."""
     ana = await register('Ana Souza')
     bruno = await join(ana, name='Bruno Lima')
     return ana, bruno
